@@ -1,0 +1,220 @@
+"""Users (email is the login), districts with their submission windows, personal accounts and links."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.windows import POLICY_OPEN, POLICY_STRICT, SubmissionWindow
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class Language(models.TextChoices):
+    UK = "uk", _("Ukrainian")
+    RU = "ru", _("Russian")
+    EN = "en", _("English")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.UK
+    )
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # Two spellings of one mailbox must not become two users.
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class WindowPolicy(models.TextChoices):
+    OPEN = POLICY_OPEN, _("open: readings accepted any day")
+    STRICT = POLICY_STRICT, _("strict: customer readings only inside the window")
+
+
+class District(models.Model):
+    """A serving branch: its contacts and the window in which customers pass readings."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    office_address = models.CharField(_("office address"), max_length=200, blank=True)
+    window_open_month_offset = models.SmallIntegerField(_("window opens: month offset"), default=0)
+    window_open_day = models.SmallIntegerField(
+        _("window opens: day"), default=-2, help_text=_("1..31, or -1 for the last day, -2 ...")
+    )
+    window_close_month_offset = models.SmallIntegerField(_("window closes: month offset"), default=1)
+    window_close_day = models.SmallIntegerField(_("window closes: day"), default=3)
+    window_policy = models.CharField(
+        _("window policy"), max_length=8, choices=WindowPolicy.choices, default=WindowPolicy.OPEN
+    )
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[A-Z0-9][A-Z0-9_-]*$"), name="district_code_format"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(window_open_month_offset__in=(0, 1))
+                & models.Q(window_close_month_offset__in=(0, 1)),
+                name="district_window_offsets_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(window_open_day__gte=-28, window_open_day__lte=31)
+                    & ~models.Q(window_open_day=0)
+                    & models.Q(window_close_day__gte=-28, window_close_day__lte=31)
+                    & ~models.Q(window_close_day=0)
+                ),
+                name="district_window_days_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(window_policy__in=WindowPolicy.values), name="district_policy_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def window(self) -> SubmissionWindow:
+        return SubmissionWindow.from_numbers(
+            self.window_open_month_offset,
+            self.window_open_day,
+            self.window_close_month_offset,
+            self.window_close_day,
+        )
+
+    def clean(self) -> None:
+        try:
+            self.window  # noqa: B018 - building it validates the four numbers together
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+
+class InvoiceMode(models.TextChoices):
+    SELF = "self", _("I generate my bills on the site")
+    HYBRID = "hybrid", _("I generate bills, or the supplier does on the 3rd-4th")
+    SUPPLIER = "supplier", _("The supplier issues my bill every month")
+
+
+class PersonalAccount(models.Model):
+    """The billing unit: one premises, one customer, one number."""
+
+    number = models.CharField(_("personal account number"), max_length=20, unique=True)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("district")
+    )
+    address = models.CharField(_("premises address"), max_length=250)
+    holder_name = models.CharField(_("account holder"), max_length=150)
+    category = models.CharField(
+        _("customer category"), max_length=40, default="household", help_text=_("tariff group")
+    )
+    residents = models.PositiveSmallIntegerField(_("residents"), default=1)
+    invoice_mode = models.CharField(
+        _("invoice mode"), max_length=8, choices=InvoiceMode.choices, default=InvoiceMode.HYBRID
+    )
+    paper_copy = models.BooleanField(_("paper copy of the bill"), default=False)
+    premises_vacant = models.BooleanField(_("premises vacant (away)"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("personal account")
+        verbose_name_plural = _("personal accounts")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(number__regex=r"^[0-9]{4,20}$"), name="account_number_digits"
+            ),
+            models.CheckConstraint(condition=models.Q(residents__gte=1), name="account_residents_min_1"),
+            models.CheckConstraint(
+                condition=models.Q(invoice_mode__in=InvoiceMode.values), name="account_invoice_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category__regex=r"^[a-z0-9][a-z0-9_-]*$"), name="account_category_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class AccountLink(models.Model):
+    """A user's proven access to an account (by account number plus a meter's serial)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="account_links", verbose_name=_("user")
+    )
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.CASCADE, related_name="links", verbose_name=_("account")
+    )
+    created_at = models.DateTimeField(_("linked at"), default=timezone.now)
+    created_by_staff = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("linked by staff member"),
+    )
+
+    class Meta:
+        verbose_name = _("account link")
+        verbose_name_plural = _("account links")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="account_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.account}"

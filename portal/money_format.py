@@ -1,0 +1,22 @@
+"""Money as customers read it: `1 234,56 грн`, `1,234.56 UAH`. Decimal only, no Django imports."""
+
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+
+BABEL_LOCALES = {"uk": "uk_UA", "ru": "ru_RU", "en": "en_GB"}
+
+# The short word customers see after the amount, per currency and language.
+CURRENCY_WORDS = {
+    "UAH": {"uk": "грн", "ru": "грн", "en": "UAH"},
+    "RUB": {"uk": "руб.", "ru": "руб.", "en": "RUB"},
+}
+
+
+def format_money(amount: Decimal, *, currency: str, language: str) -> str:
+    if isinstance(amount, float) or not isinstance(amount, (Decimal, int)):
+        raise TypeError(f"money must be Decimal, not {type(amount).__name__}")
+    locale = BABEL_LOCALES.get(language, BABEL_LOCALES["uk"])
+    number = format_decimal(Decimal(amount), format="#,##0.00", locale=locale)
+    word = CURRENCY_WORDS.get(currency, {}).get(language, currency)
+    return f"{number}\N{NO-BREAK SPACE}{word}"

@@ -1,0 +1,1 @@
+"""Settings split: base (shared, from the environment), local, test, production."""

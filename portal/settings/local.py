@@ -1,0 +1,6 @@
+"""Local development (`make run`): DEBUG on unless the environment says otherwise."""
+
+from portal.settings.base import *  # noqa: F403
+from portal.settings.environment import env_bool
+
+DEBUG = env_bool("DEBUG", default=True)

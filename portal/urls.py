@@ -1,0 +1,23 @@
+"""URLs: pages under a language prefix (none for Ukrainian, /ru/, /en/); probes and APIs without one."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from portal import views
+
+admin.site.site_header = admin.site.site_title = "Energy portal"
+
+urlpatterns = [
+    path("health/", views.health, name="health"),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    prefix_default_language=False,
+)

@@ -1,0 +1,240 @@
+"""Meters and readings. Readings are append-only: corrections are new rows, never edits or deletes."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import PersonalAccount
+from readings.zones import ALL_ZONES, ONE_ZONE, THREE_ZONE, TWO_ZONE, ZONE_SETS, labels_problem, zones_of
+
+
+class ZoneSet(models.TextChoices):
+    ONE = ONE_ZONE, _("one-zone")
+    TWO = TWO_ZONE, _("two-zone (day and night)")
+    THREE = THREE_ZONE, _("three-zone (peak, half-peak, night)")
+
+
+def zone_values_match_set(prefix: str) -> models.Q:
+    """Exactly the zones of the row's zone set carry a value: the database refuses any other mix."""
+    condition = models.Q(pk__in=[])
+    for zone_set, zones in ZONE_SETS.items():
+        present = {f"{prefix}{zone}__isnull": False for zone in zones}
+        absent = {f"{prefix}{zone}__isnull": True for zone in ALL_ZONES if zone not in zones}
+        condition |= models.Q(zone_set=zone_set, **present, **absent)
+    return condition
+
+
+def all_null(prefix: str) -> models.Q:
+    return models.Q(**{f"{prefix}{zone}__isnull": True for zone in ALL_ZONES})
+
+
+class Meter(models.Model):
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="meters", verbose_name=_("account")
+    )
+    serial_number = models.CharField(_("serial number"), max_length=32, unique=True)
+    model_name = models.CharField(_("meter model"), max_length=80, blank=True)
+    zone_set = models.CharField(_("zones"), max_length=24, choices=ZoneSet.choices)
+    register_labels = models.JSONField(
+        _("display labels per zone"),
+        default=dict,
+        blank=True,
+        help_text=_('What the display shows for each zone, e.g. {"day": ["1.8.2", "T22"]}'),
+    )
+    register_digits = models.PositiveSmallIntegerField(
+        _("register digits"), default=6, help_text=_("6 means the register rolls over after 999999")
+    )
+    multiplier = models.PositiveIntegerField(
+        _("multiplier"), default=1, help_text=_("current transformer ratio; 1 for household meters")
+    )
+    installed_on = models.DateField(_("installed on"))
+    removed_on = models.DateField(_("removed on"), null=True, blank=True)
+    is_smart = models.BooleanField(_("smart meter (sends readings itself)"), default=False)
+    # The installation reading: the first "last reading" for validation and billing.
+    install_total = models.PositiveBigIntegerField(_("installation reading: total"), null=True, blank=True)
+    install_day = models.PositiveBigIntegerField(_("installation reading: day"), null=True, blank=True)
+    install_night = models.PositiveBigIntegerField(_("installation reading: night"), null=True, blank=True)
+    install_peak = models.PositiveBigIntegerField(_("installation reading: peak"), null=True, blank=True)
+    install_half_peak = models.PositiveBigIntegerField(
+        _("installation reading: half-peak"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("meter")
+        verbose_name_plural = _("meters")
+        ordering = ["serial_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(serial_number__regex=r"^[A-Za-z0-9][A-Za-z0-9-]*$"),
+                name="meter_serial_format",
+            ),
+            models.CheckConstraint(condition=models.Q(zone_set__in=ZONE_SETS), name="meter_zone_set_valid"),
+            models.CheckConstraint(
+                condition=models.Q(register_digits__gte=4, register_digits__lte=9),
+                name="meter_register_digits_4_to_9",
+            ),
+            models.CheckConstraint(condition=models.Q(multiplier__gte=1), name="meter_multiplier_positive"),
+            models.CheckConstraint(
+                condition=models.Q(removed_on__isnull=True)
+                | models.Q(removed_on__gte=models.F("installed_on")),
+                name="meter_removed_after_installed",
+            ),
+            models.CheckConstraint(
+                condition=zone_values_match_set("install_"), name="meter_install_reading_fits_zones"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial_number
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return zones_of(self.zone_set)
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_on is None
+
+    @property
+    def installation_values(self) -> dict[str, int]:
+        return {zone: getattr(self, f"install_{zone}") for zone in self.zones}
+
+    def labels_for(self, zone: str) -> list[str]:
+        return list(self.register_labels.get(zone, []))
+
+    def clean(self) -> None:
+        if self.zone_set in ZONE_SETS:
+            problem = labels_problem(self.zone_set, self.register_labels)
+            if problem:
+                raise ValidationError({"register_labels": problem})
+            limit = 10**self.register_digits
+            for zone in self.zones:
+                value = getattr(self, f"install_{zone}")
+                if value is not None and value >= limit:
+                    raise ValidationError(
+                        {f"install_{zone}": _("The value has more digits than the register.")}
+                    )
+
+
+class Channel(models.TextChoices):
+    WEB_FORM = "web_form", _("web form without registration")
+    CABINET = "cabinet", _("personal cabinet")
+    API = "api", _("mobile app / API")
+    CHATBOT = "chatbot", _("chatbot")
+    IVR = "ivr", _("voice menu")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("email")
+    STAFF = "staff", _("staff")
+    AMI = "ami", _("smart meter")
+
+
+class ReadingStatus(models.TextChoices):
+    ACCEPTED = "accepted", _("accepted")
+    PENDING_REVIEW = "pending_review", _("waiting for review")
+    REJECTED = "rejected", _("rejected")
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to edit or delete what must only ever be appended."""
+
+
+class ReadingQuerySet(models.QuerySet):
+    def delete(self):
+        raise AppendOnlyError("Readings are never deleted; submit a correcting reading instead.")
+
+    delete.queryset_only = True
+
+    def current(self):
+        """Readings that count: not superseded and not rejected."""
+        return self.filter(superseded_at__isnull=True).exclude(status=ReadingStatus.REJECTED)
+
+
+class Reading(models.Model):
+    # Only the review outcome and supersession may change after a reading is stored.
+    MUTABLE_FIELDS = frozenset({"status", "reason", "superseded_at"})
+
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="readings", verbose_name=_("meter"))
+    reading_date = models.DateField(_("reading date"), help_text=_("the date the values were read (as of)"))
+    # Copied from the meter so that the database can check the values fit the zones.
+    zone_set = models.CharField(_("zones"), max_length=24, choices=ZoneSet.choices)
+    total = models.PositiveBigIntegerField(_("total"), null=True, blank=True)
+    day = models.PositiveBigIntegerField(_("day"), null=True, blank=True)
+    night = models.PositiveBigIntegerField(_("night"), null=True, blank=True)
+    peak = models.PositiveBigIntegerField(_("peak"), null=True, blank=True)
+    half_peak = models.PositiveBigIntegerField(_("half-peak"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReadingStatus.choices, default=ReadingStatus.ACCEPTED
+    )
+    reason = models.TextField(_("reason shown to the customer"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="submitted_readings",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    billing_month = models.DateField(_("billing month"), help_text=_("first day of the month it bills"))
+    swap_corrected = models.BooleanField(_("day and night swapped by the customer, corrected"), default=False)
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+
+    objects = ReadingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reading")
+        verbose_name_plural = _("readings")
+        ordering = ["meter", "reading_date", "submitted_at"]
+        indexes = [
+            models.Index(fields=["meter", "-reading_date"], name="reading_meter_date_idx"),
+            models.Index(fields=["billing_month", "status"], name="reading_month_status_idx"),
+            models.Index(fields=["submitted_at"], name="reading_submitted_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=zone_values_match_set(""), name="reading_values_fit_zones"),
+            models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="reading_channel_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ReadingStatus.values), name="reading_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(billing_month__day=1), name="reading_billing_month_first_day"
+            ),
+            # One reading counts per meter and date; a correction supersedes the previous one.
+            models.UniqueConstraint(
+                fields=["meter", "reading_date"],
+                condition=models.Q(superseded_at__isnull=True) & ~models.Q(status="rejected"),
+                name="reading_one_current_per_meter_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meter_id} {self.reading_date}"
+
+    @property
+    def values(self) -> dict[str, int]:
+        return {zone: getattr(self, zone) for zone in zones_of(self.zone_set)}
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or not set(update_fields) <= self.MUTABLE_FIELDS:
+                raise AppendOnlyError(
+                    "A stored reading's values never change; only "
+                    + ", ".join(sorted(self.MUTABLE_FIELDS))
+                    + " may be updated, with update_fields."
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Readings are never deleted; submit a correcting reading instead.")
