@@ -15,3 +15,15 @@ def money(amount):
     if amount is None or amount == "":
         return ""
     return format_money(amount, currency=settings.CURRENCY, language=(get_language() or "uk")[:2])
+
+
+@register.filter
+def month_year(month):
+    """A billing month as it reads inside a sentence: "листопад 2026", "ноябрь 2026", "November 2026"."""
+    if not month:
+        return ""
+    from django.utils.dateformat import format as date_format
+
+    text = date_format(month, "F Y")
+    # Ukrainian and Russian write month names in lower case inside a sentence.
+    return text if (get_language() or "uk")[:2] == "en" else text[:1].lower() + text[1:]

@@ -1,0 +1,65 @@
+# The portal's two everyday commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+
+.PHONY: run test venv install install-dev migrate translations messages seed lint format bench check-deploy clean
+
+run: install migrate translations seed ## start web, Celery worker and beat (and embedded Redis) on demo data
+	$(PY) -m portal.launcher run
+
+test: install-dev translations ## the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m portal.launcher exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+venv: $(PY)
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(MANAGE) migrate --no-input
+
+translations: install ## compile locale/*.po (pure Python, no GNU gettext needed)
+	$(MANAGE) compile_translations
+
+messages: install ## extract new strings into the catalogs (needs GNU gettext)
+	$(MANAGE) makemessages --no-obsolete -l uk -l ru -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(MANAGE) makemessages --no-obsolete -d djangojs -l uk -l ru -l en --ignore=.venv --ignore=var --ignore=staticfiles
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-deploy: install ## `check --deploy` with production settings and throwaway values
+	DJANGO_SETTINGS_MODULE=portal.settings.production \
+	SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-looking-secret-value-for-the-check \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///var/check.sqlite3} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	ALLOWED_HOSTS=portal.example.com $(MANAGE) check --deploy --fail-level WARNING
+
+bench: install-dev
+	$(PY) -m portal.launcher exec -- $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var staticfiles db.sqlite3
