@@ -10,9 +10,9 @@ OK = "ok"
 DOWN = "down"
 
 
-def database_status() -> str:
+def database_status(db_connection=None) -> str:
     try:
-        with connection.cursor() as cursor:
+        with (db_connection or connection).cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:  # noqa: BLE001 - any failure means "down" to a health probe

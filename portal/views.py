@@ -1,12 +1,16 @@
 """Pages that belong to the portal as a whole: the home page and the health probe."""
 
-from django.http import JsonResponse
+from django.conf import settings
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.health import OK, portal_health
 from portal.selectors import district_window_statuses
+from portal.services import user_language_set
+from portal.urls_i18n import path_in_language
 
 
 @require_GET
@@ -23,3 +27,26 @@ def health(request):
     if down:
         body["down"] = down
     return JsonResponse(body, status=503 if down else 200)
+
+
+@require_POST
+def language_switch(request):
+    """Switch language and stay on the same page: `/en/x/` <-> `/x/` <-> `/ru/x/`.
+
+    Django's set_language cannot translate a prefixed URL back to the unprefixed default language,
+    so the prefix is swapped here. A logged-in user's choice is also kept for their emails and bills.
+    """
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = "/"
+    if language not in dict(settings.LANGUAGES):
+        return HttpResponseRedirect(next_url)
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=language)
+    response = HttpResponseRedirect(path_in_language(next_url, language))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response

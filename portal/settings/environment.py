@@ -64,3 +64,14 @@ def redis_url_for_cache(redis_url: str) -> str:
     if redis_url.startswith("redis+socket://"):
         return "unix://" + redis_url[len("redis+socket://") :]
     return redis_url
+
+
+def redis_url_with_db(redis_url: str, db: int) -> str:
+    """The same Redis server, another logical database (tests keep clear of a running `make run`)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(redis_url)
+    if parts.scheme in ("redis", "rediss"):
+        return urlunsplit(parts._replace(path=f"/{db}"))
+    key = "virtual_host" if parts.scheme == "redis+socket" else "db"
+    return f"{parts.scheme}://{parts.path}?{key}={db}"  # unix sockets: no host part

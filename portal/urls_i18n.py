@@ -1,0 +1,15 @@
+"""Language prefixes of page URLs: none for the default language (uk), `/ru/`, `/en/` for the others."""
+
+from django.conf import settings
+
+
+def path_in_language(path: str, language: str) -> str:
+    """The same page in another language: swap, add or drop the prefix; keep the query string."""
+    path, _, query = path.partition("?")
+    codes = [code for code, _name in settings.LANGUAGES]
+    segments = path.lstrip("/").split("/", 1)
+    if segments[0] in codes:
+        path = "/" + (segments[1] if len(segments) > 1 else "")
+    if language != settings.LANGUAGE_CODE:
+        path = f"/{language}{path}"
+    return path + (f"?{query}" if query else "")

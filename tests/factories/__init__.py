@@ -1,0 +1,13 @@
+"""factory_boy factories, one module per app; import them from here."""
+
+from tests.factories.accounts import AccountLinkFactory, DistrictFactory, PersonalAccountFactory, UserFactory
+from tests.factories.readings import MeterFactory, ReadingFactory
+
+__all__ = [
+    "AccountLinkFactory",
+    "DistrictFactory",
+    "MeterFactory",
+    "PersonalAccountFactory",
+    "ReadingFactory",
+    "UserFactory",
+]

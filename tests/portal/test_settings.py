@@ -1,0 +1,123 @@
+"""Settings come from the environment with safe local defaults; production refuses to start half-configured."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portal.settings.environment import (
+    SettingValueError,
+    env_bool,
+    env_int,
+    env_list,
+    redis_url_for_cache,
+    redis_url_for_celery,
+    redis_url_with_db,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("true", True), (" Yes ", True), ("on", True), ("0", False), ("off", False), ("", False)]
+)
+def test_env_bool(monkeypatch, raw, expected):
+    monkeypatch.setenv("FLAG", raw)
+    assert env_bool("FLAG") is expected
+
+
+def test_env_bool_default_and_garbage(monkeypatch):
+    monkeypatch.delenv("FLAG", raising=False)
+    assert env_bool("FLAG", default=True) is True
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(SettingValueError, match="FLAG must be one of"):
+        env_bool("FLAG")
+
+
+def test_env_list_and_int(monkeypatch):
+    monkeypatch.setenv("HOSTS", " portal.example.com, ,api.example.com ")
+    assert env_list("HOSTS") == ["portal.example.com", "api.example.com"]
+    monkeypatch.delenv("HOSTS")
+    assert env_list("HOSTS", default=["localhost"]) == ["localhost"]
+    monkeypatch.setenv("PORT_X", "8001")
+    assert env_int("PORT_X", 1) == 8001
+    monkeypatch.setenv("PORT_X", "eighty")
+    with pytest.raises(SettingValueError, match="PORT_X must be an integer"):
+        env_int("PORT_X", 1)
+
+
+@pytest.mark.parametrize(
+    ("url", "celery", "cache", "db9"),
+    [
+        ("redis://10.0.0.5:6379/0", "redis://10.0.0.5:6379/0", "redis://10.0.0.5:6379/0", "redis://10.0.0.5:6379/9"),
+        ("redis+socket:///run/r.sock", "redis+socket:///run/r.sock", "unix:///run/r.sock", "redis+socket:///run/r.sock?virtual_host=9"),
+        ("unix:///run/r.sock", "redis+socket:///run/r.sock", "unix:///run/r.sock", "unix:///run/r.sock?db=9"),
+    ],
+)
+def test_redis_urls_for_each_client(url, celery, cache, db9):
+    assert redis_url_for_celery(url) == celery
+    assert redis_url_for_cache(url) == cache
+    assert redis_url_with_db(url, 9) == db9
+
+
+def settings_in_subprocess(module: str, env: dict, expression: str) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "DEBUG", "TIME_ZONE", "CURRENCY")}
+    code = f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='{module}'; django.setup(); from django.conf import settings; print({expression})"
+    return subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env={**clean, **env}, capture_output=True, text=True, timeout=60)
+
+
+def test_local_defaults_are_safe_and_complete():
+    result = settings_in_subprocess(
+        "portal.settings.local", {}, "settings.TIME_ZONE, settings.CURRENCY, settings.DATABASES['default']['ENGINE'], settings.REDIS_IS_EMBEDDED, settings.LANGUAGE_CODE"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Europe/Kyiv UAH django.db.backends.sqlite3 True uk"
+
+
+def test_variables_override_the_defaults():
+    result = settings_in_subprocess(
+        "portal.settings.local",
+        {"DATABASE_URL": "postgres://u:p@db.internal:5432/portal", "REDIS_URL": "redis://cache.internal:6379/2",
+         "TIME_ZONE": "Europe/Moscow", "CURRENCY": "rub", "DEBUG": "0", "ALLOWED_HOSTS": "a.example,b.example"},
+        "settings.DATABASES['default']['HOST'], settings.CELERY_BROKER_URL, settings.TIME_ZONE, settings.CURRENCY, settings.DEBUG, settings.ALLOWED_HOSTS",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "db.internal redis://cache.internal:6379/2 Europe/Moscow RUB False ['a.example', 'b.example']"
+
+
+def test_production_refuses_to_start_without_its_variables():
+    result = settings_in_subprocess("portal.settings.production", {"SECRET_KEY": "x" * 60}, "'started'")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DATABASE_URL, REDIS_URL, ALLOWED_HOSTS" in result.stderr
+    assert "started" not in result.stdout
+
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "prod-test-0f8e7d6c5b4a39281706f5e4d3c2b1a0-a-long-random-looking-value",
+    "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "ALLOWED_HOSTS": "portal.example.com",
+}
+
+
+def test_production_refuses_debug():
+    result = settings_in_subprocess("portal.settings.production", {**PRODUCTION_ENV, "DEBUG": "1"}, "'started'")
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
+
+
+def test_production_passes_check_deploy():
+    clean = {key: value for key, value in os.environ.items() if key not in ("DEBUG",)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env={**clean, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "portal.settings.production"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
