@@ -1,5 +1,5 @@
 # The portal's two everyday commands: `make run` and `make test`. Everything else supports them.
-PYTHON ?= python3
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip

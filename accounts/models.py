@@ -156,9 +156,7 @@ class PersonalAccount(models.Model):
     )
     address = models.CharField(_("premises address"), max_length=250)
     holder_name = models.CharField(_("account holder"), max_length=150)
-    category = models.CharField(
-        _("customer category"), max_length=40, default="household", help_text=_("tariff group")
-    )
+    category = models.CharField(_("customer category"), max_length=40, default="household", help_text=_("tariff group"))
     residents = models.PositiveSmallIntegerField(_("residents"), default=1)
     invoice_mode = models.CharField(
         _("invoice mode"), max_length=8, choices=InvoiceMode.choices, default=InvoiceMode.HYBRID
@@ -174,9 +172,7 @@ class PersonalAccount(models.Model):
         verbose_name_plural = _("personal accounts")
         ordering = ["number"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(number__regex=r"^[0-9]{4,20}$"), name="account_number_digits"
-            ),
+            models.CheckConstraint(condition=models.Q(number__regex=r"^[0-9]{4,20}$"), name="account_number_digits"),
             models.CheckConstraint(condition=models.Q(residents__gte=1), name="account_residents_min_1"),
             models.CheckConstraint(
                 condition=models.Q(invoice_mode__in=InvoiceMode.values), name="account_invoice_mode_valid"
@@ -193,9 +189,7 @@ class PersonalAccount(models.Model):
 class AccountLink(models.Model):
     """A user's proven access to an account (by account number plus a meter's serial)."""
 
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="account_links", verbose_name=_("user")
-    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_links", verbose_name=_("user"))
     account = models.ForeignKey(
         PersonalAccount, on_delete=models.CASCADE, related_name="links", verbose_name=_("account")
     )

@@ -45,18 +45,70 @@ DISTRICTS = [
 ]
 
 STREETS = {
-    "KYIV": ["вул. Шевченка", "вул. Хрещатик", "просп. Перемоги", "вул. Січових Стрільців", "вул. Антоновича",
-             "бульв. Лесі Українки", "вул. Саксаганського", "просп. Голосіївський", "вул. Драгоманова"],
-    "DEK": ["вул. Глінки", "просп. Гагаріна", "вул. Володимира Мономаха", "вул. Січеславська Набережна",
-            "вул. Робоча", "просп. Слобожанський"],
+    "KYIV": [
+        "вул. Шевченка",
+        "вул. Хрещатик",
+        "просп. Перемоги",
+        "вул. Січових Стрільців",
+        "вул. Антоновича",
+        "бульв. Лесі Українки",
+        "вул. Саксаганського",
+        "просп. Голосіївський",
+        "вул. Драгоманова",
+    ],
+    "DEK": [
+        "вул. Глінки",
+        "просп. Гагаріна",
+        "вул. Володимира Мономаха",
+        "вул. Січеславська Набережна",
+        "вул. Робоча",
+        "просп. Слобожанський",
+    ],
 }
 CITY = {"KYIV": "м. Київ", "DEK": "м. Дніпро"}
-FIRST_NAMES = ["Олена", "Тарас", "Ірина", "Андрій", "Марія", "Богдан", "Наталія", "Олександр", "Світлана",
-               "Дмитро", "Оксана", "Василь", "Галина", "Юрій", "Людмила"]
-LAST_NAMES = ["Коваленко", "Шевчук", "Бондаренко", "Ткаченко", "Кравчук", "Мельник", "Олійник", "Поліщук",
-              "Савченко", "Гончаренко", "Лисенко", "Руденко", "Марченко", "Петренко", "Захарченко"]
-CUSTOMER_CHANNELS = [Channel.CABINET, Channel.WEB_FORM, Channel.CHATBOT, Channel.CHATBOT, Channel.IVR, Channel.SMS,
-                     Channel.API]
+FIRST_NAMES = [
+    "Олена",
+    "Тарас",
+    "Ірина",
+    "Андрій",
+    "Марія",
+    "Богдан",
+    "Наталія",
+    "Олександр",
+    "Світлана",
+    "Дмитро",
+    "Оксана",
+    "Василь",
+    "Галина",
+    "Юрій",
+    "Людмила",
+]
+LAST_NAMES = [
+    "Коваленко",
+    "Шевчук",
+    "Бондаренко",
+    "Ткаченко",
+    "Кравчук",
+    "Мельник",
+    "Олійник",
+    "Поліщук",
+    "Савченко",
+    "Гончаренко",
+    "Лисенко",
+    "Руденко",
+    "Марченко",
+    "Петренко",
+    "Захарченко",
+]
+CUSTOMER_CHANNELS = [
+    Channel.CABINET,
+    Channel.WEB_FORM,
+    Channel.CHATBOT,
+    Channel.CHATBOT,
+    Channel.IVR,
+    Channel.SMS,
+    Channel.API,
+]
 
 
 @dataclass(frozen=True)
@@ -170,7 +222,9 @@ def _account(spec: DemoAccountSpec, district: District, result: DemoLoadResult) 
             "holder_name": holder,
             "category": "household",
             "residents": rng.randint(1, 5),
-            "invoice_mode": rng.choice([InvoiceMode.HYBRID, InvoiceMode.HYBRID, InvoiceMode.SELF, InvoiceMode.SUPPLIER]),
+            "invoice_mode": rng.choice(
+                [InvoiceMode.HYBRID, InvoiceMode.HYBRID, InvoiceMode.SELF, InvoiceMode.SUPPLIER]
+            ),
             "paper_copy": rng.random() < 0.2,
         },
     )
@@ -204,8 +258,7 @@ def _meter(spec: DemoAccountSpec, account: PersonalAccount, today: date, result:
 
 ZONE_SHARES = {ONE_ZONE: (1.0,), TWO_ZONE: (0.68, 0.32), THREE_ZONE: (0.22, 0.48, 0.30)}
 # Households use more in the dark, cold months.
-SEASON = {1: 1.45, 2: 1.35, 3: 1.15, 4: 0.95, 5: 0.85, 6: 0.85, 7: 0.95, 8: 0.95, 9: 0.9, 10: 1.05, 11: 1.25,
-          12: 1.45}
+SEASON = {1: 1.45, 2: 1.35, 3: 1.15, 4: 0.95, 5: 0.85, 6: 0.85, 7: 0.95, 8: 0.95, 9: 0.9, 10: 1.05, 11: 1.25, 12: 1.45}
 
 
 def _readings(spec, meter: Meter, district: District, customer: User, today: date) -> int:

@@ -148,17 +148,40 @@ def run_portal() -> int:
                 children.append(
                     _spawn(
                         "worker",
-                        [python, "-m", "celery", "-A", "portal", "worker", "-l", "info", "--concurrency", "2",
-                         "-n", "portal-local@%h"],
+                        [
+                            python,
+                            "-m",
+                            "celery",
+                            "-A",
+                            "portal",
+                            "worker",
+                            "-l",
+                            "info",
+                            "--concurrency",
+                            "2",
+                            "-n",
+                            "portal-local@%h",
+                        ],
                         env,
                     )
                 )
                 children.append(
                     _spawn(
                         "beat",
-                        [python, "-m", "celery", "-A", "portal", "beat", "-l", "info",
-                         "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
-                         "--pidfile", str(BASE_DIR / "var" / "celerybeat.pid")],
+                        [
+                            python,
+                            "-m",
+                            "celery",
+                            "-A",
+                            "portal",
+                            "beat",
+                            "-l",
+                            "info",
+                            "--scheduler",
+                            "django_celery_beat.schedulers:DatabaseScheduler",
+                            "--pidfile",
+                            str(BASE_DIR / "var" / "celerybeat.pid"),
+                        ],
                         env,
                     )
                 )

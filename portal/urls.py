@@ -3,11 +3,12 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from portal import views
 
-admin.site.site_header = admin.site.site_title = "Energy portal"
+admin.site.site_header = admin.site.site_title = _("Energy portal")
 
 urlpatterns = [
     path("health/", views.health, name="health"),

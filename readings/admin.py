@@ -8,7 +8,15 @@ from readings.models import Meter, Reading
 
 @admin.register(Meter)
 class MeterAdmin(admin.ModelAdmin):
-    list_display = ["serial_number", "account", "zone_set", "register_digits", "multiplier", "installed_on", "removed_on"]
+    list_display = [
+        "serial_number",
+        "account",
+        "zone_set",
+        "register_digits",
+        "multiplier",
+        "installed_on",
+        "removed_on",
+    ]
     list_filter = ["zone_set", "is_smart", "account__district"]
     search_fields = ["serial_number", "account__number", "account__address"]
     list_select_related = ["account"]

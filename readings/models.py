@@ -57,9 +57,7 @@ class Meter(models.Model):
     install_day = models.PositiveBigIntegerField(_("installation reading: day"), null=True, blank=True)
     install_night = models.PositiveBigIntegerField(_("installation reading: night"), null=True, blank=True)
     install_peak = models.PositiveBigIntegerField(_("installation reading: peak"), null=True, blank=True)
-    install_half_peak = models.PositiveBigIntegerField(
-        _("installation reading: half-peak"), null=True, blank=True
-    )
+    install_half_peak = models.PositiveBigIntegerField(_("installation reading: half-peak"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("meter")
@@ -77,8 +75,7 @@ class Meter(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(multiplier__gte=1), name="meter_multiplier_positive"),
             models.CheckConstraint(
-                condition=models.Q(removed_on__isnull=True)
-                | models.Q(removed_on__gte=models.F("installed_on")),
+                condition=models.Q(removed_on__isnull=True) | models.Q(removed_on__gte=models.F("installed_on")),
                 name="meter_removed_after_installed",
             ),
             models.CheckConstraint(
@@ -113,9 +110,7 @@ class Meter(models.Model):
             for zone in self.zones:
                 value = getattr(self, f"install_{zone}")
                 if value is not None and value >= limit:
-                    raise ValidationError(
-                        {f"install_{zone}": _("The value has more digits than the register.")}
-                    )
+                    raise ValidationError({f"install_{zone}": _("The value has more digits than the register.")})
 
 
 class Channel(models.TextChoices):
@@ -165,9 +160,7 @@ class Reading(models.Model):
     peak = models.PositiveBigIntegerField(_("peak"), null=True, blank=True)
     half_peak = models.PositiveBigIntegerField(_("half-peak"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    status = models.CharField(
-        _("status"), max_length=16, choices=ReadingStatus.choices, default=ReadingStatus.ACCEPTED
-    )
+    status = models.CharField(_("status"), max_length=16, choices=ReadingStatus.choices, default=ReadingStatus.ACCEPTED)
     reason = models.TextField(_("reason shown to the customer"), blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -204,12 +197,8 @@ class Reading(models.Model):
         constraints = [
             models.CheckConstraint(condition=zone_values_match_set(""), name="reading_values_fit_zones"),
             models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="reading_channel_valid"),
-            models.CheckConstraint(
-                condition=models.Q(status__in=ReadingStatus.values), name="reading_status_valid"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(billing_month__day=1), name="reading_billing_month_first_day"
-            ),
+            models.CheckConstraint(condition=models.Q(status__in=ReadingStatus.values), name="reading_status_valid"),
+            models.CheckConstraint(condition=models.Q(billing_month__day=1), name="reading_billing_month_first_day"),
             # One reading counts per meter and date; a correction supersedes the previous one.
             models.UniqueConstraint(
                 fields=["meter", "reading_date"],
@@ -220,10 +209,6 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meter_id} {self.reading_date}"
-
-    @property
-    def values(self) -> dict[str, int]:
-        return {zone: getattr(self, zone) for zone in zones_of(self.zone_set)}
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -238,3 +223,7 @@ class Reading(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Readings are never deleted; submit a correcting reading instead.")
+
+    @property
+    def values(self) -> dict[str, int]:
+        return {zone: getattr(self, zone) for zone in zones_of(self.zone_set)}

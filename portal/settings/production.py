@@ -8,9 +8,7 @@ from portal.settings.environment import env_bool, env_int, env_str
 REQUIRED_VARIABLES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS")
 _missing = [name for name in REQUIRED_VARIABLES if not env_str(name)]
 if _missing:
-    raise ImproperlyConfigured(
-        "Production settings need these environment variables: " + ", ".join(_missing)
-    )
+    raise ImproperlyConfigured("Production settings need these environment variables: " + ", ".join(_missing))
 
 DEBUG = env_bool("DEBUG", default=False)
 if DEBUG:

@@ -74,7 +74,9 @@ def test_district_window_values_are_checked_by_the_database(window):
 
 
 def test_district_window_is_built_from_its_four_numbers():
-    district = DistrictFactory(window_open_month_offset=0, window_open_day=20, window_close_month_offset=0, window_close_day=25)
+    district = DistrictFactory(
+        window_open_month_offset=0, window_open_day=20, window_close_month_offset=0, window_close_day=25
+    )
     from datetime import date
 
     assert district.window.closes_on(date(2026, 11, 1)) == date(2026, 11, 25)

@@ -13,7 +13,6 @@ DEK = SubmissionWindow.from_numbers(0, 20, 0, 25)  # 20th to 25th
 DNIPRO_2016 = SubmissionWindow.from_numbers(1, 1, 1, 4)  # as of the 1st, by the 4th
 
 
-
 @pytest.mark.parametrize(
     ("window", "month", "opens", "closes"),
     [

@@ -23,7 +23,9 @@ class MeterFactory(factory.django.DjangoModelFactory):
     install_day = factory.LazyAttribute(lambda meter: 1000 if "day" in ZONE_SETS.get(meter.zone_set, ()) else None)
     install_night = factory.LazyAttribute(lambda meter: 500 if "night" in ZONE_SETS.get(meter.zone_set, ()) else None)
     install_peak = factory.LazyAttribute(lambda meter: 300 if "peak" in ZONE_SETS.get(meter.zone_set, ()) else None)
-    install_half_peak = factory.LazyAttribute(lambda meter: 600 if "half_peak" in ZONE_SETS.get(meter.zone_set, ()) else None)
+    install_half_peak = factory.LazyAttribute(
+        lambda meter: 600 if "half_peak" in ZONE_SETS.get(meter.zone_set, ()) else None
+    )
 
 
 class ReadingFactory(factory.django.DjangoModelFactory):

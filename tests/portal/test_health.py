@@ -50,8 +50,15 @@ def test_database_down_is_reported_as_down():
     from portal.health import database_status
 
     handler = ConnectionHandler(
-        {"default": {"ENGINE": "django.db.backends.postgresql", "HOST": "127.0.0.1", "PORT": "1", "NAME": "portal",
-                     "OPTIONS": {"connect_timeout": 2}}}
+        {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "HOST": "127.0.0.1",
+                "PORT": "1",
+                "NAME": "portal",
+                "OPTIONS": {"connect_timeout": 2},
+            }
+        }
     )
     assert database_status(handler["default"]) == "down"
 

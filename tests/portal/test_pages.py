@@ -18,7 +18,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def districts():
     DistrictFactory(code="KYIV", name="Київська філія", contact_phone="0 800 300 150")
-    DistrictFactory(code="DEK", name="ДЕК", window_open_day=20, window_close_month_offset=0, window_close_day=25, window_policy="strict")
+    DistrictFactory(
+        code="DEK",
+        name="ДЕК",
+        window_open_day=20,
+        window_close_month_offset=0,
+        window_close_day=25,
+        window_policy="strict",
+    )
 
 
 @pytest.mark.parametrize(
@@ -89,7 +96,9 @@ def test_money_refuses_floats():
         format_money(1234.56, currency="UAH", language="uk")
 
 
-@pytest.mark.parametrize(("language", "expected"), [("uk", "грудень 2026"), ("ru", "декабрь 2026"), ("en", "December 2026")])
+@pytest.mark.parametrize(
+    ("language", "expected"), [("uk", "грудень 2026"), ("ru", "декабрь 2026"), ("en", "December 2026")]
+)
 def test_month_year_filter(language, expected):
     from portal.templatetags.portal_format import month_year
 

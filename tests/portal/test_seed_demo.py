@@ -17,7 +17,10 @@ TODAY = "2026-11-21"
 
 
 def table_counts():
-    return {model.__name__: model.objects.count() for model in (District, PersonalAccount, Meter, Reading, User, AccountLink)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (District, PersonalAccount, Meter, Reading, User, AccountLink)
+    }
 
 
 def seed():
@@ -29,10 +32,18 @@ def seed():
 def test_seed_twice_gives_the_same_rows():
     first_output = seed()
     first = table_counts()
-    readings_first = list(Reading.objects.order_by("meter__serial_number", "reading_date").values_list("meter__serial_number", "reading_date", "total", "day", "night"))
+    readings_first = list(
+        Reading.objects.order_by("meter__serial_number", "reading_date").values_list(
+            "meter__serial_number", "reading_date", "total", "day", "night"
+        )
+    )
     second_output = seed()
     assert table_counts() == first
-    readings_second = list(Reading.objects.order_by("meter__serial_number", "reading_date").values_list("meter__serial_number", "reading_date", "total", "day", "night"))
+    readings_second = list(
+        Reading.objects.order_by("meter__serial_number", "reading_date").values_list(
+            "meter__serial_number", "reading_date", "total", "day", "night"
+        )
+    )
     assert readings_second == readings_first
     assert "created now: 2 districts, 30 accounts" in first_output
     assert "created now: 0 districts, 0 accounts, 0 meters, 0 readings, 0 users" in second_output
@@ -41,7 +52,13 @@ def test_seed_twice_gives_the_same_rows():
 def test_demo_world_looks_like_a_utility():
     seed()
     kyiv, dek = District.objects.get(code="KYIV"), District.objects.get(code="DEK")
-    assert (kyiv.window_open_month_offset, kyiv.window_open_day, kyiv.window_close_month_offset, kyiv.window_close_day, kyiv.window_policy) == (0, -2, 1, 3, "open")
+    assert (
+        kyiv.window_open_month_offset,
+        kyiv.window_open_day,
+        kyiv.window_close_month_offset,
+        kyiv.window_close_day,
+        kyiv.window_policy,
+    ) == (0, -2, 1, 3, "open")
     assert (dek.window_open_day, dek.window_close_day, dek.window_policy) == (20, 25, "strict")
     assert 25 <= PersonalAccount.objects.count() <= 35
     zone_sets = set(Meter.objects.values_list("zone_set", flat=True))

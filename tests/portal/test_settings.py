@@ -21,7 +21,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"), [("1", True), ("true", True), (" Yes ", True), ("on", True), ("0", False), ("off", False), ("", False)]
+    ("raw", "expected"),
+    [("1", True), ("true", True), (" Yes ", True), ("on", True), ("0", False), ("off", False), ("", False)],
 )
 def test_env_bool(monkeypatch, raw, expected):
     monkeypatch.setenv("FLAG", raw)
@@ -52,7 +53,12 @@ def test_env_list_and_int(monkeypatch):
     ("url", "celery", "cache", "db9"),
     [
         ("redis://10.0.0.5:6379/0", "redis://10.0.0.5:6379/0", "redis://10.0.0.5:6379/0", "redis://10.0.0.5:6379/9"),
-        ("redis+socket:///run/r.sock", "redis+socket:///run/r.sock", "unix:///run/r.sock", "redis+socket:///run/r.sock?virtual_host=9"),
+        (
+            "redis+socket:///run/r.sock",
+            "redis+socket:///run/r.sock",
+            "unix:///run/r.sock",
+            "redis+socket:///run/r.sock?virtual_host=9",
+        ),
         ("unix:///run/r.sock", "redis+socket:///run/r.sock", "unix:///run/r.sock", "unix:///run/r.sock?db=9"),
     ],
 )
@@ -62,15 +68,31 @@ def test_redis_urls_for_each_client(url, celery, cache, db9):
     assert redis_url_with_db(url, 9) == db9
 
 
-def settings_in_subprocess(module: str, env: dict, expression: str) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "DEBUG", "TIME_ZONE", "CURRENCY")}
-    code = f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='{module}'; django.setup(); from django.conf import settings; print({expression})"
-    return subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env={**clean, **env}, capture_output=True, text=True, timeout=60)
+def settings_in_subprocess(module: str, env: dict, *expressions: str) -> subprocess.CompletedProcess:
+    """Load a settings module in a fresh interpreter with only `env` set; print the expressions."""
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "DEBUG", "TIME_ZONE", "CURRENCY")
+    }
+    code = (
+        f"import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = '{module}'; django.setup(); "
+        f"from django.conf import settings; print({', '.join(expressions)})"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_local_defaults_are_safe_and_complete():
     result = settings_in_subprocess(
-        "portal.settings.local", {}, "settings.TIME_ZONE, settings.CURRENCY, settings.DATABASES['default']['ENGINE'], settings.REDIS_IS_EMBEDDED, settings.LANGUAGE_CODE"
+        "portal.settings.local",
+        {},
+        "settings.TIME_ZONE",
+        "settings.CURRENCY",
+        "settings.DATABASES['default']['ENGINE']",
+        "settings.REDIS_IS_EMBEDDED",
+        "settings.LANGUAGE_CODE",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Europe/Kyiv UAH django.db.backends.sqlite3 True uk"
@@ -79,12 +101,26 @@ def test_local_defaults_are_safe_and_complete():
 def test_variables_override_the_defaults():
     result = settings_in_subprocess(
         "portal.settings.local",
-        {"DATABASE_URL": "postgres://u:p@db.internal:5432/portal", "REDIS_URL": "redis://cache.internal:6379/2",
-         "TIME_ZONE": "Europe/Moscow", "CURRENCY": "rub", "DEBUG": "0", "ALLOWED_HOSTS": "a.example,b.example"},
-        "settings.DATABASES['default']['HOST'], settings.CELERY_BROKER_URL, settings.TIME_ZONE, settings.CURRENCY, settings.DEBUG, settings.ALLOWED_HOSTS",
+        {
+            "DATABASE_URL": "postgres://u:p@db.internal:5432/portal",
+            "REDIS_URL": "redis://cache.internal:6379/2",
+            "TIME_ZONE": "Europe/Moscow",
+            "CURRENCY": "rub",
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "a.example,b.example",
+        },
+        "settings.DATABASES['default']['HOST']",
+        "settings.CELERY_BROKER_URL",
+        "settings.TIME_ZONE",
+        "settings.CURRENCY",
+        "settings.DEBUG",
+        "settings.ALLOWED_HOSTS",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "db.internal redis://cache.internal:6379/2 Europe/Moscow RUB False ['a.example', 'b.example']"
+    assert (
+        result.stdout.strip()
+        == "db.internal redis://cache.internal:6379/2 Europe/Moscow RUB False ['a.example', 'b.example']"
+    )
 
 
 def test_production_refuses_to_start_without_its_variables():
@@ -110,7 +146,8 @@ def test_production_refuses_debug():
 
 
 def test_production_passes_check_deploy():
-    clean = {key: value for key, value in os.environ.items() if key not in ("DEBUG",)}
+    # A test-only variable (Playwright needs it) that production must never carry.
+    clean = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,

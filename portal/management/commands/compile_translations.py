@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = "Compile the portal's gettext catalogs (.po -> .mo) without GNU gettext."
 
     def handle(self, *args, **options):
-        catalogs = sorted(path for locale_dir in settings.LOCALE_PATHS for path in Path(locale_dir).glob("*/LC_MESSAGES/*.po"))
+        catalogs = sorted(
+            path for locale_dir in settings.LOCALE_PATHS for path in Path(locale_dir).glob("*/LC_MESSAGES/*.po")
+        )
         if not catalogs:
             raise CommandError("No .po catalogs found under " + ", ".join(map(str, settings.LOCALE_PATHS)))
         for po_path in catalogs:

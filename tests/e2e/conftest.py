@@ -1,0 +1,75 @@
+"""Browser journeys: real Chromium (Debian's) driven by Playwright against Django's live server."""
+
+import os
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.factories import DistrictFactory
+
+# Django's ORM inside the live-server tests runs next to Playwright's event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.fspath and "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def districts(transactional_db):
+    return [
+        DistrictFactory(
+            code="KYIV",
+            name="Київська філія",
+            contact_phone="0 800 300 150",
+            contact_email="kyiv@energy-portal.example",
+        ),
+        DistrictFactory(
+            code="DEK",
+            name="Дніпровська енергетична компанія (ДЕК)",
+            contact_phone="0 800 500 444",
+            window_open_day=20,
+            window_close_month_offset=0,
+            window_close_day=25,
+            window_policy="strict",
+        ),
+    ]
+
+
+@pytest.fixture
+def shoot(page, screenshot_dir):
+    """Save a full-page screenshot at phone and desktop width; returns the file paths."""
+
+    def take(name: str) -> list:
+        paths = []
+        for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(size)
+            path = screenshot_dir / f"{name}-{label}.png"
+            page.screenshot(path=str(path), full_page=True)
+            paths.append(path)
+        print(f"screenshots: {', '.join(map(str, paths))}")
+        return paths
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def axe():
+    return Axe()
+
+
+@pytest.fixture
+def assert_accessible(page, axe):
+    """No serious or critical axe-core violation on the page as it is now."""
+
+    def check():
+        results = axe.run(page)
+        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
+
+    return check
