@@ -104,3 +104,10 @@ def test_month_year_filter(language, expected):
 
     with translation.override(language):
         assert month_year(date(2026, 12, 1)) == expected
+
+
+@pytest.mark.parametrize(("prefix", "heading"), [("", "Увійти"), ("/en", "Sign In")])
+def test_allauth_pages_render_inside_the_portal_layout(client, prefix, heading):
+    html = client.get(f"{prefix}/accounts/login/").content.decode()
+    assert 'class="site-header"' in html and 'class="site-footer"' in html
+    assert heading in html

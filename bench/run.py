@@ -1,0 +1,104 @@
+"""Benchmarks: `make bench` (uses DATABASE_URL and REDIS_URL; PostgreSQL is the one that counts).
+
+Runs in a throwaway test database (created and dropped here), prints the figures and appends them to
+bench/RESULTS.md with the machine, date and command. Later issues add their own cases here (the
+monthly run over 100,000 accounts, the reading API under load, invoice PDFs).
+"""
+
+import os
+import platform
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
+
+RESULTS = BASE_DIR / "bench" / "RESULTS.md"
+
+
+def bench_reading_inserts(meters: int = 10_000, months: int = 10) -> str:
+    """Readings through bulk_create with every CHECK and the partial unique index in force."""
+    from accounts.models import District, PersonalAccount
+    from readings.models import Channel, Meter, Reading
+
+    district = District.objects.create(code="BENCH", name="Bench")
+    accounts = PersonalAccount.objects.bulk_create(
+        PersonalAccount(number=f"{9_000_000_000 + i}", district=district, address="вул. Тестова, 1", holder_name="Б")
+        for i in range(meters)
+    )
+    meter_rows = Meter.objects.bulk_create(
+        Meter(
+            account=account,
+            serial_number=f"B{i:08d}",
+            zone_set="day+night",
+            installed_on=date(2024, 1, 1),
+            install_day=0,
+            install_night=0,
+        )
+        for i, account in enumerate(accounts)
+    )
+    rows = [
+        Reading(
+            meter=meter,
+            reading_date=date(2025, month, 28),
+            zone_set="day+night",
+            day=month * 150,
+            night=month * 70,
+            channel=Channel.AMI,
+            billing_month=date(2025, month, 1),
+        )
+        for month in range(1, months + 1)
+        for meter in meter_rows
+    ]
+    started = time.perf_counter()
+    Reading.objects.bulk_create(rows, batch_size=5_000)
+    elapsed = time.perf_counter() - started
+    rate = len(rows) / elapsed
+    case = "readings bulk_create (two-zone, constraints on)"
+    return f"| {case} | {len(rows):,} rows | {elapsed:.2f} s | {rate:,.0f} rows/s |"
+
+
+def bench_home_page(requests: int = 300) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.get("/")  # warm templates and translations
+    started = time.perf_counter()
+    for _ in range(requests):
+        assert client.get("/").status_code == 200
+    elapsed = time.perf_counter() - started
+    return f"| home page, in-process client | {requests} requests | {elapsed:.2f} s | {requests / elapsed:,.0f} req/s |"
+
+
+def main() -> None:
+    setup_test_environment()
+    databases = setup_databases(verbosity=0, interactive=False)
+    try:
+        lines = [bench_reading_inserts(), bench_home_page()]
+    finally:
+        teardown_databases(databases, verbosity=0)
+    header = (
+        f"\n## {datetime.now():%Y-%m-%d %H:%M} · {platform.node()} · {os.cpu_count()} cores · "
+        f"{connection.vendor} · Python {platform.python_version()}\n\nCommand: `make bench`\n\n"
+        "| case | size | time | rate |\n|---|---|---|---|\n"
+    )
+    text = header + "\n".join(lines) + "\n"
+    print(text)
+    if not RESULTS.exists():
+        RESULTS.write_text("# Benchmark results\n\nAppended by `make bench` (bench/run.py); newest last.\n")
+    with RESULTS.open("a") as results:
+        results.write(text)
+
+
+if __name__ == "__main__":
+    main()
