@@ -88,7 +88,7 @@ def main() -> None:
     finally:
         teardown_databases(databases, verbosity=0)
     header = (
-        f"\n## {datetime.now():%Y-%m-%d %H:%M} · {platform.node()} · {os.cpu_count()} cores · "
+        f"\n## {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · {platform.node()} · {os.cpu_count()} cores · "
         f"{connection.vendor} · Python {platform.python_version()}\n\nCommand: `make bench`\n\n"
         "| case | size | time | rate |\n|---|---|---|---|\n"
     )
