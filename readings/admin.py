@@ -1,6 +1,7 @@
 """Staff screens for meters and readings. Readings are read-only here: append-only by design."""
 
 from django.contrib import admin
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 
 from readings.models import Meter, Reading
@@ -25,7 +26,7 @@ class MeterAdmin(admin.ModelAdmin):
 
 @admin.register(Reading)
 class ReadingAdmin(admin.ModelAdmin):
-    list_display = ["meter", "reading_date", "values_display", "channel", "status", "billing_month", "submitted_at"]
+    list_display = ["meter", "reading_date", "values_display", "channel", "status", "month_display", "submitted_at"]
     list_filter = ["status", "channel", "billing_month"]
     search_fields = ["meter__serial_number", "meter__account__number"]
     list_select_related = ["meter"]
@@ -33,7 +34,13 @@ class ReadingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("values"))
     def values_display(self, reading):
-        return ", ".join(f"{zone}: {value}" for zone, value in reading.values.items())
+        return ", ".join(
+            f"{Reading._meta.get_field(zone).verbose_name}: {value}" for zone, value in reading.values.items()
+        )
+
+    @admin.display(description=_("billing month"), ordering="billing_month")
+    def month_display(self, reading):
+        return date_format(reading.billing_month, "F Y")
 
     def has_add_permission(self, request):
         return False  # staff entry goes through the readings service (readings issue), not a raw form
