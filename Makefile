@@ -42,6 +42,7 @@ messages: install ## extract new strings into the catalogs (needs GNU gettext)
 	$(MANAGE) makemessages --no-obsolete -d djangojs -l uk -l ru -l en --ignore=.venv --ignore=var --ignore=staticfiles
 
 seed: migrate
+	$(MANAGE) setup_periodic_tasks
 	$(MANAGE) seed_demo
 
 lint: install-dev

@@ -1,10 +1,12 @@
 """Staff screens for users, districts, personal accounts and links."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AccountLink, District, PersonalAccount, User
+from accounts.models import AccountLink, AccountLinkEvent, District, OutgoingEmail, PersonalAccount, User
+from accounts.services import account_link_by_staff, account_unlink, email_retry_now
 
 
 @admin.register(User)
@@ -37,10 +39,16 @@ class DistrictAdmin(admin.ModelAdmin):
 
 
 class AccountLinkInline(admin.TabularInline):
+    """Who has this account in their cabinet. Add or remove links under "Account links" (recorded)."""
+
     model = AccountLink
     extra = 0
-    autocomplete_fields = ["user"]
-    readonly_fields = ["created_at", "created_by_staff"]
+    fields = ["user", "created_at", "created_by_staff", "notify_by_email"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PersonalAccount)
@@ -54,8 +62,75 @@ class PersonalAccountAdmin(admin.ModelAdmin):
 
 @admin.register(AccountLink)
 class AccountLinkAdmin(admin.ModelAdmin):
-    list_display = ["account", "user", "created_at", "created_by_staff"]
-    search_fields = ["account__number", "user__email"]
+    """The contact centre links or unlinks an account on the customer's request; every change is recorded."""
+
+    list_display = ["account", "user", "created_at", "created_by_staff", "notify_by_email"]
+    search_fields = ["account__number", "user__email", "account__address"]
     list_select_related = ["account", "user", "created_by_staff"]
     autocomplete_fields = ["user", "account"]
-    readonly_fields = ["created_by_staff"]
+    fields = ["user", "account"]
+    actions = ["unlink_selected"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        link = account_link_by_staff(staff=request.user, user=obj.user, account=obj.account)
+        obj.pk = link.pk
+
+    def delete_model(self, request, obj):
+        account_unlink(link=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for link in queryset.select_related("user", "account"):
+            account_unlink(link=link, actor=request.user)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Unlink the selected accounts from these users (recorded)"), permissions=["delete"])
+    def unlink_selected(self, request, queryset):
+        count = queryset.count()
+        self.delete_queryset(request, queryset)
+        self.message_user(request, _("%(count)d links removed.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(AccountLinkEvent)
+class AccountLinkEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "account_number", "user_email", "by_staff", "actor", "client_ip"]
+    list_filter = ["action", "by_staff"]
+    search_fields = ["account_number", "user_email", "client_ip"]
+    list_select_related = ["actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "to_email", "subject", "kind", "language", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "language"]
+    search_fields = ["to_email", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["send_again_now"]
+    readonly_fields = [field.name for field in OutgoingEmail._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected emails again now"))
+    def send_again_now(self, request, queryset):
+        count = email_retry_now(email_ids=list(queryset.values_list("pk", flat=True)), now=timezone.now())
+        self.message_user(request, _("%(count)d emails queued to be sent again.") % {"count": count}, messages.SUCCESS)

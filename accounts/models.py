@@ -202,6 +202,8 @@ class AccountLink(models.Model):
         related_name="+",
         verbose_name=_("linked by staff member"),
     )
+    # Each family member decides for themselves whether this account's notices reach their mailbox.
+    notify_by_email = models.BooleanField(_("email notifications"), default=True)
 
     class Meta:
         verbose_name = _("account link")
@@ -212,3 +214,86 @@ class AccountLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} -> {self.account}"
+
+
+class LinkAction(models.TextChoices):
+    LINK = "link", _("linked")
+    UNLINK = "unlink", _("unlinked")
+    FAILED = "failed", _("failed attempt")
+
+
+class AccountLinkEvent(models.Model):
+    """What happened to links, for staff: who linked or unlinked which account, when, and how."""
+
+    action = models.CharField(_("action"), max_length=8, choices=LinkAction.choices)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="link_events", verbose_name=_("user")
+    )
+    user_email = models.EmailField(_("user email at the time"))
+    account = models.ForeignKey(
+        PersonalAccount,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="link_events",
+        verbose_name=_("account"),
+    )
+    account_number = models.CharField(_("account number entered"), max_length=40)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("done by")
+    )
+    by_staff = models.BooleanField(_("done by staff"), default=False)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("link event")
+        verbose_name_plural = _("link events")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(action__in=LinkAction.values), name="link_event_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.account_number} {self.user_email}"
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+
+
+class OutgoingEmail(models.Model):
+    """Every email the portal sends, recorded before sending so that none is lost when SMTP is down."""
+
+    to_email = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=250)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.UK)
+    kind = models.CharField(_("kind"), max_length=60, help_text=_("what the email is, e.g. email_confirmation"))
+    # Callers that must never send the same thing twice (reminders, invoices) pass a key.
+    dedup_key = models.CharField(_("deduplication key"), max_length=120, null=True, blank=True, unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="email_due_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=EmailStatus.values), name="email_status_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(status=EmailStatus.SENT) | models.Q(sent_at__isnull=False),
+                name="email_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to_email}: {self.subject}"

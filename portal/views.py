@@ -7,10 +7,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.languages import path_in_language
+from accounts.services import user_language_set
 from portal.health import OK, portal_health
 from portal.selectors import district_window_statuses
-from portal.services import user_language_set
-from portal.urls_i18n import path_in_language
 
 
 @require_GET

@@ -227,3 +227,13 @@ class Reading(models.Model):
     @property
     def values(self) -> dict[str, int]:
         return {zone: getattr(self, zone) for zone in zones_of(self.zone_set)}
+
+
+# How the portal names each zone to customers.
+ZONE_TITLES = {
+    "total": _("Total"),
+    "day": _("Day"),
+    "night": _("Night"),
+    "peak": _("Peak"),
+    "half_peak": _("Half-peak"),
+}

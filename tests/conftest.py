@@ -63,3 +63,22 @@ def clean_test_media():
 
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters live in the (real, Redis) cache: every test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def empty_test_queue():
+    """Tasks published by earlier runs without a worker must not reach this run's workers."""
+    from portal.celery import app
+
+    with app.connection_for_write() as connection:
+        app.control.purge(connection=connection)
+    yield

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.settings.environment import (
     embedded_redis_socket,
     env_bool,
+    env_int,
     env_list,
     env_str,
     redis_url_for_cache,
@@ -118,12 +119,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "cabinet"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True  # one address per user; a new one is verified before it replaces the old
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link preview in a mail client must not confirm by itself
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_ADAPTER = "accounts.adapter.PortalAccountAdapter"
+ACCOUNT_SESSION_REMEMBER = None  # ask ("remember me")
+# allauth's rate limits stay on (its defaults), counted in the shared Redis cache.
 
 # --- Internationalization: uk (default), ru, en ---
 LANGUAGE_CODE = "uk"
@@ -147,6 +156,19 @@ STORAGES = {
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "portal@localhost"
+
+# Proxies in front of the web processes that append to X-Forwarded-For (nginx: 1). 0 = trust none.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# --- Linking accounts: failed attempts allowed per hour (a stranger must not enumerate accounts). ---
+ACCOUNT_LINK_FAILURES_PER_USER = env_int("ACCOUNT_LINK_FAILURES_PER_USER", 10)
+ACCOUNT_LINK_FAILURES_PER_IP = env_int("ACCOUNT_LINK_FAILURES_PER_IP", 30)
+ACCOUNT_LINK_WINDOW_SECONDS = 3600
+
+# --- Outgoing email (the outbox): retries with exponential backoff, then "failed" for staff. ---
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
+OUTBOX_RETRY_MAX_SECONDS = 6 * 3600
 
 # How long /health/ waits for the broker and a worker's ping before calling them down.
 HEALTH_BROKER_TIMEOUT_SECONDS = 2.0

@@ -1,0 +1,65 @@
+"""django-allauth adapter: signups remember the language, and every email goes through the outbox."""
+
+from urllib.parse import urlsplit, urlunsplit
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
+from django.utils import translation
+from django.utils.translation import gettext
+
+from accounts.languages import path_in_language
+from accounts.models import User
+from accounts.services import email_enqueue
+
+
+def _supported(language: str | None) -> str:
+    code = (language or "")[:2]
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+class PortalAccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        user.preferred_language = _supported(translation.get_language())
+        if commit:
+            user.save()
+        return user
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"{gettext('Energy portal')}: {subject}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render in the recipient's language and record in the outbox instead of sending inline."""
+        user = User.objects.filter(email__iexact=email).only("preferred_language").first()
+        language = _supported(user.preferred_language if user else translation.get_language())
+        request = allauth_context.request
+        context = {**context, **_links_in_language(context, language)}
+        full_context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, full_context)
+        html = next(
+            (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
+        )
+        email_enqueue(
+            to_email=email,
+            subject=message.subject,
+            body_text=message.body,
+            body_html=html,
+            language=language,
+            kind=template_prefix.rsplit("/", 1)[-1],
+        )
+
+
+# Links allauth puts into its emails; they open the site in the language of the email.
+LINK_KEYS = ("activate_url", "password_reset_url")
+
+
+def _links_in_language(context: dict, language: str) -> dict:
+    links = {}
+    for key in LINK_KEYS:
+        if context.get(key):
+            parts = urlsplit(context[key])
+            links[key] = urlunsplit(parts._replace(path=path_in_language(parts.path, language)))
+    return links

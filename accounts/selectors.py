@@ -1,0 +1,34 @@
+"""Reads about users and their accounts. Every account-scoped read goes through `account_for_user`."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import AccountLink, PersonalAccount, User
+
+
+def accounts_visible_to(user: User) -> QuerySet[PersonalAccount]:
+    """Staff see every account; a customer sees only the accounts linked to them."""
+    if user.is_staff:
+        return PersonalAccount.objects.all()
+    return PersonalAccount.objects.filter(links__user=user)
+
+
+def account_for_user(user: User, number: str) -> PersonalAccount:
+    """The account with this number if the user may see it; 404 otherwise, never a hint that it exists."""
+    account = accounts_visible_to(user).select_related("district").filter(number=number).first()
+    if account is None:
+        raise Http404("No such account.")
+    return account
+
+
+def link_of(user: User, account: PersonalAccount) -> AccountLink | None:
+    return AccountLink.objects.filter(user=user, account=account).first()
+
+
+def linked_accounts(user: User) -> QuerySet[PersonalAccount]:
+    """The user's own accounts, in the order they linked them."""
+    return (
+        PersonalAccount.objects.filter(links__user=user)
+        .select_related("district")
+        .order_by("links__created_at", "number")
+    )

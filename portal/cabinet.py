@@ -1,0 +1,37 @@
+"""The customer's cabinet pages that show several apps at once: the dashboard and an account's page."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.forms import AccountSettingsForm
+from accounts.selectors import account_for_user, link_of, linked_accounts
+from accounts.views import invoice_mode_choices
+from portal.selectors import account_cards
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    cards = account_cards(linked_accounts(request.user), today=timezone.localdate())
+    return render(request, "cabinet/dashboard.html", {"cards": cards})
+
+
+@login_required
+@require_GET
+def account_detail(request, number):
+    account = account_for_user(request.user, number)
+    link = link_of(request.user, account)
+    form = AccountSettingsForm(
+        initial={
+            "invoice_mode": account.invoice_mode,
+            "paper_copy": account.paper_copy,
+            "premises_vacant": account.premises_vacant,
+            "notify_by_email": link.notify_by_email if link else False,
+        },
+        can_set_notifications=link is not None,
+    )
+    (card,) = account_cards([account], today=timezone.localdate())
+    context = {"card": card, "account": account, "link": link, "form": form, "modes": invoice_mode_choices(form)}
+    return render(request, "cabinet/account.html", context)

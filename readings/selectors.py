@@ -1,0 +1,64 @@
+"""Reads about meters and readings."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext
+
+from readings.models import ZONE_TITLES, Meter, Reading, ReadingStatus
+
+
+def labels_text(labels: list[str]) -> str:
+    """'1.8.2, 15.8.2 or T22' in the active language."""
+    if not labels:
+        return ""
+    if len(labels) == 1:
+        return labels[0]
+    return gettext("%(first)s or %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}
+
+
+@dataclass(frozen=True)
+class ZoneLine:
+    zone: str
+    title: str
+    labels: str
+    value: int | None
+
+
+@dataclass(frozen=True)
+class MeterSummary:
+    meter: Meter
+    last_reading: Reading | None
+    zones: list[ZoneLine]
+
+    @property
+    def last_date(self) -> date | None:
+        return self.last_reading.reading_date if self.last_reading else None
+
+
+def meters_with_last_reading(meters: Iterable[Meter]) -> list[MeterSummary]:
+    """Each meter with its last accepted, current reading, in one query for all of them."""
+    meters = list(meters)
+    newest = (
+        Reading.objects.filter(meter=OuterRef("pk"), status=ReadingStatus.ACCEPTED, superseded_at__isnull=True)
+        .order_by("-reading_date", "-submitted_at")
+        .values("pk")[:1]
+    )
+    last_ids = dict(
+        Meter.objects.filter(pk__in=[meter.pk for meter in meters])
+        .annotate(last_id=Subquery(newest))
+        .values_list("pk", "last_id")
+    )
+    readings = Reading.objects.in_bulk([pk for pk in last_ids.values() if pk])
+    summaries = []
+    for meter in meters:
+        last = readings.get(last_ids.get(meter.pk))
+        values = last.values if last else meter.installation_values
+        zones = [
+            ZoneLine(zone, str(ZONE_TITLES[zone]), labels_text(meter.labels_for(zone)), values.get(zone))
+            for zone in meter.zones
+        ]
+        summaries.append(MeterSummary(meter, last, zones))
+    return summaries

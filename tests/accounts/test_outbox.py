@@ -1,0 +1,146 @@
+"""The outbox: every email is a row first; a worker sends it once, retrying while SMTP is down."""
+
+import socket
+import time
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import EmailStatus, OutgoingEmail
+from accounts.services import email_deliver, email_enqueue, email_requeue_due, email_retry_now, retry_delay
+from portal.celery import app as celery_app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class FlakySmtpHandler:
+    """A real SMTP server that answers "451 try again later" to the first `failures` messages."""
+
+    def __init__(self, failures: int):
+        self.failures = failures
+        self.rejected = 0
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.failures > 0:
+            self.failures -= 1
+            self.rejected += 1
+            return "451 4.3.0 Temporary failure, try again later"
+        self.received.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    handler = FlakySmtpHandler(failures=2)
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    yield handler
+    controller.stop()
+
+
+def queue(**overrides):
+    fields = {
+        "to_email": "olena@example.com",
+        "subject": "Ваш рахунок готовий",
+        "body_text": "Доброго дня!",
+        "language": "uk",
+        "kind": "test",
+        **overrides,
+    }
+    return email_enqueue(**fields)
+
+
+@pytest.mark.django_db
+def test_enqueue_records_the_email_before_anything_is_sent():
+    email = queue(body_html="<p>Доброго дня!</p>")
+    assert email.status == EmailStatus.QUEUED and email.attempts == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_same_dedup_key_records_one_email():
+    first = queue(dedup_key="reminder:1:2026-11")
+    second = queue(dedup_key="reminder:1:2026-11", subject="again")
+    assert first.pk == second.pk
+    assert OutgoingEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_deliver_sends_once_even_if_the_task_runs_twice():
+    email = queue(body_html="<p>Доброго дня!</p>")
+    now = timezone.now()
+    assert email_deliver(email_id=email.pk, now=now).status == "sent"
+    assert email_deliver(email_id=email.pk, now=now).status == "skipped"
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].alternatives[0][1] == "text/html"
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.sent_at) == (EmailStatus.SENT, 1, now)
+
+
+@pytest.mark.django_db
+def test_smtp_down_means_retry_later_with_backoff_then_failed(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2  # nobody there
+    settings.OUTBOX_MAX_ATTEMPTS, settings.OUTBOX_RETRY_BASE_SECONDS = 3, 60
+    email = queue()
+    now = timezone.now()
+    first = email_deliver(email_id=email.pk, now=now)
+    assert (first.status, first.retry_in) == ("retry", 60)
+    email.refresh_from_db()
+    assert email.status == EmailStatus.QUEUED and email.next_attempt_at == now + timedelta(seconds=60)
+    assert "ConnectionRefusedError" in email.last_error
+    assert email_deliver(email_id=email.pk, now=now).retry_in == 120
+    assert email_deliver(email_id=email.pk, now=now).status == "failed"
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.FAILED, 3)
+
+
+def test_backoff_doubles_and_is_capped(settings):
+    settings.OUTBOX_RETRY_BASE_SECONDS = 60
+    assert [retry_delay(n) for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+    assert retry_delay(30) == settings.OUTBOX_RETRY_MAX_SECONDS
+
+
+@pytest.mark.django_db
+def test_overdue_emails_are_queued_again_and_staff_can_resend_failed_ones():
+    overdue = queue()
+    OutgoingEmail.objects.filter(pk=overdue.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+    queue()  # due just now: within the grace period, its own task is still on its way
+    assert email_requeue_due(now=timezone.now()) == 1
+    failed = queue()
+    OutgoingEmail.objects.filter(pk=failed.pk).update(status=EmailStatus.FAILED, attempts=8)
+    assert email_retry_now(email_ids=[failed.pk], now=timezone.now()) == 1
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (EmailStatus.QUEUED, 0)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_smtp_failing_then_recovering_the_email_goes_out_once(smtp_server, settings):
+    """A real worker, a real SMTP server that refuses twice: the customer gets exactly one email."""
+    settings.OUTBOX_RETRY_BASE_SECONDS = 1
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        email = queue()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            email.refresh_from_db()
+            if email.status != EmailStatus.QUEUED:
+                break
+            time.sleep(0.3)
+    assert email.status == EmailStatus.SENT
+    assert email.attempts == 3
+    assert smtp_server.rejected == 2
+    assert len(smtp_server.received) == 1
+    assert smtp_server.received[0].rcpt_tos == ["olena@example.com"]
