@@ -1,5 +1,7 @@
 """Meters and readings. Readings are append-only: corrections are new rows, never edits or deletes."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -135,6 +137,12 @@ class AppendOnlyError(Exception):
     """Raised when code tries to edit or delete what must only ever be appended."""
 
 
+def reading_photo_path(reading, filename: str) -> str:
+    """An unguessable name: the path never reveals the meter or the customer."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"reading-photos/{uuid.uuid4().hex}.{extension[:5]}"
+
+
 class ReadingQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("Readings are never deleted; submit a correcting reading instead.")
@@ -182,6 +190,8 @@ class Reading(models.Model):
         verbose_name=_("supersedes"),
     )
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    # A photo of the display, kept outside the web root and served only to the account's users and staff.
+    photo = models.FileField(_("photo of the display"), upload_to=reading_photo_path, blank=True)
 
     objects = ReadingQuerySet.as_manager()
 
@@ -237,3 +247,57 @@ ZONE_TITLES = {
     "peak": _("Peak"),
     "half_peak": _("Half-peak"),
 }
+
+
+class ReviewDecision(models.TextChoices):
+    ACCEPT = "accept", _("accepted")
+    REJECT = "reject", _("rejected")
+
+
+class ReadingDecision(models.Model):
+    """A staff member's decision on a reading that waited for review; the reason is shown to the customer."""
+
+    reading = models.ForeignKey(Reading, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("reading"))
+    decision = models.CharField(_("decision"), max_length=8, choices=ReviewDecision.choices)
+    reason = models.TextField(_("reason shown to the customer"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review decision")
+        verbose_name_plural = _("review decisions")
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision__in=ReviewDecision.values), name="reading_decision_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decision="reject") | ~models.Q(reason=""), name="reading_rejection_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.reading_id}"
+
+
+class ClosedMonth(models.Model):
+    """A billing month whose final pass has run: readings submitted later bill the next month.
+
+    Written by the billing run (a higher app), read when a reading's billing month is fixed.
+    """
+
+    month = models.DateField(_("month"), unique=True)
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("closed billing month")
+        verbose_name_plural = _("closed billing months")
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(month__day=1), name="closed_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return self.month.strftime("%Y-%m")

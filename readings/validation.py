@@ -1,0 +1,181 @@
+"""The rules a reading must pass, as pure functions over plain values (no Django).
+
+Every channel (cabinet, public form, API, SMS, Telegram, imports, staff) ends up here through
+`readings.services.reading_submit` or the importer, so a rule is written once. Rejections carry a
+stable `code`; the channels turn codes into words (readings/messages.py).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from readings.zones import DAY, NIGHT, TWO_ZONE
+
+# Stable rejection codes (API clients and tests rely on them).
+ZONE_MISSING = "zone_missing"
+ZONE_UNKNOWN = "zone_unknown"
+NOT_A_NUMBER = "not_a_number"
+TOO_MANY_DIGITS = "too_many_digits"
+METER_INACTIVE = "meter_inactive"
+DATE_IN_FUTURE = "date_in_future"
+DATE_BEFORE_PREVIOUS = "date_before_previous"
+DATE_BEFORE_INSTALLATION = "date_before_installation"
+LOWER_THAN_PREVIOUS = "lower_than_previous"
+WINDOW_CLOSED = "window_closed"
+MONTH_CLOSED = "month_closed"
+
+
+@dataclass(frozen=True)
+class ReadingRules:
+    """The tunable thresholds (settings READING_*)."""
+
+    rollover_max_share: Fraction = Fraction(1, 20)  # a rollover may add at most 5 % of the register range
+    plausible_multiple: int = 5  # more than 5x the usual daily use goes to review
+    no_history_max_daily_kwh: int = 300  # without history, more than 300 kWh a day goes to review
+    min_history_days: int = 30  # less history than this counts as none
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Register values as of a date: a reading, or the installation values."""
+
+    values: dict[str, int]
+    reading_date: date
+
+
+@dataclass(frozen=True)
+class MeterFacts:
+    zones: tuple[str, ...]
+    zone_set: str
+    register_digits: int
+    multiplier: int
+    installed_on: date
+    active: bool
+    previous: Snapshot  # the reading the new one is compared with (L, or the installation)
+    average_daily_kwh: Fraction | None  # usual use per day, all zones together; None = too little history
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    zone: str | None = None
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    values: dict[str, int]
+    problems: tuple[Problem, ...]
+    consumption_kwh: dict[str, int]  # per zone, multiplier applied; empty when rejected
+    needs_review: bool
+    swap_suggested: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def parse_values(zones: tuple[str, ...], raw: dict, register_digits: int) -> tuple[dict[str, int], list[Problem]]:
+    """Integers for exactly the meter's zones, within the register's digits."""
+    problems: list[Problem] = []
+    values: dict[str, int] = {}
+    for zone in raw:
+        if zone not in zones and str(raw[zone]).strip() != "":
+            problems.append(Problem(ZONE_UNKNOWN, zone))
+    for zone in zones:
+        text = str(raw.get(zone, "") if raw.get(zone) is not None else "").strip().replace(" ", "")
+        if text == "":
+            problems.append(Problem(ZONE_MISSING, zone))
+        elif not text.isdigit() or not text.isascii():
+            problems.append(Problem(NOT_A_NUMBER, zone, {"value": text}))
+        elif len(text.lstrip("0") or "0") > register_digits:
+            problems.append(Problem(TOO_MANY_DIGITS, zone, {"value": text, "digits": register_digits}))
+        else:
+            values[zone] = int(text)
+    return values, problems
+
+
+def register_delta(previous: int, value: int, register_digits: int, rules: ReadingRules) -> int | None:
+    """Units counted since `previous`; a smaller value is a rollover only if the jump is plausible."""
+    if value >= previous:
+        return value - previous
+    span = 10**register_digits
+    rolled = value + span - previous
+    return rolled if rolled < span * rules.rollover_max_share else None
+
+
+def average_daily_kwh(
+    earliest: Snapshot, latest: Snapshot, *, register_digits: int, multiplier: int, rules: ReadingRules
+) -> Fraction | None:
+    """Usual use per day between two snapshots, all zones together; None with too little history."""
+    days = (latest.reading_date - earliest.reading_date).days
+    if days < rules.min_history_days:
+        return None
+    span = 10**register_digits
+    used = sum((latest.values[zone] - earliest.values[zone]) % span for zone in latest.values)
+    return Fraction(used * multiplier, days)
+
+
+def _evaluate(facts: MeterFacts, values: dict[str, int], reading_date: date, rules: ReadingRules):
+    problems: list[Problem] = []
+    consumption: dict[str, int] = {}
+    for zone in facts.zones:
+        delta = register_delta(facts.previous.values[zone], values[zone], facts.register_digits, rules)
+        if delta is None:
+            problems.append(
+                Problem(
+                    LOWER_THAN_PREVIOUS,
+                    zone,
+                    {
+                        "value": values[zone],
+                        "previous": facts.previous.values[zone],
+                        "previous_date": facts.previous.reading_date,
+                        "digits": facts.register_digits,
+                    },
+                )
+            )
+        else:
+            consumption[zone] = delta * facts.multiplier
+    needs_review = False
+    if not problems:
+        days = max((reading_date - facts.previous.reading_date).days, 1)
+        per_day = Fraction(sum(consumption.values()), days)
+        if facts.average_daily_kwh is None:
+            needs_review = per_day > rules.no_history_max_daily_kwh
+        else:
+            needs_review = per_day > facts.average_daily_kwh * rules.plausible_multiple and per_day > 1
+    return problems, consumption, needs_review
+
+
+def swapped(values: dict[str, int]) -> dict[str, int]:
+    return {**values, DAY: values[NIGHT], NIGHT: values[DAY]}
+
+
+def check_reading(
+    facts: MeterFacts,
+    raw_values: dict,
+    reading_date: date,
+    *,
+    today: date,
+    rules: ReadingRules,
+    allow_backdating: bool = False,
+) -> Verdict:
+    """Apply every rule of DESIGN.md "Reading validation" to one submission."""
+    if not facts.active:
+        return Verdict({}, (Problem(METER_INACTIVE),), {}, False, False)
+    values, problems = parse_values(facts.zones, raw_values, facts.register_digits)
+    if reading_date > today:
+        problems.append(Problem(DATE_IN_FUTURE, params={"today": today}))
+    if reading_date < facts.installed_on:
+        problems.append(Problem(DATE_BEFORE_INSTALLATION, params={"installed_on": facts.installed_on}))
+    elif reading_date < facts.previous.reading_date and not allow_backdating:
+        problems.append(Problem(DATE_BEFORE_PREVIOUS, params={"previous_date": facts.previous.reading_date}))
+    if problems:
+        return Verdict(values, tuple(problems), {}, False, False)
+
+    zone_problems, consumption, needs_review = _evaluate(facts, values, reading_date, rules)
+    swap_suggested = False
+    if facts.zone_set == TWO_ZONE and (zone_problems or needs_review) and values[DAY] != values[NIGHT]:
+        swap_problems, _, swap_review = _evaluate(facts, swapped(values), reading_date, rules)
+        swap_suggested = not swap_problems and not swap_review
+    return Verdict(values, tuple(zone_problems), consumption if not zone_problems else {}, needs_review, swap_suggested)
