@@ -8,6 +8,8 @@ from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as account_views
 from portal import cabinet, views
+from readings import public_views
+from readings import views as reading_views
 
 admin.site.site_header = admin.site.site_title = _("Energy portal")
 
@@ -24,6 +26,23 @@ urlpatterns += i18n_patterns(
     path("cabinet/accounts/<str:number>/", cabinet.account_detail, name="account_detail"),
     path("cabinet/accounts/<str:number>/settings/", account_views.account_settings, name="account_settings"),
     path("cabinet/accounts/<str:number>/unlink/", account_views.link_delete, name="account_unlink"),
+    path("cabinet/accounts/<str:number>/meters/<str:serial>/reading/", reading_views.reading_new, name="reading_new"),
+    path(
+        "cabinet/accounts/<str:number>/meters/<str:serial>/history/",
+        reading_views.meter_history_page,
+        name="meter_history",
+    ),
+    path(
+        "cabinet/accounts/<str:number>/meters/<str:serial>/history.csv",
+        reading_views.meter_history_csv,
+        name="meter_history_csv",
+    ),
+    path("cabinet/accounts/<str:number>/readings/<int:pk>/", reading_views.reading_receipt, name="reading_receipt"),
+    path("cabinet/accounts/<str:number>/readings/<int:pk>/photo/", reading_views.reading_photo, name="reading_photo"),
+    path("readings/", public_views.public_identify, name="public_identify"),
+    path("readings/confirm/", public_views.public_confirm, name="public_confirm"),
+    path("readings/enter/", public_views.public_enter, name="public_enter"),
+    path("readings/receipt/", public_views.public_receipt, name="public_receipt"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

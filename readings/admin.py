@@ -1,10 +1,23 @@
-"""Staff screens for meters and readings. Readings are read-only here: append-only by design."""
+"""Staff screens for meters and readings. Readings are read-only here (append-only by design); staff
+enter readings, review flagged ones and see the channel report through the screens added below."""
 
-from django.contrib import admin
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from readings.models import Meter, Reading
+from readings.models import Channel, ClosedMonth, Meter, Reading, ReadingDecision, ReadingStatus, ReviewDecision
+from readings.report import in_thousands, readings_by_channel_and_day
+from readings.selectors import meter_history
+from readings.services import reading_review
+from readings.submission import reading_form_round
 
 
 @admin.register(Meter)
@@ -24,6 +37,29 @@ class MeterAdmin(admin.ModelAdmin):
     autocomplete_fields = ["account"]
 
 
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"), choices=ReviewDecision.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason the customer will read"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Required when you reject: say what the photo or the history shows."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == ReviewDecision.REJECT and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Say why, in words the customer understands."))
+        return cleaned
+
+
+class ReportForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
 @admin.register(Reading)
 class ReadingAdmin(admin.ModelAdmin):
     list_display = ["meter", "reading_date", "values_display", "channel", "status", "month_display", "submitted_at"]
@@ -31,19 +67,154 @@ class ReadingAdmin(admin.ModelAdmin):
     search_fields = ["meter__serial_number", "meter__account__number"]
     list_select_related = ["meter"]
     date_hierarchy = "reading_date"
+    change_list_template = "admin/readings/reading/change_list.html"
 
-    @admin.display(description=_("values"))
+    @admin.display(description=gettext_lazy("values"))
     def values_display(self, reading):
         return ", ".join(
             f"{Reading._meta.get_field(zone).verbose_name}: {value}" for zone, value in reading.values.items()
         )
 
-    @admin.display(description=_("billing month"), ordering="billing_month")
+    @admin.display(description=gettext_lazy("billing month"), ordering="billing_month")
     def month_display(self, reading):
         return date_format(reading.billing_month, "F Y")
 
     def has_add_permission(self, request):
-        return False  # staff entry goes through the readings service (readings issue), not a raw form
+        return False  # staff enter readings through "Enter a reading", which runs every rule
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("review/", wrap(self.review_queue), name="readings_review_queue"),
+            path("review/<int:pk>/", wrap(self.review_one), name="readings_review"),
+            path("enter/", wrap(self.enter_reading), name="readings_enter"),
+            path("report/", wrap(self.channel_report), name="readings_report"),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request, title, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **extra}
+
+    def review_queue(self, request):
+        pending = (
+            Reading.objects.filter(status=ReadingStatus.PENDING_REVIEW, superseded_at__isnull=True)
+            .select_related("meter__account")
+            .order_by("submitted_at")
+        )
+        return TemplateResponse(
+            request,
+            "admin/readings/review_queue.html",
+            self._context(request, _("Readings waiting for review"), pending=pending),
+        )
+
+    def review_one(self, request, pk):
+        reading = get_object_or_404(Reading.objects.select_related("meter__account"), pk=pk)
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                reading_review(
+                    reading=reading,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                    staff=request.user,
+                    now=timezone.now(),
+                )
+            except ValueError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request, _("Decision saved for meter %(serial)s.") % {"serial": reading.meter.serial_number}
+                )
+                return redirect("admin:readings_review_queue")
+        context = self._context(
+            request,
+            _("Review a reading"),
+            reading=reading,
+            form=form,
+            history=meter_history(reading.meter)[:14],
+            decisions=ReadingDecision.objects.filter(reading=reading).select_related("decided_by"),
+        )
+        return TemplateResponse(request, "admin/readings/review_one.html", context)
+
+    def enter_reading(self, request):
+        serial = (request.GET.get("serial") or request.POST.get("serial") or "").strip()
+        meter = Meter.objects.select_related("account").filter(serial_number__iexact=serial).first() if serial else None
+        round_ = None
+        if meter is not None:
+            round_ = reading_form_round(request, meter=meter, channel=Channel.STAFF, ask_date=True)
+            if round_.stored:
+                messages.success(
+                    request,
+                    _("Reading saved for meter %(serial)s; it goes to the %(month)s bill.")
+                    % {"serial": meter.serial_number, "month": date_format(round_.outcome.billing_month, "F Y")},
+                )
+                return redirect(reverse("admin:readings_enter") + f"?serial={meter.serial_number}")
+        context = self._context(
+            request,
+            _("Enter a reading"),
+            serial=serial,
+            meter=meter,
+            round=round_,
+            form=round_.form if round_ else None,
+        )
+        return TemplateResponse(request, "admin/readings/enter.html", context)
+
+    def channel_report(self, request):
+        today = timezone.localdate()
+        form = ReportForm(request.GET or None, initial={"start": today - timedelta(days=6), "end": today})
+        start, end = today - timedelta(days=6), today
+        if form.is_valid():
+            start, end = sorted((form.cleaned_data["start"], form.cleaned_data["end"]))
+            end = min(end, start + timedelta(days=92))  # a window, not a year: keeps the table readable
+        report = readings_by_channel_and_day(start=start, end=end)
+        rows = [
+            (day, [report.counts.get((day, channel), 0) for channel in report.channels], report.by_day[day])
+            for day in report.days
+        ]
+        labels = dict(Channel.choices)
+        context = self._context(
+            request,
+            _("Readings by channel and day"),
+            form=form,
+            report=report,
+            rows=rows,
+            start=start,
+            end=end,
+            channel_names=[labels[channel] for channel in report.channels],
+            totals=[report.by_channel[channel] for channel in report.channels],
+            published=[(in_thousands(count), label) for label, count in report.published],
+        )
+        return TemplateResponse(request, "admin/readings/report.html", context)
+
+
+@admin.register(ReadingDecision)
+class ReadingDecisionAdmin(admin.ModelAdmin):
+    list_display = ["decided_at", "reading", "decision", "reason", "decided_by"]
+    list_filter = ["decision"]
+    list_select_related = ["reading", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ClosedMonth)
+class ClosedMonthAdmin(admin.ModelAdmin):
+    list_display = ["month", "closed_at"]
+
+    def has_add_permission(self, request):
+        return False  # the billing run's final pass closes a month
 
     def has_change_permission(self, request, obj=None):
         return False

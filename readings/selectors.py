@@ -62,3 +62,50 @@ def meters_with_last_reading(meters: Iterable[Meter]) -> list[MeterSummary]:
         ]
         summaries.append(MeterSummary(meter, last, zones))
     return summaries
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    reading: Reading
+    values: list[tuple[str, int]]  # (zone, value) in zone order
+    consumption: dict[str, int] | None  # kWh since the previous counted reading; None when it does not count
+
+
+def meter_history(meter: Meter) -> list[HistoryRow]:
+    """Every reading of the meter, newest first, with the consumption each counted reading added."""
+    readings = list(
+        Reading.objects.filter(meter=meter).select_related("submitted_by").order_by("reading_date", "submitted_at")
+    )
+    span = 10**meter.register_digits
+    previous = meter.installation_values
+    rows = []
+    for reading in readings:
+        counts = reading.status == ReadingStatus.ACCEPTED and reading.superseded_at is None
+        consumption = None
+        if counts:
+            consumption = {
+                zone: ((reading.values[zone] - previous[zone]) % span) * meter.multiplier for zone in meter.zones
+            }
+            previous = reading.values
+        rows.append(HistoryRow(reading, list(reading.values.items()), consumption))
+    return list(reversed(rows))
+
+
+@dataclass(frozen=True)
+class MonthBar:
+    month: date
+    by_zone: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_zone.values())
+
+
+def monthly_consumption(history: list[HistoryRow], *, months: list[date], zones: tuple[str, ...]) -> list[MonthBar]:
+    """Consumption per zone attributed to the billing month of the reading that measured it."""
+    totals = {month: dict.fromkeys(zones, 0) for month in months}
+    for row in history:
+        if row.consumption and row.reading.billing_month in totals:
+            for zone, used in row.consumption.items():
+                totals[row.reading.billing_month][zone] += used
+    return [MonthBar(month, totals[month]) for month in months]

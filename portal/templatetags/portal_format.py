@@ -27,3 +27,9 @@ def month_year(month):
     text = date_format(month, "F Y")
     # Ukrainian and Russian write month names in lower case inside a sentence.
     return text if (get_language() or "uk")[:2] == "en" else text[:1].lower() + text[1:]
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ row.consumption|get_item:zone }}`: a dict value by a variable key."""
+    return mapping.get(key) if mapping else None

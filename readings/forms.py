@@ -1,0 +1,71 @@
+"""Reading forms: one field per zone, named the way the meter's display names it."""
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from readings.models import ZONE_TITLES, Meter
+from readings.selectors import labels_text
+
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/heic", "image/heif", "image/webp"}
+
+
+def zone_label(meter: Meter, zone: str) -> str:
+    labels = labels_text(meter.labels_for(zone))
+    title = str(ZONE_TITLES[zone])
+    if not labels:
+        return title
+    return _("%(zone)s, shown as %(labels)s on the display") % {"zone": title, "labels": labels}
+
+
+class ReadingForm(forms.Form):
+    """Values per zone plus the date. Validation of the numbers themselves is the service's job."""
+
+    reading_date = forms.DateField(
+        label=_("Date of the reading"), widget=forms.DateInput(attrs={"type": "date"}), required=True
+    )
+    photo = forms.FileField(
+        label=_("Photo of the display"),
+        required=False,
+        help_text=_("A clear photo where the numbers can be read (JPEG or PNG, up to 10 MB)."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+    def __init__(self, *args, meter: Meter, ask_date: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meter = meter
+        for zone in meter.zones:
+            self.fields[zone] = forms.CharField(
+                label=zone_label(meter, zone),
+                required=False,  # the service names a missing zone with its display label
+                max_length=meter.register_digits + 4,
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "numeric",
+                        "autocomplete": "off",
+                        "pattern": "[0-9 ]*",
+                        "maxlength": meter.register_digits + 2,
+                        "class": "reading-input",
+                    }
+                ),
+            )
+        self.fields["reading_date"].initial = timezone.localdate()
+        if not ask_date:
+            self.fields["reading_date"].widget = forms.HiddenInput()
+        self.order_fields([*meter.zones, "reading_date", "photo"])
+
+    def zone_fields(self):
+        return [self[zone] for zone in self.meter.zones]
+
+    def values(self) -> dict[str, str]:
+        return {zone: self.cleaned_data.get(zone, "") for zone in self.meter.zones}
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            if photo.size > settings.READING_PHOTO_MAX_BYTES:
+                raise forms.ValidationError(_("The photo is larger than 10 MB."))
+            if getattr(photo, "content_type", "") not in PHOTO_TYPES:
+                raise forms.ValidationError(_("Send a photo (JPEG, PNG, HEIC or WebP)."))
+        return photo

@@ -1,0 +1,113 @@
+"""Cabinet pages for meters: pass a reading, the receipt, the history with its chart and CSV, photos."""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.selectors import account_for_user
+from accounts.windows import add_months, month_start
+from readings.chart import bar_chart
+from readings.models import ZONE_TITLES, Channel, Meter, Reading
+from readings.selectors import meter_history, monthly_consumption
+from readings.submission import reading_form_round
+
+
+def _meter_of(request, number, serial) -> tuple:
+    account = account_for_user(request.user, number)
+    meter = get_object_or_404(Meter, account=account, serial_number=serial)
+    return account, meter
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reading_new(request, number, serial):
+    account, meter = _meter_of(request, number, serial)
+    if not meter.is_active:
+        raise Http404("This meter was removed.")
+    round_ = reading_form_round(request, meter=meter, channel=Channel.CABINET, ask_date=True)
+    if round_.stored:
+        return redirect("reading_receipt", number=account.number, pk=round_.outcome.reading.pk)
+    context = {"account": account, "meter": meter, "round": round_, "form": round_.form}
+    return render(request, "readings/submit.html", context, status=400 if round_.form.errors else 200)
+
+
+def receipt_context(reading: Reading) -> dict:
+    row = next(row for row in meter_history(reading.meter) if row.reading.pk == reading.pk)
+    return {"reading": reading, "row": row, "lines": receipt_lines(reading, row)}
+
+
+def receipt_lines(reading, row):
+    from readings.forms import zone_label
+
+    return [(zone_label(reading.meter, zone), value, (row.consumption or {}).get(zone)) for zone, value in row.values]
+
+
+@login_required
+@require_GET
+def reading_receipt(request, number, pk):
+    account = account_for_user(request.user, number)
+    reading = get_object_or_404(Reading.objects.select_related("meter"), pk=pk, meter__account=account)
+    return render(request, "readings/receipt.html", {"account": account, **receipt_context(reading)})
+
+
+@login_required
+@require_GET
+def meter_history_page(request, number, serial):
+    account, meter = _meter_of(request, number, serial)
+    history = meter_history(meter)
+    last_month = month_start(timezone.localdate())
+    months = [add_months(last_month, -offset) for offset in range(12, -1, -1)]
+    bars = monthly_consumption(history, months=months, zones=meter.zones)
+    titles = {zone: str(ZONE_TITLES[zone]) for zone in meter.zones}
+    chart = bar_chart([(date_format(bar.month, "M"), bar.by_zone) for bar in bars], meter.zones, titles)
+    context = {"account": account, "meter": meter, "history": history, "bars": bars, "chart": chart, "titles": titles}
+    return render(request, "readings/history.html", context)
+
+
+@login_required
+@require_GET
+def meter_history_csv(request, number, serial):
+    account, meter = _meter_of(request, number, serial)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="readings-{account.number}-{meter.serial_number}.csv"'
+    response.write("\ufeff")  # so that spreadsheet programs read the Cyrillic right
+    writer = csv.writer(response)
+    writer.writerow(
+        ["reading_date", "submitted_at", "billing_month", "channel", "status", "zone", "value", "consumption_kwh"]
+    )
+    for row in meter_history(meter):
+        reading = row.reading
+        for zone, value in row.values:
+            used = row.consumption.get(zone) if row.consumption else ""
+            writer.writerow(
+                [
+                    reading.reading_date.isoformat(),
+                    timezone.localtime(reading.submitted_at).isoformat(timespec="minutes"),
+                    reading.billing_month.strftime("%Y-%m"),
+                    reading.channel,
+                    "superseded" if reading.superseded_at else reading.status,
+                    zone,
+                    value,
+                    used,
+                ]
+            )
+    return response
+
+
+@login_required
+@require_GET
+def reading_photo(request, number, pk):
+    account = account_for_user(request.user, number)
+    reading = get_object_or_404(Reading, pk=pk, meter__account=account)
+    if not reading.photo:
+        raise Http404(_("No photo."))
+    response = FileResponse(reading.photo.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,182 @@
+"""The reading rules with worked numbers (pure: no database)."""
+
+from datetime import date
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from readings.validation import (
+    DATE_BEFORE_INSTALLATION,
+    DATE_BEFORE_PREVIOUS,
+    DATE_IN_FUTURE,
+    LOWER_THAN_PREVIOUS,
+    METER_INACTIVE,
+    NOT_A_NUMBER,
+    TOO_MANY_DIGITS,
+    ZONE_MISSING,
+    ZONE_UNKNOWN,
+    MeterFacts,
+    ReadingRules,
+    Snapshot,
+    average_daily_kwh,
+    check_reading,
+    parse_values,
+    register_delta,
+)
+from readings.zones import ONE_ZONE, TWO_ZONE, zones_of
+
+RULES = ReadingRules()
+TODAY = date(2026, 11, 30)
+
+
+def facts(zone_set=ONE_ZONE, previous=None, digits=6, multiplier=1, average=Fraction(8), active=True):
+    zones = zones_of(zone_set)
+    return MeterFacts(
+        zones=zones,
+        zone_set=zone_set,
+        register_digits=digits,
+        multiplier=multiplier,
+        installed_on=date(2024, 1, 15),
+        active=active,
+        previous=Snapshot(previous or {zone: 12410 for zone in zones}, date(2026, 10, 30)),
+        average_daily_kwh=average,
+    )
+
+
+def codes(verdict):
+    return [(problem.code, problem.zone) for problem in verdict.problems]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"total": "12650"}, []),
+        ({"total": " 012 650 "}, []),  # spaces and leading zeros as the display shows them
+        ({}, [(ZONE_MISSING, "total")]),
+        ({"total": ""}, [(ZONE_MISSING, "total")]),
+        ({"total": "12650.5"}, [(NOT_A_NUMBER, "total")]),
+        ({"total": "-5"}, [(NOT_A_NUMBER, "total")]),
+        ({"total": "١٢٣"}, [(NOT_A_NUMBER, "total")]),  # non-ASCII digits
+        ({"total": "1234567"}, [(TOO_MANY_DIGITS, "total")]),
+        ({"total": "12650", "day": "5"}, [(ZONE_UNKNOWN, "day")]),
+    ],
+)
+def test_values_are_complete_known_integers_within_the_register(raw, expected):
+    assert codes(check_reading(facts(), raw, TODAY, today=TODAY, rules=RULES)) == expected
+
+
+@pytest.mark.parametrize(
+    ("reading_date", "expected"),
+    [
+        (date(2026, 11, 30), []),
+        (date(2026, 12, 1), [DATE_IN_FUTURE]),
+        (date(2026, 10, 29), [DATE_BEFORE_PREVIOUS]),
+        (date(2024, 1, 14), [DATE_BEFORE_INSTALLATION]),
+    ],
+)
+def test_dates(reading_date, expected):
+    verdict = check_reading(facts(), {"total": "12650"}, reading_date, today=TODAY, rules=RULES)
+    assert [problem.code for problem in verdict.problems] == expected
+
+
+def test_staff_may_backdate_between_installation_and_the_last_reading():
+    verdict = check_reading(
+        facts(previous={"total": 12000}),
+        {"total": "12300"},
+        date(2026, 10, 29),
+        today=TODAY,
+        rules=RULES,
+        allow_backdating=True,
+    )
+    assert verdict.ok
+
+
+def test_consumption_is_the_difference_times_the_multiplier():
+    verdict = check_reading(facts(multiplier=30), {"total": "12650"}, TODAY, today=TODAY, rules=RULES)
+    assert verdict.consumption_kwh == {"total": 240 * 30}
+
+
+def test_equal_values_are_zero_use_and_valid():
+    verdict = check_reading(facts(), {"total": "12410"}, TODAY, today=TODAY, rules=RULES)
+    assert verdict.ok and verdict.consumption_kwh == {"total": 0} and not verdict.needs_review
+
+
+@pytest.mark.parametrize(
+    ("digits", "previous", "value", "delta"),
+    [
+        (5, 99_850, 120, 270),  # 120 + 100 000 - 99 850
+        (6, 999_700, 300, 600),
+        (5, 99_850, 4_000, 4_150),  # 4.15 % of the range: still a plausible rollover
+        (5, 99_850, 5_500, None),  # 5.65 %: no, it is a lower value
+        (6, 12_410, 12_345, None),
+    ],
+)
+def test_rollover_at_5_and_6_digits(digits, previous, value, delta):
+    assert register_delta(previous, value, digits, RULES) == delta
+
+
+def test_lower_value_names_zone_value_previous_and_date():
+    verdict = check_reading(facts(), {"total": "12345"}, TODAY, today=TODAY, rules=RULES)
+    (problem,) = verdict.problems
+    assert problem.code == LOWER_THAN_PREVIOUS and problem.zone == "total"
+    assert problem.params == {"value": 12345, "previous": 12410, "previous_date": date(2026, 10, 30), "digits": 6}
+
+
+@pytest.mark.parametrize(
+    ("average", "value", "needs_review"),
+    [
+        (Fraction(8), "13610", False),  # 1200 kWh in 31 days = 38.7/day <= 5 x 8 = 40
+        (Fraction(8), "13700", True),  # 1290 / 31 = 41.6/day > 40
+        (None, "21700", False),  # no history: 9290 / 31 = 299.7/day <= 300
+        (None, "21730", True),  # 9320 / 31 = 300.6/day > 300
+    ],
+)
+def test_plausibility_against_usual_daily_use(average, value, needs_review):
+    verdict = check_reading(facts(average=average), {"total": value}, TODAY, today=TODAY, rules=RULES)
+    assert verdict.ok and verdict.needs_review is needs_review
+
+
+def test_swapped_day_and_night_are_detected():
+    two = facts(TWO_ZONE, previous={"day": 27893, "night": 13914}, average=Fraction(10))
+    # Day really advanced to 28100 (207) and night to 14020 (106): typed the other way round.
+    verdict = check_reading(two, {"day": "14020", "night": "28100"}, TODAY, today=TODAY, rules=RULES)
+    assert codes(verdict) == [(LOWER_THAN_PREVIOUS, "day")]
+    assert verdict.swap_suggested
+
+
+def test_no_swap_suggested_when_swapping_does_not_help():
+    two = facts(TWO_ZONE, previous={"day": 27893, "night": 13914}, average=Fraction(10))
+    verdict = check_reading(two, {"day": "27000", "night": "13000"}, TODAY, today=TODAY, rules=RULES)
+    assert not verdict.swap_suggested and len(verdict.problems) == 2
+
+
+def test_inactive_meter_takes_nothing():
+    assert codes(check_reading(facts(active=False), {"total": "12650"}, TODAY, today=TODAY, rules=RULES)) == [
+        (METER_INACTIVE, None)
+    ]
+
+
+def test_average_daily_use_is_exact_and_needs_enough_history():
+    start = Snapshot({"day": 27000, "night": 13500}, date(2026, 4, 30))
+    end = Snapshot({"day": 27893, "night": 13914}, date(2026, 10, 30))
+    assert average_daily_kwh(start, end, register_digits=6, multiplier=1, rules=RULES) == Fraction(893 + 414, 183)
+    short = Snapshot({"day": 27800, "night": 13900}, date(2026, 10, 10))
+    assert average_daily_kwh(short, end, register_digits=6, multiplier=1, rules=RULES) is None
+
+
+@given(
+    previous=st.integers(min_value=0, max_value=999_999),
+    used=st.integers(min_value=0, max_value=49_999),
+)
+def test_any_plausible_use_is_recovered_through_a_rollover(previous, used):
+    value = (previous + used) % 1_000_000
+    assert register_delta(previous, value, 6, RULES) == used
+
+
+@given(st.dictionaries(st.sampled_from(["total", "day", "x"]), st.text(max_size=8), max_size=3))
+def test_parser_never_crashes_and_accepts_only_clean_integers(raw):
+    values, problems = parse_values(("total",), raw, 6)
+    if not problems:
+        assert set(values) == {"total"} and 0 <= values["total"] < 10**6
