@@ -1,0 +1,145 @@
+"""Readings in real Chromium: the cabinet with a swapped pair, the public form, the staff review queue."""
+
+import datetime
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from readings.models import Channel, Reading
+from readings.services import reading_submit
+from readings.zones import TWO_ZONE
+from tests.factories import AccountLinkFactory, MeterFactory, ReadingFactory, UserFactory
+from tests.factories.accounts import PASSWORD
+
+
+@pytest.fixture
+def household(districts):
+    """A Kyiv two-zone meter read 200 and 30 days ago, linked to a customer."""
+    today = timezone.localdate()
+    link = AccountLinkFactory(
+        user__email="olena@example.com",
+        account__number="1000100001",
+        account__district=districts[0],
+        account__address="м. Київ, вул. Шевченка, буд. 12, кв. 5",
+    )
+    meter = MeterFactory(
+        account=link.account,
+        serial_number="02000007",
+        zone_set=TWO_ZONE,
+        installed_on=today - datetime.timedelta(days=400),
+        install_day=26000,
+        install_night=13000,
+    )
+    for days_ago, day, night in ((200, 27000, 13500), (30, 27893, 13914)):
+        on = today - datetime.timedelta(days=days_ago)
+        ReadingFactory(
+            meter=meter,
+            zone_set=TWO_ZONE,
+            total=None,
+            day=day,
+            night=night,
+            reading_date=on,
+            billing_month=on.replace(day=1),
+        )
+    EmailAddress.objects.create(user=link.user, email=link.user.email, verified=True, primary=True)
+    return meter
+
+
+def log_in(page, base, email):
+    page.goto(base + "/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+
+
+def test_customer_passes_a_two_zone_reading_with_a_swapped_pair(page, live_server, household, shoot, assert_accessible):
+    base = live_server.url + "/en"
+    log_in(page, base, "olena@example.com")
+    page.wait_for_url("**/en/cabinet/")
+    page.get_by_role("link", name="Pass a reading").click()
+    expect(page.get_by_text("Last reading: 27893")).to_be_visible()
+    page.get_by_label("Day, shown as 1.8.2, 15.8.2 or T22 on the display").fill("14020")
+    page.get_by_label("Night, shown as 1.8.1, 15.8.1 or T21 on the display").fill("28100")
+    assert_accessible()
+    shoot("readings-1-form-en")
+    page.get_by_role("button", name="Send the reading").click()
+
+    question = page.locator("#swap-question")
+    expect(question).to_contain_text("Did you swap day and night?")
+    expect(question).to_be_focused()
+    assert_accessible()
+    shoot("readings-2-swap-question-en")
+    page.get_by_role("button", name="Yes, swap them").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reading saved")
+    expect(page.locator(".receipt")).to_contain_text("28100 · 207 kWh since the previous reading")
+    expect(page.locator(".receipt")).to_contain_text("Day and night were swapped as you confirmed.")
+    assert_accessible()
+    shoot("readings-3-receipt-en")
+
+    page.get_by_role("link", name="History of this meter").click()
+    expect(page.locator("figure.chart svg")).to_be_visible()
+    expect(page.locator("table.data-table").first).to_contain_text("207")
+    assert_accessible()
+    shoot("readings-4-history-en")
+    reading = Reading.objects.current().get(meter=household, reading_date=timezone.localdate())
+    assert (reading.day, reading.night, reading.swap_corrected) == (28100, 14020, True)
+
+
+def test_anonymous_visitor_passes_a_reading_through_the_public_form(
+    page, live_server, household, shoot, assert_accessible
+):
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Передати покази зараз").click()
+    page.get_by_label("Номер особового рахунку").fill("1000100001")
+    page.get_by_label("Заводський номер лічильника").fill("02000007")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".masked-address")).to_have_text(re.compile(r"вул\. Шев\*{5}, буд\. 1\*"))
+    expect(page.locator("main")).not_to_contain_text("Шевчук")
+    assert_accessible()
+    shoot("public-1-confirm-uk")
+    page.get_by_role("button", name="Так, це моя адреса").click()
+    page.get_by_label("День, на табло позначено 1.8.2, 15.8.2 або T22").fill("28100")
+    page.get_by_label("Ніч, на табло позначено 1.8.1, 15.8.1 або T21").fill("14020")
+    assert_accessible()
+    shoot("public-2-enter-uk")
+    page.get_by_role("button", name="Передати покази").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Покази збережено")
+    expect(page.locator(".receipt")).to_contain_text("Ваші покази збережено.")
+    assert_accessible()
+    shoot("public-3-receipt-uk")
+    assert Reading.objects.current().get(meter=household, reading_date=timezone.localdate()).channel == "web_form"
+
+
+def test_staff_accept_a_flagged_reading_from_the_review_queue(page, live_server, household, shoot):
+    today = timezone.localdate()
+    pending = reading_submit(
+        meter=household,
+        values={"day": "31000", "night": "15400"},
+        reading_date=today,
+        channel=Channel.SMS,
+        submitted_by=None,
+        now=timezone.now(),
+        today=today,
+    ).reading
+    assert pending.status == "pending_review"
+    UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    page.goto(live_server.url + "/en/admin/login/")
+    page.get_by_label("Email address").fill("staff@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_server.url + "/en/admin/readings/reading/")
+    page.get_by_role("link", name="Review queue").click()
+    expect(page.locator("#content")).to_contain_text("1 reading waits for a decision.")
+    shoot("staff-1-review-queue-en")
+    page.get_by_role("link", name="Review", exact=True).click()
+    expect(page.locator("#content")).to_contain_text("History of this meter")
+    page.get_by_label("accepted").check()
+    shoot("staff-2-review-one-en")
+    page.get_by_role("button", name="Save the decision").click()
+    expect(page.locator(".messagelist")).to_contain_text("Decision saved for meter 02000007.")
+    pending.refresh_from_db()
+    assert pending.status == "accepted"
