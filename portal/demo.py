@@ -172,7 +172,31 @@ def demo_data_load(*, today: date) -> DemoLoadResult:
             result.readings += _readings(spec, meter, districts[spec.district_code], customer, today)
             if spec.linked_to_demo:
                 AccountLink.objects.get_or_create(user=customer, account=account)
+        result.readings += _flagged_reading(today)
     return result
+
+
+def _flagged_reading(today: date) -> int:
+    """One implausible reading waiting in the staff review queue, so the queue is not empty in a demo."""
+    meter = Meter.objects.get(serial_number=f"{int(demo_account_specs()[3].number[-6:]) * 7 + 1_300_000:08d}")
+    reading_date = month_start(today) + timedelta(days=9)  # the 10th: between two month-end readings
+    if reading_date > today:
+        reading_date = add_months(month_start(today), -1) + timedelta(days=9)
+    if Reading.objects.filter(meter=meter, reading_date=reading_date).exists():
+        return 0
+    last = Reading.objects.filter(meter=meter, reading_date__lt=reading_date).order_by("-reading_date").first()
+    jump = {zone: value + 4_000 for zone, value in last.values.items()}
+    Reading.objects.create(
+        meter=meter,
+        reading_date=reading_date,
+        zone_set=meter.zone_set,
+        channel=Channel.CHATBOT,
+        status=ReadingStatus.PENDING_REVIEW,
+        submitted_at=timezone.make_aware(datetime.combine(reading_date, time(9, 15))),
+        billing_month=meter.account.district.window.billing_month(reading_date),
+        **{zone: value % 10**meter.register_digits for zone, value in jump.items()},
+    )
+    return 1
 
 
 def _district(spec: dict, result: DemoLoadResult) -> District:
