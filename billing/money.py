@@ -1,0 +1,32 @@
+"""Money arithmetic: Decimal only, 2 places, ROUND_HALF_UP per line (no Django).
+
+Totals are sums of rounded lines, never rounded sums (DESIGN.md "Money").
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+CENT = Decimal("0.01")
+PRICE_PLACES = Decimal("0.00001")  # tariffs carry 5 decimal places
+
+
+def round_money(amount: Decimal) -> Decimal:
+    if isinstance(amount, float):
+        raise TypeError("money must be Decimal, never float")
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amount(volume_kwh: int, price: Decimal) -> Decimal:
+    """One charge line: volume x price, rounded half-up to the kopeck."""
+    if isinstance(price, float):
+        raise TypeError("prices must be Decimal, never float")
+    return round_money(Decimal(volume_kwh) * price)
+
+
+def round_half_up(value) -> int:
+    """An exact value (Fraction, Decimal, int) to a whole number; halves go away from zero."""
+    exact = Fraction(value)
+    if exact < 0:
+        return -round_half_up(-exact)
+    whole = exact.numerator // exact.denominator
+    return whole + (1 if exact - whole >= Fraction(1, 2) else 0)
