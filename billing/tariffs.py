@@ -23,6 +23,8 @@ class PricedPart:
     version: TariffVersion
     days: int
     volume: int
+    start_exclusive: date
+    end_inclusive: date
 
     def price(self, zone: str) -> Decimal:
         return self.version.prices[zone]
@@ -49,7 +51,7 @@ def largest_remainder(total: int, weights: Sequence) -> list[int]:
 
 
 def versions_in_force(versions: Sequence[TariffVersion], start_exclusive: date, end_inclusive: date):
-    """(version, days) for each version pricing some day of the span, in date order."""
+    """(version, first day, last day) for each version pricing some day of the span, in date order."""
     ordered = sorted(versions, key=lambda version: version.effective_from)
     first_day = start_exclusive + timedelta(days=1)
     if not ordered or ordered[0].effective_from > first_day:
@@ -61,7 +63,7 @@ def versions_in_force(versions: Sequence[TariffVersion], start_exclusive: date, 
         if index + 1 < len(ordered):
             ends = min(ends, ordered[index + 1].effective_from - timedelta(days=1))
         if begins <= ends:
-            pieces.append((version, (ends - begins).days + 1))
+            pieces.append((version, begins, ends))
     return pieces
 
 
@@ -71,8 +73,11 @@ def price_span(volume: int, versions: Sequence[TariffVersion], start_exclusive: 
         # A reading on the same day as the last one: nothing to spread, the version of that day prices it.
         start_exclusive = end_inclusive - timedelta(days=1)
     pieces = versions_in_force(versions, start_exclusive, end_inclusive)
-    volumes = largest_remainder(volume, [days for _, days in pieces])
-    return [PricedPart(version, days, part) for (version, days), part in zip(pieces, volumes, strict=True)]
+    volumes = largest_remainder(volume, [(last - first).days + 1 for _, first, last in pieces])
+    return [
+        PricedPart(version, (last - first).days + 1, part, first - timedelta(days=1), last)
+        for (version, first, last), part in zip(pieces, volumes, strict=True)
+    ]
 
 
 def version_on(versions: Sequence[TariffVersion], day: date) -> TariffVersion:

@@ -178,6 +178,13 @@ READING_AVERAGE_LOOKBACK_DAYS = 365  # the history that makes a meter's usual da
 READING_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PUBLIC_FORM_LOOKUPS_PER_IP = env_int("PUBLIC_FORM_LOOKUPS_PER_IP", 20)  # failed lookups per hour
 
+# --- The monthly charge run (billing/) ---
+BILLING_CHUNK_SIZE = env_int("BILLING_CHUNK_SIZE", 2000)
+BILLING_RUN_STALE_SECONDS = env_int("BILLING_RUN_STALE_SECONDS", 600)  # no progress this long = crashed
+ESTIMATE_AVERAGE_MAX_MONTHS = env_int("ESTIMATE_AVERAGE_MAX_MONTHS", 3)  # 0 = no limit (Ukrainian practice)
+ESTIMATE_MIN_HISTORY_DAYS = env_int("ESTIMATE_MIN_HISTORY_DAYS", 90)
+ESTIMATE_LOOKBACK_MONTHS = 6
+
 # How long /health/ waits for the broker and a worker's ping before calling them down.
 HEALTH_BROKER_TIMEOUT_SECONDS = 2.0
 HEALTH_WORKER_TIMEOUT_SECONDS = 1.5

@@ -1,0 +1,311 @@
+"""The monthly charge run: start a pass, bill its chunks set-based and idempotently, finish it."""
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+
+from accounts.models import PersonalAccount
+from billing.estimates import Snapshot, months_before
+from billing.models import (
+    ESTIMATE_BASES,
+    BillingChunk,
+    BillingRun,
+    Charge,
+    MeterBillingState,
+    Norm,
+    RunStatus,
+    Tariff,
+)
+from billing.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
+from billing.tariffs import TariffVersion
+from readings.models import Meter, Reading, ReadingStatus
+from readings.services import month_close
+from readings.zones import ALL_ZONES, zones_of
+
+logger = logging.getLogger(__name__)
+
+
+class RunRefused(Exception):
+    """A run of this pass for this month is already in progress."""
+
+
+def billing_rules() -> Rules:
+    return Rules(cap=settings.ESTIMATE_AVERAGE_MAX_MONTHS, min_history_days=settings.ESTIMATE_MIN_HISTORY_DAYS)
+
+
+def run_start(
+    *, month: date, pass_name: str, run_date: date, now: datetime, chunk_size: int | None = None, started_by=None
+) -> BillingRun:
+    """Create the run and its chunks, or take over a crashed run of the same pass (no heartbeat for a while).
+
+    A run whose heartbeat is recent is still working: a second start is refused.
+    """
+    month = month.replace(day=1)
+    chunk_size = chunk_size or settings.BILLING_CHUNK_SIZE
+    with transaction.atomic():
+        running = (
+            BillingRun.objects.select_for_update()
+            .filter(month=month, pass_name=pass_name, status=RunStatus.RUNNING)
+            .first()
+        )
+        if running is not None:
+            if now - running.heartbeat_at < timedelta(seconds=settings.BILLING_RUN_STALE_SECONDS):
+                raise RunRefused(f"the {pass_name} pass of {month:%Y-%m} is running (run {running.pk})")
+            running.heartbeat_at = now
+            running.save(update_fields=["heartbeat_at"])
+            logger.warning("resuming run %s: its heartbeat had stopped", running.pk)
+            return running
+        try:
+            run = BillingRun.objects.create(
+                month=month,
+                pass_name=pass_name,
+                run_date=run_date,
+                chunk_size=chunk_size,
+                started_at=now,
+                heartbeat_at=now,
+                started_by=started_by,
+            )
+        except IntegrityError as error:
+            raise RunRefused(f"the {pass_name} pass of {month:%Y-%m} is running") from error
+        ids = list(PersonalAccount.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+        chunks = [
+            BillingChunk(
+                run=run,
+                index=index,
+                first_account_id=ids[start],
+                last_account_id=ids[min(start + chunk_size, len(ids)) - 1],
+            )
+            for index, start in enumerate(range(0, len(ids), chunk_size))
+        ]
+        BillingChunk.objects.bulk_create(chunks)
+        run.chunks_total, run.accounts_total = len(chunks), len(ids)
+        run.save(update_fields=["chunks_total", "accounts_total"])
+    return run
+
+
+def pending_chunk_ids(run: BillingRun) -> list[int]:
+    return list(run.chunks.filter(done=False).order_by("index").values_list("pk", flat=True))
+
+
+def _tariff_versions() -> dict[str, list[TariffVersion]]:
+    prices: dict[tuple[str, date], dict[str, Decimal]] = defaultdict(dict)
+    for category, effective_from, zone, price in Tariff.objects.values_list(
+        "category", "effective_from", "zone", "price"
+    ):
+        prices[(category, effective_from)][zone] = price
+    versions: dict[str, list[TariffVersion]] = defaultdict(list)
+    for (category, effective_from), by_zone in sorted(prices.items()):
+        versions[category].append(TariffVersion(effective_from, by_zone))
+    return versions
+
+
+def _norm_versions() -> dict[str, list[tuple[date, Decimal]]]:
+    norms: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    for category, effective_from, kwh in Norm.objects.order_by("effective_from").values_list(
+        "category", "effective_from", "kwh_per_resident"
+    ):
+        norms[category].append((effective_from, kwh))
+    return norms
+
+
+def _values(row: dict, zones, prefix: str = "") -> dict[str, int]:
+    return {zone: row[f"{prefix}{zone}"] for zone in zones}
+
+
+def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
+    """Everything the plan needs for every meter of the chunk, in a fixed number of queries."""
+    month = run.month
+    meters = list(
+        Meter.objects.filter(
+            account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, account__is_active=True
+        ).values(
+            "pk",
+            "account_id",
+            "zone_set",
+            "register_digits",
+            "multiplier",
+            "installed_on",
+            "removed_on",
+            "account__category",
+            "account__residents",
+            *[f"install_{zone}" for zone in ALL_ZONES],
+        )
+    )
+    ids = [meter["pk"] for meter in meters]
+    states = {
+        state.meter_id: state
+        for state in MeterBillingState.objects.filter(meter_id__in=ids).select_related("last_reading")
+    }
+    # Readings submitted up to the end of the run date (Kyiv time) that belong to this month or earlier.
+    submitted_until = timezone.make_aware(datetime.combine(run.run_date + timedelta(days=1), time.min))
+    reading_rows = (
+        Reading.objects.filter(
+            meter_id__in=ids,
+            status=ReadingStatus.ACCEPTED,
+            superseded_at__isnull=True,
+            reading_date__lte=month.replace(day=28) + timedelta(days=10),
+        )
+        .filter(submitted_at__lt=submitted_until)
+        .order_by("meter_id", "reading_date", "submitted_at")
+        .values("pk", "meter_id", "reading_date", "billing_month", *ALL_ZONES)
+    )
+    readings_by_meter: dict[int, list[dict]] = defaultdict(list)
+    for row in reading_rows:
+        readings_by_meter[row["meter_id"]].append(row)
+    open_estimates: dict[int, list[OpenEstimate]] = defaultdict(list)
+    for row in Charge.objects.filter(meter_id__in=ids, basis__in=ESTIMATE_BASES, reversed_by__isnull=True).values(
+        "pk", "meter_id", "zone", "volume_kwh", "price", "amount"
+    ):
+        open_estimates[row["meter_id"]].append(
+            OpenEstimate(row["pk"], row["zone"], row["volume_kwh"], row["price"], row["amount"])
+        )
+
+    inputs = []
+    for meter in meters:
+        zones = zones_of(meter["zone_set"])
+        state = states.get(meter["pk"])
+        if state and state.last_reading:
+            last = Snapshot(state.last_reading.values, state.last_date)
+        else:
+            last = Snapshot(_values(meter, zones, "install_"), state.last_date if state else meter["installed_on"])
+        history = readings_by_meter.get(meter["pk"], [])
+        newer = [row for row in history if row["reading_date"] > last.on and row["billing_month"] <= month]
+        new_row = newer[-1] if newer else None
+        six_before = months_before(last.on, 6)
+        start_rows = [row for row in history if six_before <= row["reading_date"] < last.on]
+        if start_rows:
+            history_start = Snapshot(_values(start_rows[0], zones), start_rows[0]["reading_date"])
+        elif six_before <= meter["installed_on"] < last.on:
+            history_start = Snapshot(_values(meter, zones, "install_"), meter["installed_on"])
+        else:
+            history_start = None
+        inputs.append(
+            MeterInput(
+                meter_id=meter["pk"],
+                account_id=meter["account_id"],
+                zones=zones,
+                register_digits=meter["register_digits"],
+                multiplier=meter["multiplier"],
+                installed_on=meter["installed_on"],
+                removed_on=meter["removed_on"],
+                category=meter["account__category"],
+                residents=meter["account__residents"],
+                last=last,
+                last_reading_id=state.last_reading_id if state else None,
+                estimated_months=state.estimated_months if state else 0,
+                last_billed_month=state.last_billed_month if state else None,
+                closed=state.closed if state else False,
+                new_reading_id=new_row["pk"] if new_row else None,
+                new_reading=Snapshot(_values(new_row, zones), new_row["reading_date"]) if new_row else None,
+                open_estimates=tuple(open_estimates.get(meter["pk"], ())),
+                history_start=history_start,
+            )
+        )
+    return inputs
+
+
+def chunk_bill(*, chunk_id: int, now: datetime) -> int:
+    """Bill one chunk in one transaction. A chunk already done, or taken by another worker, is skipped."""
+    with transaction.atomic():
+        chunk = (
+            BillingChunk.objects.select_for_update(skip_locked=True)
+            .filter(pk=chunk_id, done=False)
+            .select_related("run")
+            .first()
+        )
+        if chunk is None:
+            return 0
+        run = chunk.run
+        tariffs, norms, rules = _tariff_versions(), _norm_versions(), billing_rules()
+        charges, states, errors = [], [], []
+        for meter in _meter_inputs(chunk, run):
+            try:
+                plan = plan_meter(
+                    meter,
+                    month=run.month,
+                    pass_name=run.pass_name,
+                    tariffs=tariffs.get(meter.category, []),
+                    norms=norms.get(meter.category, []),
+                    rules=rules,
+                )
+            except LookupError as error:
+                errors.append(f"meter {meter.meter_id}: {error}")
+                continue
+            charges += [
+                Charge(
+                    account_id=line.account_id,
+                    meter_id=line.meter_id,
+                    zone=line.zone,
+                    basis=line.basis,
+                    volume_kwh=line.volume,
+                    price=line.price,
+                    amount=line.amount,
+                    billing_month=run.month,
+                    span_start=line.span_start,
+                    span_end=line.span_end,
+                    reading_id=line.reading_id,
+                    reverses_id=line.reverses_id,
+                    run=run,
+                    created_at=now,
+                )
+                for line in plan.lines
+            ]
+            if plan.state:
+                states.append(
+                    MeterBillingState(
+                        meter_id=plan.state.meter_id,
+                        last_reading_id=plan.state.last_reading_id,
+                        last_date=plan.state.last_date,
+                        estimated_months=plan.state.estimated_months,
+                        last_billed_month=plan.state.last_billed_month,
+                        closed=plan.state.closed,
+                    )
+                )
+        # The unique constraints make a duplicate impossible; a second worker's rows are dropped, not doubled.
+        Charge.objects.bulk_create(charges, batch_size=5000, ignore_conflicts=True)
+        MeterBillingState.objects.bulk_create(
+            states,
+            batch_size=5000,
+            update_conflicts=True,
+            unique_fields=["meter"],
+            update_fields=["last_reading", "last_date", "estimated_months", "last_billed_month", "closed"],
+        )
+        chunk.done, chunk.charges_created, chunk.finished_at = True, len(charges), now
+        chunk.save(update_fields=["done", "charges_created", "finished_at"])
+        BillingRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, heartbeat_at=now)
+        if errors:
+            BillingRun.objects.filter(pk=run.pk).update(errors=F("errors") + "\n".join(errors) + "\n")
+    return len(charges)
+
+
+def run_finish(*, run: BillingRun, now: datetime) -> BillingRun:
+    """When every chunk is done: count charges by basis, mark the run done; the final pass closes the month."""
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != RunStatus.RUNNING or run.chunks.filter(done=False).exists():
+            return run
+        run.counts = {
+            row["basis"]: {"charges": row["n"], "kwh": row["kwh"]}
+            for row in run.charges.values("basis").annotate(n=Count("id"), kwh=Sum("volume_kwh"))
+        }
+        run.status, run.finished_at = RunStatus.DONE, now
+        run.save(update_fields=["counts", "status", "finished_at"])
+        if run.pass_name == PASS_FINAL:
+            month_close(month=run.month, now=now)
+    return run
+
+
+def run_in_process(*, run: BillingRun, progress=None) -> BillingRun:
+    """Bill every pending chunk here, in order (the command's default)."""
+    pending = pending_chunk_ids(run)
+    for done, chunk_id in enumerate(pending, start=1):
+        chunk_bill(chunk_id=chunk_id, now=timezone.now())
+        if progress:
+            progress(done, len(pending))
+    return run_finish(run=run, now=timezone.now())

@@ -1,0 +1,43 @@
+"""Celery tasks of the charge run: thin, idempotent, taking ids and dates as JSON-friendly values."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from billing.models import BillingRun
+from billing.services import RunRefused, chunk_bill, pending_chunk_ids, run_finish, run_start
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def billing_chunk(chunk_id: int) -> int:
+    """Bill one chunk; a duplicate delivery finds it done (or locked) and does nothing."""
+    return chunk_bill(chunk_id=chunk_id, now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def billing_run_finish(run_id: int) -> str:
+    return run_finish(run=BillingRun.objects.get(pk=run_id), now=timezone.now()).status
+
+
+def queue_run(run: BillingRun):
+    """Fan the pending chunks out to the workers, then finish the run when all are done (a chord)."""
+    from celery import chord
+
+    chunk_ids = pending_chunk_ids(run)
+    if not chunk_ids:
+        return billing_run_finish.delay(run.pk)
+    return chord(billing_chunk.s(chunk_id) for chunk_id in chunk_ids)(billing_run_finish.si(run.pk))
+
+
+@shared_task
+def billing_pass_scheduled(pass_name: str) -> str:
+    """The beat entry of the 3rd (actual) and the 4th (final): bill the month that closed."""
+    today = timezone.localdate()
+    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    try:
+        run = run_start(month=month, pass_name=pass_name, run_date=today, now=timezone.now())
+    except RunRefused as refused:
+        return str(refused)
+    queue_run(run)
+    return f"run {run.pk} queued"

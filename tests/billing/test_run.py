@@ -1,0 +1,190 @@
+"""The charge run against the database, with worked numbers (tariff 4.32, night 2.16; 4.80 / 2.40 from
+15 November 2026; norm 65 kWh per resident)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Sum
+from django.utils import timezone
+
+from billing.models import BillingRun, Charge, MeterBillingState
+from billing.services import RunRefused, run_in_process, run_start
+from readings.models import ClosedMonth
+from readings.zones import TWO_ZONE
+from tests.factories import MeterFactory, PersonalAccountFactory, ReadingFactory
+from tests.readings.conftest import aware
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+@pytest.fixture
+def meter(prices, kyiv):
+    account = PersonalAccountFactory(district=kyiv, number="1000100001", residents=3)
+    meter = MeterFactory(
+        account=account, zone_set=TWO_ZONE, installed_on=D(2026, 1, 15), install_day=27000, install_night=13500
+    )
+    read(meter, D(2026, 4, 30), 27400, 13700)
+    read(meter, D(2026, 10, 30), 27893, 13914)
+    return meter
+
+
+def read(meter, on, day, night, submitted=None):
+    submitted = submitted or on
+    return ReadingFactory(
+        meter=meter,
+        zone_set=TWO_ZONE,
+        total=None,
+        day=day,
+        night=night,
+        reading_date=on,
+        billing_month=meter.account.district.window.billing_month(submitted),
+        submitted_at=aware(submitted),
+    )
+
+
+def bill(month, pass_name, run_date):
+    run = run_start(month=month, pass_name=pass_name, run_date=run_date, now=timezone.now(), chunk_size=2)
+    return run_in_process(run=run)
+
+
+def lines(meter, month):
+    return [
+        (c.zone, c.basis, c.volume_kwh, c.price, c.amount, c.span_start, c.span_end)
+        for c in Charge.objects.filter(meter=meter, billing_month=month).order_by("basis", "zone", "span_start")
+    ]
+
+
+def test_actual_pass_bills_the_reading_against_the_installation(meter):
+    run = bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    assert run.status == "done" and run.counts == {"actual": {"charges": 2, "kwh": 1307}}
+    assert lines(meter, D(2026, 10, 1)) == [
+        ("day", "actual", 893, Decimal("4.32000"), Decimal("3857.76"), D(2026, 1, 15), D(2026, 10, 30)),
+        ("night", "actual", 414, Decimal("2.16000"), Decimal("894.24"), D(2026, 1, 15), D(2026, 10, 30)),
+    ]
+    state = MeterBillingState.objects.get(meter=meter)
+    assert (state.last_date, state.estimated_months) == (D(2026, 10, 30), 0)
+
+
+def test_final_pass_estimates_by_average_split_across_the_tariff_change(meter):
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    bill(D(2026, 11, 1), "actual", D(2026, 12, 3))
+    assert lines(meter, D(2026, 11, 1)) == []  # no reading for November: nothing in the actual pass
+    run = bill(D(2026, 11, 1), "final", D(2026, 12, 4))
+    # 30 April -> 30 October: 183 days, day 493, night 214. November: day 81, night 35; 14 days old, 16 new.
+    assert lines(meter, D(2026, 11, 1)) == [
+        ("day", "average", 38, Decimal("4.32000"), Decimal("164.16"), D(2026, 10, 31), D(2026, 11, 14)),
+        ("day", "average", 43, Decimal("4.80000"), Decimal("206.40"), D(2026, 11, 14), D(2026, 11, 30)),
+        ("night", "average", 16, Decimal("2.16000"), Decimal("34.56"), D(2026, 10, 31), D(2026, 11, 14)),
+        ("night", "average", 19, Decimal("2.40000"), Decimal("45.60"), D(2026, 11, 14), D(2026, 11, 30)),
+    ]
+    assert run.counts == {"average": {"charges": 4, "kwh": 116}}
+    assert ClosedMonth.objects.filter(month=D(2026, 11, 1)).exists()  # the final pass closes the month
+
+
+def test_a_real_reading_reverses_the_estimates_and_the_customer_pays_what_was_measured(meter):
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    bill(D(2026, 11, 1), "final", D(2026, 12, 4))
+    read(meter, D(2027, 1, 2), 28100, 14020)  # submitted 2 January: December's reading
+    bill(D(2026, 12, 1), "actual", D(2027, 1, 3))
+    december = lines(meter, D(2026, 12, 1))
+    assert december[:4] == [
+        # 31 October - 2 January: 15 days at 4.32, 49 at 4.80; day 207 -> 49 / 158, night 106 -> 25 / 81.
+        ("day", "actual", 49, Decimal("4.32000"), Decimal("211.68"), D(2026, 10, 30), D(2026, 11, 14)),
+        ("day", "actual", 158, Decimal("4.80000"), Decimal("758.40"), D(2026, 11, 14), D(2027, 1, 2)),
+        ("night", "actual", 25, Decimal("2.16000"), Decimal("54.00"), D(2026, 10, 30), D(2026, 11, 14)),
+        ("night", "actual", 81, Decimal("2.40000"), Decimal("194.40"), D(2026, 11, 14), D(2027, 1, 2)),
+    ]
+    reversals = [line for line in december if line[1] == "reversal"]
+    assert sorted((zone, volume, amount) for zone, _, volume, _, amount, _, _ in reversals) == [
+        ("day", -43, Decimal("-206.40")),
+        ("day", -38, Decimal("-164.16")),
+        ("night", -19, Decimal("-45.60")),
+        ("night", -16, Decimal("-34.56")),
+    ]
+    measured = {"day": 28100 - 27000, "night": 14020 - 13500}
+    charged = dict(Charge.objects.filter(meter=meter).values_list("zone").annotate(kwh=Sum("volume_kwh")))
+    assert charged == measured
+
+
+def test_the_fourth_estimated_month_switches_to_the_norm(meter):
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    for month in (D(2026, 11, 1), D(2026, 12, 1), D(2027, 1, 1), D(2027, 2, 1)):
+        bill(month, "final", month.replace(day=28) + datetime.timedelta(days=7))
+    bases = dict(Charge.objects.filter(meter=meter, zone="day").values_list("billing_month", "basis").distinct())
+    assert bases == {
+        D(2026, 10, 1): "actual",
+        D(2026, 11, 1): "average",
+        D(2026, 12, 1): "average",
+        D(2027, 1, 1): "average",
+        D(2027, 2, 1): "norm",
+    }
+    # Norm: 65 x 3 residents = 195 kWh, split by the history's shares 493 : 214 -> 135.98 / 59.02 -> 136 / 59.
+    february = dict(
+        Charge.objects.filter(meter=meter, billing_month=D(2027, 2, 1))
+        .values_list("zone")
+        .annotate(kwh=Sum("volume_kwh"))
+    )
+    assert february == {"day": 136, "night": 59}
+
+
+def test_too_little_history_means_the_norm_at_once(prices, kyiv):
+    account = PersonalAccountFactory(district=kyiv, residents=2)
+    meter = MeterFactory(account=account, installed_on=D(2026, 9, 20), install_total=5000)
+    ReadingFactory(
+        meter=meter, total=5300, reading_date=D(2026, 10, 30), billing_month=D(2026, 10, 1),
+        submitted_at=aware(D(2026, 10, 30)),
+    )
+    )
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    bill(D(2026, 11, 1), "final", D(2026, 12, 4))
+    november = list(Charge.objects.filter(meter=meter, billing_month=D(2026, 11, 1)).values_list("basis", "volume_kwh"))
+    assert november == [("norm", 61), ("norm", 69)]  # 130 kWh: 14 days old price, 16 new
+
+
+def test_a_meter_installed_during_the_month_is_not_estimated(prices, kyiv):
+    meter = MeterFactory(account=PersonalAccountFactory(district=kyiv), installed_on=D(2026, 11, 10), install_total=0)
+    bill(D(2026, 11, 1), "final", D(2026, 12, 4))
+    assert not Charge.objects.filter(meter=meter).exists()
+
+
+def test_reruns_and_duplicate_runs_create_nothing_twice(meter):
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    first = Charge.objects.count()
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    bill(D(2026, 10, 1), "final", D(2026, 11, 4))
+    bill(D(2026, 10, 1), "final", D(2026, 11, 4))
+    assert Charge.objects.count() == first
+
+
+def test_a_second_start_while_running_is_refused_and_a_crashed_run_is_resumed(meter, settings):
+    now = timezone.now()
+    run = run_start(month=D(2026, 10, 1), pass_name="actual", run_date=D(2026, 11, 3), now=now)
+    with pytest.raises(RunRefused):
+        run_start(month=D(2026, 10, 1), pass_name="actual", run_date=D(2026, 11, 3), now=now)
+    later = now + datetime.timedelta(seconds=settings.BILLING_RUN_STALE_SECONDS + 1)
+    resumed = run_start(month=D(2026, 10, 1), pass_name="actual", run_date=D(2026, 11, 3), now=later)
+    assert resumed.pk == run.pk
+    assert run_in_process(run=resumed).status == "done"
+    assert BillingRun.objects.count() == 1
+
+
+def test_readings_submitted_after_the_run_date_wait_for_the_next_run(meter):
+    read(meter, D(2026, 12, 2), 28100, 14020, submitted=D(2026, 12, 2))
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    bill(D(2026, 11, 1), "actual", D(2026, 12, 1))  # run on the 1st: the reading of the 2nd is not seen
+    assert not Charge.objects.filter(billing_month=D(2026, 11, 1)).exists()
+    bill(D(2026, 11, 1), "final", D(2026, 12, 3))  # a later pass sees it: actual, not an estimate
+    assert set(Charge.objects.filter(billing_month=D(2026, 11, 1)).values_list("basis", flat=True)) == {"actual"}
+
+
+def test_the_command_prints_the_counts(meter, capsys):
+    call_command("run_billing", "--month", "2026-10", "--pass", "actual", "--date", "2026-11-03")
+    out = capsys.readouterr().out
+    assert "actual: 2 charges, 1307 kWh" in out
+    with pytest.raises(CommandError, match="--month must be"):
+        call_command("run_billing", "--month", "10/2026", "--pass", "actual")
