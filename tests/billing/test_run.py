@@ -136,9 +136,11 @@ def test_too_little_history_means_the_norm_at_once(prices, kyiv):
     account = PersonalAccountFactory(district=kyiv, residents=2)
     meter = MeterFactory(account=account, installed_on=D(2026, 9, 20), install_total=5000)
     ReadingFactory(
-        meter=meter, total=5300, reading_date=D(2026, 10, 30), billing_month=D(2026, 10, 1),
+        meter=meter,
+        total=5300,
+        reading_date=D(2026, 10, 30),
+        billing_month=D(2026, 10, 1),
         submitted_at=aware(D(2026, 10, 30)),
-    )
     )
     bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
     bill(D(2026, 11, 1), "final", D(2026, 12, 4))
