@@ -28,3 +28,11 @@ def test_the_scheduled_task_exists_in_the_celery_app():
     app.loader.import_default_modules()
     assert "accounts.tasks.email_requeue_overdue" in app.tasks
     assert "accounts.tasks.email_send" in app.tasks
+
+
+def test_billing_passes_run_on_the_3rd_and_4th_at_two_in_kyiv():
+    call_command("setup_periodic_tasks", stdout=StringIO())
+    actual = PeriodicTask.objects.get(name="Billing: pass actual (the 3rd)")
+    final = PeriodicTask.objects.get(name="Billing: pass final (the 4th)")
+    assert (actual.crontab.day_of_month, actual.crontab.hour, str(actual.crontab.timezone)) == ("3", "2", "Europe/Kyiv")
+    assert final.crontab.day_of_month == "4" and final.kwargs == '{"pass_name": "final"}'

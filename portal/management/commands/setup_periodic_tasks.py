@@ -4,8 +4,11 @@ Idempotent, and it never overwrites what staff changed in the admin (schedule, e
 are looked up by name and created only when absent. Run on every deploy and by `make run`.
 """
 
+import json
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 # name -> (task, every N minutes, description)
 INTERVAL_TASKS = {
@@ -13,6 +16,23 @@ INTERVAL_TASKS = {
         "accounts.tasks.email_requeue_overdue",
         5,
         "Queues again every outbox email whose retry is overdue (a lost task or a restarted broker).",
+    ),
+}
+
+
+# name -> (task, day of month, kwargs, description); at 02:00 in the portal's time zone.
+MONTHLY_TASKS = {
+    "Billing: pass actual (the 3rd)": (
+        "billing.tasks.billing_pass_scheduled",
+        "3",
+        {"pass_name": "actual"},
+        "Charges last month's meters that have a reading for it.",
+    ),
+    "Billing: pass final (the 4th)": (
+        "billing.tasks.billing_pass_scheduled",
+        "4",
+        {"pass_name": "final"},
+        "Estimates every other meter for last month (average, then norm) and closes the month.",
     ),
 }
 
@@ -28,4 +48,14 @@ class Command(BaseCommand):
                 name=name, defaults={"task": task, "interval": schedule, "description": description}
             )
             created += was_created
-        self.stdout.write(f"Periodic tasks ready ({created} created, {len(INTERVAL_TASKS) - created} already there).")
+        for name, (task, day, kwargs, description) in MONTHLY_TASKS.items():
+            schedule, _ = CrontabSchedule.objects.get_or_create(
+                minute="0", hour="2", day_of_month=day, month_of_year="*", day_of_week="*", timezone=settings.TIME_ZONE
+            )
+            _, was_created = PeriodicTask.objects.get_or_create(
+                name=name,
+                defaults={"task": task, "crontab": schedule, "kwargs": json.dumps(kwargs), "description": description},
+            )
+            created += was_created
+        total = len(INTERVAL_TASKS) + len(MONTHLY_TASKS)
+        self.stdout.write(f"Periodic tasks ready ({created} created, {total - created} already there).")

@@ -1,0 +1,131 @@
+"""Staff screens for billing: tariffs, norms, runs with progress (and a button to start a pass), charges."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from billing.models import BillingRun, Charge, Norm, Pass, Tariff
+from billing.services import RunRefused, run_start
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    list_display = ["category", "effective_from", "zone", "price"]
+    list_filter = ["category", "zone"]
+    date_hierarchy = "effective_from"
+
+
+@admin.register(Norm)
+class NormAdmin(admin.ModelAdmin):
+    list_display = ["category", "effective_from", "kwh_per_resident"]
+    list_filter = ["category"]
+
+
+class StartPassForm(forms.Form):
+    month = forms.DateField(label=gettext_lazy("Month (any day of it)"), widget=forms.DateInput(attrs={"type": "date"}))
+    pass_name = forms.ChoiceField(label=gettext_lazy("Pass"), choices=Pass.choices)
+    run_date = forms.DateField(label=gettext_lazy("Run date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "month",
+        "pass_name",
+        "status",
+        "progress",
+        "accounts_total",
+        "counts_display",
+        "duration",
+        "started_at",
+    ]
+    list_filter = ["status", "pass_name"]
+    readonly_fields = [field.name for field in BillingRun._meta.fields]
+    change_list_template = "admin/billing/billingrun/change_list.html"
+
+    @admin.display(description=gettext_lazy("progress"))
+    def progress(self, run):
+        return f"{run.chunks_done}/{run.chunks_total}"
+
+    @admin.display(description=gettext_lazy("charges by basis"))
+    def counts_display(self, run):
+        return ", ".join(
+            f"{basis}: {value['charges']} ({value['kwh']} kWh)" for basis, value in sorted(run.counts.items())
+        )
+
+    @admin.display(description=gettext_lazy("duration"))
+    def duration(self, run):
+        if not run.finished_at:
+            return "—"
+        return str(timedelta(seconds=round((run.finished_at - run.started_at).total_seconds())))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path("start/", self.admin_site.admin_view(self.start_pass), name="billing_start_pass"),
+            *super().get_urls(),
+        ]
+
+    def start_pass(self, request):
+        today = timezone.localdate()
+        last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        form = StartPassForm(
+            request.POST or None, initial={"month": last_month, "pass_name": Pass.ACTUAL, "run_date": today}
+        )
+        if request.method == "POST" and form.is_valid():
+            from billing.tasks import queue_run
+
+            try:
+                run = run_start(
+                    month=form.cleaned_data["month"],
+                    pass_name=form.cleaned_data["pass_name"],
+                    run_date=form.cleaned_data["run_date"],
+                    now=timezone.now(),
+                    started_by=request.user,
+                )
+            except RunRefused as refused:
+                messages.error(request, _("Not started: %(reason)s.") % {"reason": refused})
+            else:
+                queue_run(run)
+                messages.success(
+                    request,
+                    _("Run %(id)s started: %(chunks)s chunks queued for the workers.")
+                    % {"id": run.pk, "chunks": run.chunks_total},
+                )
+                return redirect("admin:billing_billingrun_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Start a billing pass"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/billing/start_pass.html", context)
+
+
+@admin.register(Charge)
+class ChargeAdmin(admin.ModelAdmin):
+    list_display = ["billing_month", "account", "meter", "zone", "basis", "volume_kwh", "price", "amount"]
+    list_filter = ["basis", "billing_month", "zone"]
+    search_fields = ["account__number", "meter__serial_number"]
+    list_select_related = ["account", "meter"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
