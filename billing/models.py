@@ -167,6 +167,8 @@ class Charge(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name=_("reverses")
     )
     run = models.ForeignKey(BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="charges")
+    # For estimates: which consecutive estimated month since the last actual reading this is (1, 2, 3...).
+    estimate_number = models.PositiveSmallIntegerField(_("estimated month number"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = ChargeQuerySet.as_manager()

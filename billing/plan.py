@@ -79,6 +79,7 @@ class ChargeLine:
     span_end: date
     reading_id: int | None = None
     reverses_id: int | None = None
+    estimate_number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ class MeterPlan:
     state: NewState | None = None
 
 
-def _priced(meter: MeterInput, zone, basis, volume, tariffs, start, end, reading_id=None) -> list[ChargeLine]:
+def _priced(
+    meter: MeterInput, zone, basis, volume, tariffs, start, end, reading_id=None, estimate_number=None
+) -> list[ChargeLine]:
     return [
         ChargeLine(
             meter.meter_id,
@@ -110,6 +113,7 @@ def _priced(meter: MeterInput, zone, basis, volume, tariffs, start, end, reading
             part.start_exclusive,
             part.end_inclusive,
             reading_id=reading_id,
+            estimate_number=estimate_number,
         )
         for part in price_span(volume, tariffs, start, end)
     ]
@@ -195,6 +199,6 @@ def _estimate(meter: MeterInput, *, month: date, tariffs, norms, rules: Rules) -
     start, end = month - timedelta(days=1), month.replace(day=days_in(month))
     lines = []
     for zone in meter.zones:
-        lines += _priced(meter, zone, basis, volumes[zone], tariffs, start, end)
+        lines += _priced(meter, zone, basis, volumes[zone], tariffs, start, end, estimate_number=month_number)
     state = NewState(meter.meter_id, meter.last_reading_id, meter.last.on, month_number, month, False)
     return MeterPlan(lines, state)

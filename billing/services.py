@@ -251,6 +251,7 @@ def chunk_bill(*, chunk_id: int, now: datetime) -> int:
                     span_end=line.span_end,
                     reading_id=line.reading_id,
                     reverses_id=line.reverses_id,
+                    estimate_number=line.estimate_number,
                     run=run,
                     created_at=now,
                 )

@@ -8,6 +8,7 @@ comes from a random generator seeded by its number.
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
@@ -173,7 +174,47 @@ def demo_data_load(*, today: date) -> DemoLoadResult:
             if spec.linked_to_demo:
                 AccountLink.objects.get_or_create(user=customer, account=account)
         result.readings += _flagged_reading(today)
+        _tariffs_and_norms()
     return result
+
+
+def _tariffs_and_norms() -> None:
+    """Real-looking prices: 4.32 UAH/kWh, night at half price; three-zone peak 1.5x, half-peak 1x."""
+    from billing.models import Norm, Tariff
+
+    prices = {"total": "4.32", "day": "4.32", "night": "2.16", "peak": "6.48", "half_peak": "4.32"}
+    for zone, price in prices.items():
+        Tariff.objects.get_or_create(
+            category="household", effective_from=date(2021, 1, 1), zone=zone, defaults={"price": Decimal(price)}
+        )
+    Norm.objects.get_or_create(
+        category="household", effective_from=date(2024, 1, 1), defaults={"kwh_per_resident": Decimal("65")}
+    )
+
+
+def demo_billing_history(*, today: date) -> int:
+    """Bill every closed demo month in order (passes actual and final), as the 3rd-4th runs would have.
+
+    Months whose final pass date (the 4th of the next month) is still ahead are left open. Months that
+    already have a finished final run are skipped, so a second load bills nothing.
+    """
+    from billing.models import BillingRun, RunStatus
+    from billing.services import run_in_process, run_start
+
+    last_closed = add_months(month_start(today), -1 if today.day >= 4 else -2)
+    month = add_months(month_start(today), -HISTORY_MONTHS)
+    runs = 0
+    while month <= last_closed:
+        if not BillingRun.objects.filter(month=month, pass_name="final", status=RunStatus.DONE).exists():
+            next_month = add_months(month, 1)
+            for pass_name, day in (("actual", 3), ("final", 4)):
+                run = run_start(
+                    month=month, pass_name=pass_name, run_date=next_month.replace(day=day), now=timezone.now()
+                )
+                run_in_process(run=run)
+                runs += 1
+        month = add_months(month, 1)
+    return runs
 
 
 def _flagged_reading(today: date) -> int:

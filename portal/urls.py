@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as account_views
+from billing import views as billing_views
 from portal import cabinet, views
 from readings import public_views
 from readings import views as reading_views
@@ -39,6 +40,7 @@ urlpatterns += i18n_patterns(
     ),
     path("cabinet/accounts/<str:number>/readings/<int:pk>/", reading_views.reading_receipt, name="reading_receipt"),
     path("cabinet/accounts/<str:number>/readings/<int:pk>/photo/", reading_views.reading_photo, name="reading_photo"),
+    path("cabinet/accounts/<str:number>/charges/", billing_views.account_charges, name="account_charges"),
     path("readings/", public_views.public_identify, name="public_identify"),
     path("readings/confirm/", public_views.public_confirm, name="public_confirm"),
     path("readings/enter/", public_views.public_enter, name="public_enter"),

@@ -33,3 +33,18 @@ def month_year(month):
 def get_item(mapping, key):
     """`{{ row.consumption|get_item:zone }}`: a dict value by a variable key."""
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def zone_volumes(kwh_by_zone):
+    """{"day": 182, "night": 61} -> "182 kWh day, 61 kWh night" in the active language."""
+    from django.utils.translation import gettext
+
+    from readings.models import ZONE_TITLES
+
+    if list(kwh_by_zone) == ["total"]:
+        return gettext("%(kwh)s kWh") % {"kwh": kwh_by_zone["total"]}
+    return ", ".join(
+        gettext("%(kwh)s kWh %(zone)s") % {"kwh": kwh, "zone": str(ZONE_TITLES[zone]).lower()}
+        for zone, kwh in kwh_by_zone.items()
+    )

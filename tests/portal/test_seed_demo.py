@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from accounts.models import AccountLink, District, PersonalAccount, User
+from billing.models import BillingRun, Charge, Norm, Tariff
 from readings.models import Meter, Reading
 from readings.zones import ONE_ZONE, THREE_ZONE, TWO_ZONE
 
@@ -104,3 +105,11 @@ def test_demo_logins():
     assert linked.count() == 2
     assert {meter.zone_set for account in linked for meter in account.meters.all()} == {TWO_ZONE, ONE_ZONE}
     assert customer.emailaddress_set.get().verified
+
+
+def test_demo_has_a_billing_history_of_the_closed_months():
+    seed()
+    months = set(Charge.objects.values_list("billing_month", flat=True))
+    assert max(months) == date(2026, 10, 1)  # 21 November: October is closed, November is open
+    assert BillingRun.objects.filter(pass_name="final", errors="").count() == 13
+    assert set(Charge.objects.values_list("basis", flat=True)) >= {"actual", "average", "reversal"}

@@ -5,7 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from portal.demo import CUSTOMER_EMAIL, DEMO_PASSWORD, STAFF_EMAIL, demo_data_load
+from portal.demo import CUSTOMER_EMAIL, DEMO_PASSWORD, STAFF_EMAIL, demo_billing_history, demo_data_load
 
 
 class Command(BaseCommand):
@@ -24,4 +24,6 @@ class Command(BaseCommand):
             f"Demo data ready (created now: {created.districts} districts, {created.accounts} accounts, "
             f"{created.meters} meters, {created.readings} readings, {created.users} users)."
         )
+        runs = demo_billing_history(today=today)
+        self.stdout.write(f"Billing history: {runs} passes run now (closed months only).")
         self.stdout.write(f"Customer: {CUSTOMER_EMAIL} / {DEMO_PASSWORD}   Staff: {STAFF_EMAIL} / {DEMO_PASSWORD}")
