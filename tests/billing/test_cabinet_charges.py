@@ -39,7 +39,8 @@ def test_charges_page_explains_actual_average_and_recalculation(client, prices, 
     assert "81 kWh day, 35 kWh night: no reading, estimated by your average use, month 1 of 3." in text
     assert "From February 2027 the norm applies unless you pass a reading." in text
     assert (
-        "-81 kWh day, -35 kWh night: recalculation of the estimates after your reading of 2 January 2027 (November 2026)."
+        "-81 kWh day, -35 kWh night: recalculation of the estimates after your reading of 2 January 2027 "
+        "(November 2026)."
         in text
     )
     assert "October 2026 · 4,752.00 UAH" in text  # 3857.76 + 894.24
