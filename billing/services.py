@@ -213,8 +213,10 @@ def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
 def chunk_bill(*, chunk_id: int, now: datetime) -> int:
     """Bill one chunk in one transaction. A chunk already done, or taken by another worker, is skipped."""
     with transaction.atomic():
+        # Lock the chunk row only (of=self): locking the joined run row too would make every other worker
+        # skip its own chunk while this one runs.
         chunk = (
-            BillingChunk.objects.select_for_update(skip_locked=True)
+            BillingChunk.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=chunk_id, done=False)
             .select_related("run")
             .first()

@@ -40,8 +40,7 @@ def test_charges_page_explains_actual_average_and_recalculation(client, prices, 
     assert "From February 2027 the norm applies unless you pass a reading." in text
     assert (
         "-81 kWh day, -35 kWh night: recalculation of the estimates after your reading of 2 January 2027 "
-        "(November 2026)."
-        in text
+        "(November 2026)." in text
     )
     assert "October 2026 · 4,752.00 UAH" in text  # 3857.76 + 894.24
     assert datetime.date(2026, 12, 1).strftime("%B") in text
