@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import PersonalAccount
@@ -24,6 +24,7 @@ from billing.models import (
 )
 from billing.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
 from billing.tariffs import TariffVersion
+from billing.writes import insert_charges, upsert_states
 from readings.models import Meter, Reading, ReadingStatus
 from readings.services import month_close
 from readings.zones import ALL_ZONES, zones_of
@@ -119,8 +120,9 @@ def _values(row: dict, zones, prefix: str = "") -> dict[str, int]:
 
 
 def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
-    """Everything the plan needs for every meter of the chunk, in a fixed number of queries."""
+    """Everything the plan needs for every meter of the chunk, in four queries, as plain values."""
     month = run.month
+    install_fields = [f"install_{zone}" for zone in ALL_ZONES]
     meters = list(
         Meter.objects.filter(
             account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, account__is_active=True
@@ -134,57 +136,66 @@ def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
             "removed_on",
             "account__category",
             "account__residents",
-            *[f"install_{zone}" for zone in ALL_ZONES],
+            *install_fields,
         )
     )
     ids = [meter["pk"] for meter in meters]
+    # Filter the other tables by the chunk's account range (an index range scan) rather than by a list of
+    # thousands of meter ids.
+    in_chunk = {"meter__account_id__gte": chunk.first_account_id, "meter__account_id__lte": chunk.last_account_id}
     states = {
-        state.meter_id: state
-        for state in MeterBillingState.objects.filter(meter_id__in=ids).select_related("last_reading")
-    }
-    # Readings submitted up to the end of the run date (Kyiv time) that belong to this month or earlier.
-    submitted_until = timezone.make_aware(datetime.combine(run.run_date + timedelta(days=1), time.min))
-    reading_rows = (
-        Reading.objects.filter(
-            meter_id__in=ids,
-            status=ReadingStatus.ACCEPTED,
-            superseded_at__isnull=True,
-            reading_date__lte=month.replace(day=28) + timedelta(days=10),
+        row["meter_id"]: row
+        for row in MeterBillingState.objects.filter(**in_chunk).values(
+            "meter_id",
+            "last_reading_id",
+            "last_date",
+            "estimated_months",
+            "last_billed_month",
+            "closed",
+            *[f"last_reading__{zone}" for zone in ALL_ZONES],
         )
-        .filter(submitted_at__lt=submitted_until)
-        .order_by("meter_id", "reading_date", "submitted_at")
-        .values("pk", "meter_id", "reading_date", "billing_month", *ALL_ZONES)
+    }
+    # Readings submitted up to the end of the run date (portal time zone) count; later ones wait.
+    submitted_until = timezone.make_aware(datetime.combine(run.run_date + timedelta(days=1), time.min))
+    counted = Reading.objects.filter(
+        **in_chunk, status=ReadingStatus.ACCEPTED, superseded_at__isnull=True, submitted_at__lt=submitted_until
     )
-    readings_by_meter: dict[int, list[dict]] = defaultdict(list)
-    for row in reading_rows:
-        readings_by_meter[row["meter_id"]].append(row)
+    # R candidates: newer than each meter's own L (a join on its billing state), belonging to M or earlier.
+    newest: dict[int, dict] = {}
+    for row in (
+        counted.filter(billing_month__lte=month)
+        .filter(Q(meter__billing_state__isnull=True) | Q(reading_date__gt=F("meter__billing_state__last_date")))
+        .order_by("meter_id", "reading_date", "submitted_at")
+        .values("pk", "meter_id", "reading_date", *ALL_ZONES)
+    ):
+        newest[row["meter_id"]] = row  # ordered: the last one wins
     open_estimates: dict[int, list[OpenEstimate]] = defaultdict(list)
-    for row in Charge.objects.filter(meter_id__in=ids, basis__in=ESTIMATE_BASES, reversed_by__isnull=True).values(
+    for row in Charge.objects.filter(**in_chunk, basis__in=ESTIMATE_BASES, reversed_by__isnull=True).values(
         "pk", "meter_id", "zone", "volume_kwh", "price", "amount"
     ):
         open_estimates[row["meter_id"]].append(
             OpenEstimate(row["pk"], row["zone"], row["volume_kwh"], row["price"], row["amount"])
         )
 
+    lasts = {}
+    for meter in meters:
+        zones, state = zones_of(meter["zone_set"]), states.get(meter["pk"])
+        if state and state["last_reading_id"]:
+            lasts[meter["pk"]] = Snapshot({zone: state[f"last_reading__{zone}"] for zone in zones}, state["last_date"])
+        else:
+            lasts[meter["pk"]] = Snapshot(
+                _values(meter, zones, "install_"), state["last_date"] if state else meter["installed_on"]
+            )
+    history_starts = _history_starts(counted, run, [pk for pk in ids if pk not in newest], lasts)
+
     inputs = []
     for meter in meters:
-        zones = zones_of(meter["zone_set"])
-        state = states.get(meter["pk"])
-        if state and state.last_reading:
-            last = Snapshot(state.last_reading.values, state.last_date)
-        else:
-            last = Snapshot(_values(meter, zones, "install_"), state.last_date if state else meter["installed_on"])
-        history = readings_by_meter.get(meter["pk"], [])
-        newer = [row for row in history if row["reading_date"] > last.on and row["billing_month"] <= month]
-        new_row = newer[-1] if newer else None
-        six_before = months_before(last.on, 6)
-        start_rows = [row for row in history if six_before <= row["reading_date"] < last.on]
-        if start_rows:
-            history_start = Snapshot(_values(start_rows[0], zones), start_rows[0]["reading_date"])
-        elif six_before <= meter["installed_on"] < last.on:
+        zones, state, new_row = zones_of(meter["zone_set"]), states.get(meter["pk"]), newest.get(meter["pk"])
+        last = lasts[meter["pk"]]
+        history_start = history_starts.get(meter["pk"])
+        six_before = months_before(last.on, settings.ESTIMATE_LOOKBACK_MONTHS)
+        if history_start is None and six_before <= meter["installed_on"] < last.on:
             history_start = Snapshot(_values(meter, zones, "install_"), meter["installed_on"])
-        else:
-            history_start = None
         inputs.append(
             MeterInput(
                 meter_id=meter["pk"],
@@ -197,10 +208,10 @@ def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
                 category=meter["account__category"],
                 residents=meter["account__residents"],
                 last=last,
-                last_reading_id=state.last_reading_id if state else None,
-                estimated_months=state.estimated_months if state else 0,
-                last_billed_month=state.last_billed_month if state else None,
-                closed=state.closed if state else False,
+                last_reading_id=state["last_reading_id"] if state else None,
+                estimated_months=state["estimated_months"] if state else 0,
+                last_billed_month=state["last_billed_month"] if state else None,
+                closed=state["closed"] if state else False,
                 new_reading_id=new_row["pk"] if new_row else None,
                 new_reading=Snapshot(_values(new_row, zones), new_row["reading_date"]) if new_row else None,
                 open_estimates=tuple(open_estimates.get(meter["pk"], ())),
@@ -208,6 +219,24 @@ def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
             )
         )
     return inputs
+
+
+def _history_starts(counted, run: BillingRun, meter_ids: list[int], lasts: dict[int, Snapshot]) -> dict[int, Snapshot]:
+    """For meters that may be estimated: the earliest reading at most 6 calendar months before their L."""
+    if run.pass_name != PASS_FINAL or not meter_ids:
+        return {}
+    lookback = settings.ESTIMATE_LOOKBACK_MONTHS
+    since = months_before(min(lasts[pk].on for pk in meter_ids), lookback)
+    starts: dict[int, Snapshot] = {}
+    for row in (
+        counted.filter(meter_id__in=meter_ids, reading_date__gte=since)
+        .order_by("meter_id", "reading_date")
+        .values("meter_id", "reading_date", *ALL_ZONES)
+    ):
+        last = lasts[row["meter_id"]]
+        if row["meter_id"] not in starts and months_before(last.on, lookback) <= row["reading_date"] < last.on:
+            starts[row["meter_id"]] = Snapshot({zone: row[zone] for zone in last.values}, row["reading_date"])
+    return starts
 
 
 def chunk_bill(*, chunk_id: int, now: datetime) -> int:
@@ -271,14 +300,8 @@ def chunk_bill(*, chunk_id: int, now: datetime) -> int:
                     )
                 )
         # The unique constraints make a duplicate impossible; a second worker's rows are dropped, not doubled.
-        Charge.objects.bulk_create(charges, batch_size=5000, ignore_conflicts=True)
-        MeterBillingState.objects.bulk_create(
-            states,
-            batch_size=5000,
-            update_conflicts=True,
-            unique_fields=["meter"],
-            update_fields=["last_reading", "last_date", "estimated_months", "last_billed_month", "closed"],
-        )
+        insert_charges(charges)
+        upsert_states(states)
         chunk.done, chunk.charges_created, chunk.finished_at = True, len(charges), now
         chunk.save(update_fields=["done", "charges_created", "finished_at"])
         BillingRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, heartbeat_at=now)
