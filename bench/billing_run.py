@@ -297,7 +297,8 @@ def main() -> None:
         teardown_databases(databases, verbosity=0)
     total = actual_s + final_s
     lines = [
-        f"| charge run, pass actual (80 % with a reading), {args.workers} Celery workers | {args.accounts:,} accounts | "
+        f"| charge run, pass actual (80 % with a reading), {args.workers} Celery workers | "
+        f"{args.accounts:,} accounts | "
         f"{actual_s:.2f} s | {args.accounts / actual_s:,.0f} accounts/s |",
         f"| charge run, pass final (20 % estimated) | {args.accounts:,} accounts | {final_s:.2f} s | "
         f"{args.accounts / final_s:,.0f} accounts/s |",
