@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from accounts.models import AccountLink, District, PersonalAccount, User
-from billing.models import BillingRun, Charge, Norm, Tariff
+from billing.models import BillingRun, Charge
 from readings.models import Meter, Reading
 from readings.zones import ONE_ZONE, THREE_ZONE, TWO_ZONE
 
