@@ -123,10 +123,13 @@ def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
     """Everything the plan needs for every meter of the chunk, in four queries, as plain values."""
     month = run.month
     install_fields = [f"install_{zone}" for zone in ALL_ZONES]
+    chunk_meters = Meter.objects.filter(
+        account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, account__is_active=True
+    )
+    # Meters this month is already billed for (the final pass after the actual pass) have nothing to do.
+    chunk_meters = chunk_meters.exclude(billing_state__last_billed_month=month).exclude(billing_state__closed=True)
     meters = list(
-        Meter.objects.filter(
-            account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, account__is_active=True
-        ).values(
+        chunk_meters.values(
             "pk",
             "account_id",
             "zone_set",
@@ -268,39 +271,11 @@ def chunk_bill(*, chunk_id: int, now: datetime) -> int:
             except LookupError as error:
                 errors.append(f"meter {meter.meter_id}: {error}")
                 continue
-            charges += [
-                Charge(
-                    account_id=line.account_id,
-                    meter_id=line.meter_id,
-                    zone=line.zone,
-                    basis=line.basis,
-                    volume_kwh=line.volume,
-                    price=line.price,
-                    amount=line.amount,
-                    billing_month=run.month,
-                    span_start=line.span_start,
-                    span_end=line.span_end,
-                    reading_id=line.reading_id,
-                    reverses_id=line.reverses_id,
-                    estimate_number=line.estimate_number,
-                    run=run,
-                    created_at=now,
-                )
-                for line in plan.lines
-            ]
+            charges += plan.lines
             if plan.state:
-                states.append(
-                    MeterBillingState(
-                        meter_id=plan.state.meter_id,
-                        last_reading_id=plan.state.last_reading_id,
-                        last_date=plan.state.last_date,
-                        estimated_months=plan.state.estimated_months,
-                        last_billed_month=plan.state.last_billed_month,
-                        closed=plan.state.closed,
-                    )
-                )
+                states.append(plan.state)
         # The unique constraints make a duplicate impossible; a second worker's rows are dropped, not doubled.
-        insert_charges(charges)
+        insert_charges(charges, run=run, now=now)
         upsert_states(states)
         chunk.done, chunk.charges_created, chunk.finished_at = True, len(charges), now
         chunk.save(update_fields=["done", "charges_created", "finished_at"])

@@ -73,6 +73,9 @@ def price_span(volume: int, versions: Sequence[TariffVersion], start_exclusive: 
         # A reading on the same day as the last one: nothing to spread, the version of that day prices it.
         start_exclusive = end_inclusive - timedelta(days=1)
     pieces = versions_in_force(versions, start_exclusive, end_inclusive)
+    if len(pieces) == 1:  # the usual case: one version prices the whole span, nothing to split
+        version, first, last = pieces[0]
+        return [PricedPart(version, (last - first).days + 1, volume, first - timedelta(days=1), last)]
     volumes = largest_remainder(volume, [(last - first).days + 1 for _, first, last in pieces])
     return [
         PricedPart(version, (last - first).days + 1, part, first - timedelta(days=1), last)
