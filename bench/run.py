@@ -68,6 +68,59 @@ def bench_reading_inserts(meters: int = 10_000, months: int = 10) -> str:
     return f"| {case} | {len(rows):,} rows | {elapsed:.2f} s | {rate:,.0f} rows/s |"
 
 
+def bench_reading_import(meters: int = 10_000, months: int = 10) -> str:
+    """import_readings on 100,000 rows (one-, two- and three-zone meters, 10 months each), then the same file
+    again (every row an identical repeat, skipped); the meters come from import_accounts."""
+    import csv
+    import io
+    import tempfile
+
+    from django.core.management import call_command
+
+    from readings.imports import ACCOUNT_COLUMNS, READING_COLUMNS
+    from readings.zones import ALL_ZONES, ZONE_SETS
+
+    zone_sets = list(ZONE_SETS)
+    account_cells = ["BENCH-IMPORT", "Bench", "вул. Тестова, 1", "Б", "household", "2", "hybrid", "no"]
+    with tempfile.TemporaryDirectory() as folder:
+        accounts_path, readings_path = Path(folder) / "accounts.csv", Path(folder) / "readings.csv"
+        with accounts_path.open("w", newline="") as accounts_file:
+            writer = csv.writer(accounts_file)
+            writer.writerow(ACCOUNT_COLUMNS)
+            for i in range(meters):
+                zones = ZONE_SETS[zone_sets[i % 3]]
+                installs = ["1000" if zone in zones else "" for zone in ALL_ZONES]
+                meter_cells = [f"I{i:08d}", zone_sets[i % 3], "6", "1", "2024-12-20", *installs]
+                writer.writerow([f"{8_000_000_000 + i}", *account_cells, *meter_cells])
+        with readings_path.open("w", newline="") as readings_file:
+            writer = csv.writer(readings_file)
+            writer.writerow(READING_COLUMNS)
+            for i in range(meters):
+                zones = ZONE_SETS[zone_sets[i % 3]]
+                for month in range(1, months + 1):
+                    values = [str(1000 + month * 120) if zone in zones else "" for zone in ALL_ZONES]
+                    writer.writerow([f"{8_000_000_000 + i}", f"I{i:08d}", f"2025-{month:02d}-28", "", "ami", *values])
+        rows = meters * months
+
+        started = time.perf_counter()
+        call_command("import_accounts", str(accounts_path), stdout=io.StringIO())
+        accounts_elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        call_command("import_readings", str(readings_path), stdout=io.StringIO())
+        first_elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        call_command("import_readings", str(readings_path), stdout=io.StringIO())
+        again_elapsed = time.perf_counter() - started
+    lines = [
+        ("import_accounts (new meters)", meters, accounts_elapsed),
+        ("import_readings (new readings, checked, bulk_create)", rows, first_elapsed),
+        ("import_readings again (every row skipped as stored)", rows, again_elapsed),
+    ]
+    return "\n".join(
+        f"| {case} | {size:,} rows | {elapsed:.2f} s | {size / elapsed:,.0f} rows/s |" for case, size, elapsed in lines
+    )
+
+
 def bench_home_page(requests: int = 300) -> str:
     from django.test import Client
 
@@ -84,7 +137,7 @@ def main() -> None:
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
     try:
-        lines = [bench_reading_inserts(), bench_home_page()]
+        lines = [bench_reading_inserts(), bench_reading_import(), bench_home_page()]
     finally:
         teardown_databases(databases, verbosity=0)
     header = (

@@ -1,0 +1,209 @@
+"""What the reading rules need to know about many meters at once, read in a fixed number of queries.
+
+`readings.services.meter_facts` asks, for one meter and one date D: the last accepted current reading
+before D (L, else the installation) and the earliest accepted reading within
+READING_AVERAGE_LOOKBACK_DAYS before L (for the usual daily use). An import asks that for every row,
+and its rows move L forward as they are applied in date order. With F = a meter's first date in the
+file, everything those questions can reach is:
+
+1. the anchor: the last accepted current reading before F (a correlated subquery, one index probe
+   per meter);
+2. the lookback before the anchor: for a meter with one row in the file only its earliest accepted
+   reading there (the one row's lookback); for a meter with several rows every accepted reading there,
+   because later rows look back from later dates;
+3. every non-superseded reading on or after F: readings the file repeats, corrects, or must not
+   pass (a later accepted reading), and the previous readings of later rows.
+
+Each is one query per chunk of meters; per-meter dates go into the SQL grouped by date.
+"""
+
+import operator
+from bisect import bisect_left, insort
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import reduce
+
+from django.db.models import Case, DateField, OuterRef, Q, Subquery, Value, When
+
+from readings.models import Meter, Reading, ReadingStatus
+from readings.validation import MeterFacts, ReadingRules, Snapshot, average_daily_kwh
+from readings.zones import ALL_ZONES, zones_of
+
+CHUNK = 5_000  # meters per query: well inside PostgreSQL's and SQLite's limits on parameters
+ACCEPTED, REJECTED = ReadingStatus.ACCEPTED.value, ReadingStatus.REJECTED.value  # plain strings: compared per row
+ACCEPTED_CURRENT = Q(status=ACCEPTED, superseded_at__isnull=True)
+FIELDS = ("id", "meter_id", "reading_date", "status", "billing_month", "zone_set", *ALL_ZONES)
+
+
+@dataclass(frozen=True)
+class StoredReading:
+    id: int
+    meter_id: int
+    reading_date: date
+    status: str
+    billing_month: date
+    values: dict[str, int]
+
+    @classmethod
+    def from_row(cls, row: tuple) -> "StoredReading":
+        pk, meter_id, reading_date, status, billing_month, zone_set, *zone_values = row
+        named = dict(zip(ALL_ZONES, zone_values, strict=True))
+        values = {zone: named[zone] for zone in zones_of(zone_set)}
+        return cls(pk, meter_id, reading_date, status, billing_month, values)
+
+
+class MeterHistory:
+    """One meter's readings as far as the file can reach them; grows as the file's rows are applied."""
+
+    def __init__(self, meter: Meter):
+        self.meter = meter
+        self._accepted: dict[date, Snapshot] = {}  # current accepted readings, one per date
+        self._dates: list[date] = []  # their dates, sorted
+        self.current: dict[date, StoredReading] = {}  # stored current readings on or after F, any status
+        self.rejected: dict[date, list[dict[str, int]]] = defaultdict(list)  # values staff rejected, on or after F
+
+    def add_stored(self, reading: StoredReading) -> None:
+        if reading.status == REJECTED:
+            self.rejected[reading.reading_date].append(reading.values)
+            return
+        if reading.status == ACCEPTED:
+            self.add_accepted(Snapshot(reading.values, reading.reading_date))
+
+    def add_accepted(self, snapshot: Snapshot) -> None:
+        if snapshot.reading_date not in self._accepted:
+            insort(self._dates, snapshot.reading_date)
+        self._accepted[snapshot.reading_date] = snapshot
+
+    def remove_accepted(self, day: date) -> None:
+        if self._accepted.pop(day, None) is not None:
+            self._dates.remove(day)
+
+    def latest_accepted_date(self) -> date | None:
+        return self._dates[-1] if self._dates else None
+
+    def facts(self, before: date, *, lookback_days: int, rules: ReadingRules) -> MeterFacts:
+        """MeterFacts exactly as readings.services.meter_facts builds them, from what is in memory."""
+        meter = self.meter
+        installation = Snapshot(meter.installation_values, meter.installed_on)
+        index = bisect_left(self._dates, before)
+        previous = self._accepted[self._dates[index - 1]] if index else installation
+        since = previous.reading_date - timedelta(days=lookback_days)
+        index = bisect_left(self._dates, since)
+        if index < len(self._dates) and self._dates[index] < previous.reading_date:
+            start = self._accepted[self._dates[index]]
+        elif since <= meter.installed_on < previous.reading_date:
+            start = installation
+        else:
+            start = None
+        average = None
+        if start is not None:
+            average = average_daily_kwh(
+                start, previous, register_digits=meter.register_digits, multiplier=meter.multiplier, rules=rules
+            )
+        return MeterFacts(
+            zones=meter.zones,
+            zone_set=meter.zone_set,
+            register_digits=meter.register_digits,
+            multiplier=meter.multiplier,
+            installed_on=meter.installed_on,
+            active=meter.is_active and meter.account.is_active,
+            previous=previous,
+            average_daily_kwh=average,
+        )
+
+
+def meter_histories(
+    meters: dict[int, Meter], first_dates: dict[int, date], several_rows: set[int], *, lookback_days: int
+) -> dict[int, MeterHistory]:
+    """The histories of `meters` (by id), given each meter's first date in the file."""
+    histories = {pk: MeterHistory(meter) for pk, meter in meters.items()}
+    ids = sorted(meters)
+    for start in range(0, len(ids), CHUNK):
+        firsts = {pk: first_dates[pk] for pk in ids[start : start + CHUNK]}
+        anchors = {reading.meter_id: reading for reading in _anchors(firsts)}
+        lookback_from = {pk: anchor.reading_date - timedelta(days=lookback_days) for pk, anchor in anchors.items()}
+        before_anchor = {pk: anchor.reading_date for pk, anchor in anchors.items()}
+        single = {pk: day for pk, day in before_anchor.items() if pk not in several_rows}
+        several = {pk: day for pk, day in before_anchor.items() if pk in several_rows}
+        found = [
+            *anchors.values(),
+            *_earliest_in(single, lookback_from),
+            *_all_in(several, lookback_from),
+        ]
+        for reading in found:
+            histories[reading.meter_id].add_stored(reading)
+        for reading in _on_or_after(firsts):
+            histories[reading.meter_id].add_stored(reading)
+            if reading.status != REJECTED:
+                histories[reading.meter_id].current[reading.reading_date] = reading
+    return histories
+
+
+def _per_meter(dates: dict[int, date]) -> Case:
+    """A date per meter as an SQL expression; meters that share a date share one WHEN."""
+    return Case(*(When(pk__in=pks, then=Value(day)) for day, pks in _by_date(dates)), output_field=DateField())
+
+
+def _by_date(dates: dict[int, date]) -> list[tuple[date, list[int]]]:
+    grouped: dict[date, list[int]] = defaultdict(list)
+    for pk, day in dates.items():
+        grouped[day].append(pk)
+    return sorted(grouped.items())
+
+
+def _stored(queryset) -> list[StoredReading]:
+    # No ORDER BY: Reading.Meta.ordering would sort rows that MeterHistory files by date anyway.
+    return [StoredReading.from_row(row) for row in queryset.order_by().values_list(*FIELDS)]
+
+
+def _anchors(firsts: dict[int, date]) -> list[StoredReading]:
+    last_before = (
+        Reading.objects.filter(ACCEPTED_CURRENT, meter=OuterRef("pk"), reading_date__lt=OuterRef("first_date"))
+        .order_by("-reading_date", "-submitted_at")
+        .values("pk")[:1]
+    )
+    anchor_ids = (
+        Meter.objects.filter(pk__in=list(firsts))
+        .annotate(first_date=_per_meter(firsts))
+        .values(anchor_id=Subquery(last_before))
+    )
+    return _stored(Reading.objects.filter(pk__in=anchor_ids))
+
+
+def _earliest_in(before: dict[int, date], since: dict[int, date]) -> list[StoredReading]:
+    """Per meter, the earliest accepted current reading in [since, before)."""
+    if not before:
+        return []
+    earliest = (
+        Reading.objects.filter(
+            ACCEPTED_CURRENT,
+            meter=OuterRef("pk"),
+            reading_date__gte=OuterRef("since"),
+            reading_date__lt=OuterRef("before"),
+        )
+        .order_by("reading_date")
+        .values("pk")[:1]
+    )
+    start_ids = (
+        Meter.objects.filter(pk__in=list(before))
+        .annotate(since=_per_meter({pk: since[pk] for pk in before}), before=_per_meter(before))
+        .values(start_id=Subquery(earliest))
+    )
+    return _stored(Reading.objects.filter(pk__in=start_ids))
+
+
+def _all_in(before: dict[int, date], since: dict[int, date]) -> list[StoredReading]:
+    """Per meter, every accepted current reading in [since, before); since follows from before."""
+    if not before:
+        return []
+    ranges = (
+        Q(meter_id__in=pks, reading_date__gte=since[pks[0]], reading_date__lt=day) for day, pks in _by_date(before)
+    )
+    return _stored(Reading.objects.filter(ACCEPTED_CURRENT).filter(reduce(operator.or_, ranges)))
+
+
+def _on_or_after(firsts: dict[int, date]) -> list[StoredReading]:
+    """Per meter, every reading not superseded (rejected ones too) dated on or after its first date in the file."""
+    ranges = (Q(meter_id__in=pks, reading_date__gte=day) for day, pks in _by_date(firsts))
+    return _stored(Reading.objects.filter(superseded_at__isnull=True).filter(reduce(operator.or_, ranges)))

@@ -1,0 +1,295 @@
+"""`import_readings`: meter readings from a CSV (AMI head-ends, data migration), judged by the same rules as
+every channel (readings.validation.check_reading), checked in full before anything is written.
+
+How it differs from `reading_submit`, and why:
+- a strict submission window never refuses an import (DESIGN.md);
+- an identical repeat of a stored reading is skipped, even an old one, so that a file can be imported
+  twice; a repeat of a reading staff rejected is skipped too, so a re-import does not undo the decision;
+- a row that `reading_submit` would answer with "did you swap day and night?" is judged as entered;
+- nothing is written unless every row passes; the rows of one meter are applied in date order, each
+  judged against the readings before it, stored or earlier in the file.
+The state of all the file's meters is read set-based (readings/imports/history.py), and the new rows
+are written with one bulk update (superseded readings) and bulk_create.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+
+from accounts.models import PersonalAccount
+from readings.imports.csvfile import (
+    ACCOUNT_NUMBER,
+    DUPLICATE_IN_FILE,
+    METER_SERIAL,
+    Cells,
+    LineError,
+    in_file_order,
+    read_records,
+)
+from readings.imports.history import CHUNK, MeterHistory, meter_histories
+from readings.messages import problem_message
+from readings.models import Channel, Meter, Reading, ReadingStatus
+from readings.services import last_closed_month, reading_rules
+from readings.validation import (
+    DATE_BEFORE_INSTALLATION,
+    DATE_BEFORE_PREVIOUS,
+    DATE_IN_FUTURE,
+    METER_INACTIVE,
+    MONTH_CLOSED,
+    Problem,
+    ReadingRules,
+    Snapshot,
+    check_reading,
+    parse_values,
+)
+from readings.zones import ALL_ZONES
+
+READING_COLUMNS = ("account_number", "meter_serial", "reading_date", "submitted_on", "channel", *ALL_ZONES)
+
+ACCOUNT_UNKNOWN = "account_unknown"
+METER_UNKNOWN = "meter_unknown"
+METER_OF_OTHER_ACCOUNT = "meter_of_other_account"
+SUBMITTED_BEFORE_READING = "submitted_before_reading"
+
+# The column a rule's problem is about, when it is not a zone.
+PROBLEM_COLUMNS = {
+    METER_INACTIVE: "meter_serial",
+    DATE_IN_FUTURE: "reading_date",
+    DATE_BEFORE_INSTALLATION: "reading_date",
+    DATE_BEFORE_PREVIOUS: "reading_date",
+    MONTH_CLOSED: "reading_date",
+}
+WRITE_BATCH = 5_000
+# Plain strings, looked up once: an enum's `.values` builds a new list on every call, and this runs per row.
+CHANNELS = tuple(Channel.values)
+STAFF = Channel.STAFF.value
+
+
+@dataclass(frozen=True)
+class ReadingRow:
+    line: int
+    account_number: str
+    meter_serial: str
+    reading_date: date
+    submitted_on: date
+    channel: str
+    cells: dict[str, str]  # zone -> the cell as written; "" for an empty cell
+
+
+@dataclass
+class ReadingsImportResult:
+    errors: list[LineError] = field(default_factory=list)
+    rows: int = 0
+    accepted: int = 0
+    pending_review: int = 0
+    superseded: int = 0
+    duplicates: int = 0
+    previously_rejected: int = 0
+
+    @property
+    def created(self) -> int:
+        return self.accepted + self.pending_review
+
+
+def readings_import(*, source: bytes, today: date, now: datetime) -> ReadingsImportResult:
+    """Check the whole file, then store its new readings in one transaction, or store nothing and return
+    every error. `today` is the import day in the portal's time zone (no reading may be dated later)."""
+    records, errors = read_records(source, READING_COLUMNS)
+    result = ReadingsImportResult(errors=errors, rows=len(records))
+    rows = [row for row in (_parse(record, errors, today) for record in records) if row is not None]
+    with transaction.atomic():
+        rows_by_meter, meters = _resolve(rows, errors)
+        first_dates = {pk: min(row.reading_date for row in meter_rows) for pk, meter_rows in rows_by_meter.items()}
+        several_rows = {pk for pk, meter_rows in rows_by_meter.items() if len(meter_rows) > 1}
+        lookback_days = settings.READING_AVERAGE_LOOKBACK_DAYS
+        histories = meter_histories(meters, first_dates, several_rows, lookback_days=lookback_days)
+        judge = _Judge(today=today, now=now, rules=reading_rules(), lookback_days=lookback_days, result=result)
+        for pk, meter_rows in rows_by_meter.items():
+            judge.meter_rows(histories[pk], meter_rows)
+        if errors:
+            result.errors = in_file_order(errors, READING_COLUMNS)
+            return result
+        superseded = sorted(judge.superseded_ids)
+        for start in range(0, len(superseded), WRITE_BATCH):
+            # Before the inserts: the partial unique index allows one current reading per meter and date.
+            Reading.objects.filter(pk__in=superseded[start : start + WRITE_BATCH]).update(superseded_at=now)
+        Reading.objects.bulk_create(judge.new_readings, batch_size=WRITE_BATCH)
+        result.superseded = len(superseded)
+    return result
+
+
+def _parse(record, errors: list[LineError], today: date) -> ReadingRow | None:
+    """The row's own cells; the zone values are checked later, against the meter's zones and digits."""
+    cells = Cells(record, errors)
+    account_number = cells.text("account_number", max_length=20, pattern=ACCOUNT_NUMBER, rule="4 to 20 digits")
+    serial = cells.text("meter_serial", max_length=32, pattern=METER_SERIAL, rule="letters, digits or -")
+    reading_date = cells.day("reading_date")
+    submitted_on = cells.day("submitted_on", required=False)
+    channel = cells.choice("channel", CHANNELS)
+    if submitted_on and reading_date and submitted_on < reading_date:
+        message = f"submitted on {submitted_on:%Y-%m-%d}, before the reading date {reading_date:%Y-%m-%d}"
+        cells.fail("submitted_on", SUBMITTED_BEFORE_READING, message)
+    elif submitted_on and submitted_on > today:
+        cells.fail("submitted_on", DATE_IN_FUTURE, f"{submitted_on:%Y-%m-%d} is in the future")
+    if not cells.ok:
+        return None
+    # An empty submitted_on means the reading date (a reading dated in the future is the rules' to refuse).
+    submitted_on = submitted_on or reading_date
+    zone_cells = {zone: record.cells[zone] for zone in ALL_ZONES}
+    return ReadingRow(record.line, account_number, serial, reading_date, submitted_on, channel, zone_cells)
+
+
+def _resolve(rows: list[ReadingRow], errors: list[LineError]) -> tuple[dict[int, list[ReadingRow]], dict[int, Meter]]:
+    """The rows of each known meter that is on the account the row names; the meters locked, by serial."""
+    serials = sorted({row.meter_serial for row in rows})
+    meters: dict[str, Meter] = {}
+    for start in range(0, len(serials), CHUNK):
+        # Locked in serial order, as reading_submit locks its meter: no reading slips in between check and write.
+        locked = (
+            Meter.objects.select_related("account__district")
+            .select_for_update(of=("self",))
+            .filter(serial_number__in=serials[start : start + CHUNK])
+            .order_by("serial_number")
+        )
+        meters.update({meter.serial_number: meter for meter in locked})
+    strays = [row for row in rows if row.meter_serial not in meters or _account_of(meters, row) != row.account_number]
+    known_accounts = set()
+    numbers = sorted({row.account_number for row in strays})
+    for start in range(0, len(numbers), CHUNK):
+        known_accounts.update(
+            PersonalAccount.objects.filter(number__in=numbers[start : start + CHUNK]).values_list("number", flat=True)
+        )
+    for row in strays:
+        if row.account_number not in known_accounts:
+            message = f"there is no account {row.account_number}"
+            errors.append(LineError(row.line, "account_number", ACCOUNT_UNKNOWN, message))
+        if row.meter_serial not in meters:
+            errors.append(LineError(row.line, "meter_serial", METER_UNKNOWN, f"there is no meter {row.meter_serial}"))
+        elif row.account_number in known_accounts:
+            message = f"meter {row.meter_serial} is on account {_account_of(meters, row)}, not {row.account_number}"
+            errors.append(LineError(row.line, "meter_serial", METER_OF_OTHER_ACCOUNT, message))
+    rows_by_meter: dict[int, list[ReadingRow]] = defaultdict(list)
+    stray_lines = {row.line for row in strays}
+    for row in rows:
+        if row.line not in stray_lines:
+            rows_by_meter[meters[row.meter_serial].pk].append(row)
+    return rows_by_meter, {meter.pk: meter for meter in meters.values() if meter.pk in rows_by_meter}
+
+
+def _account_of(meters: dict[str, Meter], row: ReadingRow) -> str:
+    return meters[row.meter_serial].account.number
+
+
+class _Judge:
+    """Applies the rows of each meter in date order, collecting new readings, supersessions and errors."""
+
+    def __init__(self, *, today: date, now: datetime, rules: ReadingRules, lookback_days: int, result):
+        self.today = today
+        self.now = now
+        self.rules = rules
+        self.lookback_days = lookback_days
+        self.result = result
+        self.closed_through = last_closed_month()
+        self.portal_zone = timezone.get_default_timezone()
+        # Many rows share a district and a submission day: work out each billing month once.
+        self.billing_months: dict[tuple[int, date], date] = {}
+        self.new_readings: list[Reading] = []
+        self.superseded_ids: set[int] = set()
+
+    def fail(self, row: ReadingRow, column: str, code: str, message: str) -> None:
+        self.result.errors.append(LineError(row.line, column, code, message))
+
+    def meter_rows(self, history: MeterHistory, rows: list[ReadingRow]) -> None:
+        first_line: dict[date, int] = {}
+        for row in sorted(rows, key=lambda row: (row.reading_date, row.line)):
+            earlier = first_line.setdefault(row.reading_date, row.line)
+            if earlier != row.line:
+                message = f"meter {row.meter_serial} has a row for {row.reading_date:%Y-%m-%d} on line {earlier}"
+                self.fail(row, "reading_date", DUPLICATE_IN_FILE, message)
+                continue
+            self.row(history, row)
+
+    def row(self, history: MeterHistory, row: ReadingRow) -> None:
+        meter = history.meter
+        same_day = history.current.get(row.reading_date)
+        rejected = history.rejected.get(row.reading_date, ())
+        if same_day is not None or rejected:
+            values, _ = parse_values(meter.zones, row.cells, meter.register_digits)
+            if same_day is not None and values == same_day.values:
+                self.result.duplicates += 1
+                return
+            if values in rejected:
+                self.result.previously_rejected += 1
+                return
+        if same_day is not None and self.closed_through and same_day.billing_month <= self.closed_through:
+            message = (
+                f"a different reading for this date bills {same_day.billing_month:%Y-%m}, a month already "
+                "closed; it can no longer be changed"
+            )
+            self.fail(row, "reading_date", MONTH_CLOSED, message)
+            return
+        latest = history.latest_accepted_date()
+        later_exists = latest is not None and latest > row.reading_date >= meter.installed_on
+        if row.channel != STAFF and later_exists:
+            # As in reading_submit: only staff add readings dated before the meter's last accepted one
+            # (a date before the installation is left to check_reading, whose message says so).
+            message = (
+                f"the meter already has an accepted reading dated {latest:%Y-%m-%d}; an earlier reading can be "
+                "added only with channel staff"
+            )
+            self.fail(row, "reading_date", DATE_BEFORE_PREVIOUS, message)
+            return
+        facts = history.facts(row.reading_date, lookback_days=self.lookback_days, rules=self.rules)
+        verdict = check_reading(
+            facts,
+            row.cells,
+            row.reading_date,
+            today=self.today,
+            rules=self.rules,
+            allow_backdating=row.channel == STAFF,
+        )
+        if verdict.problems:
+            for problem in verdict.problems:
+                self._problem(row, meter, problem)
+            return
+        # Staff readings never wait for review (reading_submit); a suggested swap is not applied.
+        needs_review = verdict.needs_review and row.channel != STAFF
+        if same_day is not None:
+            self.superseded_ids.add(same_day.id)
+            history.remove_accepted(same_day.reading_date)
+        if needs_review:
+            self.result.pending_review += 1
+        else:
+            self.result.accepted += 1
+            history.add_accepted(Snapshot(verdict.values, row.reading_date))
+        submitted_at = timezone.make_aware(datetime.combine(row.submitted_on, time(12)), self.portal_zone)
+        self.new_readings.append(
+            Reading(
+                meter_id=meter.pk,
+                reading_date=row.reading_date,
+                zone_set=meter.zone_set,
+                channel=row.channel,
+                status=ReadingStatus.PENDING_REVIEW if needs_review else ReadingStatus.ACCEPTED,
+                submitted_at=submitted_at,
+                billing_month=self._billing_month(meter, row.submitted_on),
+                supersedes_id=same_day.id if same_day is not None else None,
+                **verdict.values,
+            )
+        )
+
+    def _billing_month(self, meter: Meter, submitted_on: date) -> date:
+        district = meter.account.district
+        key = (district.pk, submitted_on)
+        if key not in self.billing_months:
+            window = district.window
+            self.billing_months[key] = window.billing_month(submitted_on, closed_through=self.closed_through)
+        return self.billing_months[key]
+
+    def _problem(self, row: ReadingRow, meter: Meter, problem: Problem) -> None:
+        with translation.override("en"):
+            message = problem_message(problem, meter)
+        self.fail(row, problem.zone or PROBLEM_COLUMNS.get(problem.code, ""), problem.code, message)
