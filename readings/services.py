@@ -20,6 +20,7 @@ from readings.validation import (
     Snapshot,
     average_daily_kwh,
     check_reading,
+    parse_values,
     swapped,
 )
 
@@ -108,7 +109,8 @@ def meter_facts(meter: Meter, *, before: date, rules: ReadingRules, exclude_id: 
         register_digits=meter.register_digits,
         multiplier=meter.multiplier,
         installed_on=meter.installed_on,
-        active=meter.is_active and meter.account.is_active,
+        # A removed meter still takes its removal reading (a meter exchange), dated on or before removal.
+        active=meter.account.is_active and (meter.removed_on is None or before <= meter.removed_on),
         previous=previous,
         average_daily_kwh=average,
     )
@@ -148,6 +150,9 @@ def reading_submit(
                 return SubmitOutcome(REJECTED, problems=(problem,))
 
         same_day = Reading.objects.current().filter(meter=meter, reading_date=reading_date).first()
+        if same_day is not None and parse_values(meter.zones, values, meter.register_digits)[0] == same_day.values:
+            # An identical repeat (a retry, a double click, an older reading sent again) changes nothing.
+            return SubmitOutcome(DUPLICATE, reading=same_day, billing_month=same_day.billing_month)
         closed_through = last_closed_month()
         facts = meter_facts(meter, before=reading_date, rules=rules, exclude_id=same_day.pk if same_day else None)
         if channel != Channel.STAFF:

@@ -80,10 +80,10 @@ def parse_values(zones: tuple[str, ...], raw: dict, register_digits: int) -> tup
     problems: list[Problem] = []
     values: dict[str, int] = {}
     for zone in raw:
-        if zone not in zones and str(raw[zone]).strip() != "":
+        if zone not in zones and raw[zone] is not None and str(raw[zone]).strip() != "":
             problems.append(Problem(ZONE_UNKNOWN, zone))
     for zone in zones:
-        text = str(raw.get(zone, "") if raw.get(zone) is not None else "").strip().replace(" ", "")
+        text = "" if raw.get(zone) is None else str(raw[zone]).strip().replace(" ", "")
         if text == "":
             problems.append(Problem(ZONE_MISSING, zone))
         elif not text.isdigit() or not text.isascii():

@@ -201,3 +201,28 @@ def test_two_submissions_at_once_one_wins_nothing_lost_or_duplicated(two_zone_me
     assert rows.filter(superseded_at__isnull=True).count() == 1  # one counts: nothing duplicated
     later = rows.get(superseded_at__isnull=True)
     assert later.supersedes_id == rows.exclude(pk=later.pk).get().pk
+
+
+def test_an_older_reading_sent_again_is_a_duplicate_not_an_error(two_zone_meter):
+    """A chatbot retrying the October reading in December gets the stored reading back."""
+    again = submit(two_zone_meter, {"day": "27893", "night": "13914"}, reading_date=datetime.date(2026, 10, 30))
+    assert again.status == DUPLICATE and again.reading.reading_date == datetime.date(2026, 10, 30)
+
+
+def test_none_for_a_zone_the_meter_lacks_is_ignored(two_zone_meter):
+    outcome = submit(two_zone_meter, {"day": "28100", "night": "14020", "total": None, "peak": ""})
+    assert outcome.status == ACCEPTED
+
+
+def test_a_removed_meter_takes_its_removal_reading_and_nothing_later(two_zone_meter):
+    two_zone_meter.removed_on = datetime.date(2026, 12, 1)
+    two_zone_meter.save()
+    removal = submit(
+        two_zone_meter,
+        {"day": "28000", "night": "14000"},
+        reading_date=datetime.date(2026, 12, 1),
+        channel=Channel.STAFF,
+    )
+    assert removal.status == ACCEPTED
+    later = submit(two_zone_meter, {"day": "28100", "night": "14020"})
+    assert later.status == REJECTED and later.problems[0].code == "meter_inactive"
