@@ -1,0 +1,19 @@
+"""`manage.py import_norms FILE`: versioned norms from CSV (docs/file-formats.md); all or nothing."""
+
+from django.core.management.base import BaseCommand
+
+from billing.imports import norms_import
+from readings.management.commands._files import read_source, report_errors
+
+
+class Command(BaseCommand):
+    help = "Import norms from a UTF-8 CSV file. A file with any error changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the CSV file, or - for standard input")
+
+    def handle(self, *args, **options):
+        result = norms_import(source=read_source(options["file"]))
+        if result.errors:
+            report_errors(self, result.errors)
+        self.stdout.write(f"Imported: {result.created} new, {result.updated} updated.")
