@@ -48,3 +48,15 @@ def zone_volumes(kwh_by_zone):
         gettext("%(kwh)s kWh %(zone)s") % {"kwh": kwh, "zone": str(ZONE_TITLES[zone]).lower()}
         for zone, kwh in kwh_by_zone.items()
     )
+
+
+@register.filter
+def money_signed(amount):
+    """Negative amounts as a credit in words ("credit 120.00 UAH"), never a bare minus sign."""
+    from django.utils.translation import gettext
+
+    if amount is None or amount == "":
+        return ""
+    if amount < 0:
+        return gettext("credit %(amount)s") % {"amount": money(-amount)}
+    return money(amount)
