@@ -190,3 +190,79 @@ def test_the_command_prints_the_counts(meter, capsys):
     assert "actual: 2 charges, 1307 kWh" in out
     with pytest.raises(CommandError, match="--month must be"):
         call_command("run_billing", "--month", "10/2026", "--pass", "actual")
+
+
+def test_a_zero_use_month_is_still_a_charge_row(prices, kyiv):
+    meter = MeterFactory(account=PersonalAccountFactory(district=kyiv), installed_on=D(2026, 1, 1), install_total=5000)
+    ReadingFactory(
+        meter=meter,
+        total=5000,
+        reading_date=D(2026, 10, 30),
+        billing_month=D(2026, 10, 1),
+        submitted_at=aware(D(2026, 10, 30)),
+    )
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    assert list(Charge.objects.filter(meter=meter).values_list("basis", "volume_kwh", "amount")) == [
+        ("actual", 0, Decimal("0.00"))
+    ]
+
+
+def test_a_three_zone_meter_without_history_gets_the_norm_by_default_shares(prices, kyiv):
+    account = PersonalAccountFactory(district=kyiv, residents=2)
+    meter = MeterFactory(
+        account=account,
+        zone_set="peak+half_peak+night",
+        installed_on=D(2026, 10, 20),
+        install_peak=100,
+        install_half_peak=200,
+        install_night=300,
+    )
+    bill(D(2026, 11, 1), "final", D(2026, 12, 4))
+    volumes = dict(Charge.objects.filter(meter=meter).values_list("zone").annotate(kwh=Sum("volume_kwh")))
+    assert volumes == {"peak": 26, "half_peak": 65, "night": 39}  # 130 kWh: 20 / 50 / 30 %
+    peak_prices = set(Charge.objects.filter(meter=meter, zone="peak").values_list("price", flat=True))
+    assert peak_prices == {Decimal("6.48000"), Decimal("7.20000")}  # 1.5 x 4.32, then 1.5 x 4.80
+
+
+def test_meter_exchange_bills_the_old_meter_to_its_removal_and_the_new_one_from_its_installation(prices, kyiv):
+    account = PersonalAccountFactory(district=kyiv)
+    old = MeterFactory(account=account, serial_number="OLD1", installed_on=D(2025, 1, 1), install_total=1000)
+    ReadingFactory(
+        meter=old,
+        total=3000,
+        reading_date=D(2026, 10, 30),
+        billing_month=D(2026, 10, 1),
+        submitted_at=aware(D(2026, 10, 30)),
+    )
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    # Staff exchange the meter on 20 November: the old one's removal reading, the new one's installation.
+    old.removed_on = D(2026, 11, 20)
+    old.save()
+    ReadingFactory(
+        meter=old,
+        total=3150,
+        reading_date=D(2026, 11, 20),
+        billing_month=D(2026, 11, 1),
+        submitted_at=aware(D(2026, 11, 20)),
+        channel="staff",
+    )
+    new = MeterFactory(account=account, serial_number="NEW1", installed_on=D(2026, 11, 20), install_total=0)
+    bill(D(2026, 11, 1), "actual", D(2026, 12, 3))
+    bill(D(2026, 11, 1), "final", D(2026, 12, 4))
+    assert list(Charge.objects.filter(meter=old, billing_month=D(2026, 11, 1)).values_list("basis", flat=True)) == [
+        "actual",
+        "actual",  # 150 kWh split at the tariff change
+    ]
+    assert not Charge.objects.filter(meter=new, billing_month=D(2026, 11, 1)).exists()  # installed in November
+    assert MeterBillingState.objects.get(meter=old).closed
+    ReadingFactory(
+        meter=new,
+        total=90,
+        reading_date=D(2026, 12, 30),
+        billing_month=D(2026, 12, 1),
+        submitted_at=aware(D(2026, 12, 30)),
+    )
+    bill(D(2026, 12, 1), "actual", D(2027, 1, 3))
+    bill(D(2026, 12, 1), "final", D(2027, 1, 4))
+    assert not Charge.objects.filter(meter=old, billing_month=D(2026, 12, 1)).exists()  # never estimated again
+    assert Charge.objects.filter(meter=new, billing_month=D(2026, 12, 1)).aggregate(kwh=Sum("volume_kwh"))["kwh"] == 90
