@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_base import ReadOnlyAdmin
 from accounts.models import AccountLink, AccountLinkEvent, District, OutgoingEmail, PersonalAccount, User
 from accounts.services import account_link_by_staff, account_unlink, email_retry_now
 
@@ -98,21 +99,12 @@ class AccountLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountLinkEvent)
-class AccountLinkEventAdmin(admin.ModelAdmin):
+class AccountLinkEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "account_number", "user_email", "by_staff", "actor", "client_ip"]
     list_filter = ["action", "by_staff"]
     search_fields = ["account_number", "user_email", "client_ip"]
     list_select_related = ["actor"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutgoingEmail)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.admin_base import ReadOnlyAdmin
 from billing.models import BillingRun, Charge, Norm, Pass, Tariff
 from billing.services import RunRefused, run_start
 
@@ -115,17 +116,8 @@ class BillingRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Charge)
-class ChargeAdmin(admin.ModelAdmin):
+class ChargeAdmin(ReadOnlyAdmin):
     list_display = ["billing_month", "account", "meter", "zone", "basis", "volume_kwh", "price", "amount"]
     list_filter = ["basis", "billing_month", "zone"]
     search_fields = ["account__number", "meter__serial_number"]
     list_select_related = ["account", "meter"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

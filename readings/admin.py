@@ -13,6 +13,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.admin_base import ReadOnlyAdmin
 from readings.models import Channel, ClosedMonth, Meter, Reading, ReadingDecision, ReadingStatus, ReviewDecision
 from readings.report import in_thousands, readings_by_channel_and_day
 from readings.selectors import meter_history
@@ -194,30 +195,14 @@ class ReadingAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReadingDecision)
-class ReadingDecisionAdmin(admin.ModelAdmin):
+class ReadingDecisionAdmin(ReadOnlyAdmin):
     list_display = ["decided_at", "reading", "decision", "reason", "decided_by"]
     list_filter = ["decision"]
     list_select_related = ["reading", "decided_by"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ClosedMonth)
-class ClosedMonthAdmin(admin.ModelAdmin):
+class ClosedMonthAdmin(ReadOnlyAdmin):
+    """Months are closed by the billing run's final pass, never by hand."""
+
     list_display = ["month", "closed_at"]
-
-    def has_add_permission(self, request):
-        return False  # the billing run's final pass closes a month
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
