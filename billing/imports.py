@@ -51,60 +51,52 @@ def _category(cells: Cells) -> str | None:
     )
 
 
-def tariffs_import(*, source: bytes) -> ImportResult:
-    records, errors = read_records(source, TARIFF_COLUMNS)
+def _versioned_import(source: bytes, columns, parse, duplicate_column: str, save) -> ImportResult:
+    """Parse every line (`parse(cells) -> (key, values)`), refuse the file on any error, else save each row."""
+    records, errors = read_records(source, columns)
     rows, seen = [], {}
     for record in records:
         cells = Cells(record, errors)
-        row = (
-            _category(cells),
-            cells.day("effective_from"),
-            cells.choice("zone", ALL_ZONES),
-            _decimal(cells, "price", places=5, minimum=Decimal(0), positive=True),
-        )
-        key = row[:3]
+        key, values = parse(cells)
         if cells.ok and key in seen:
-            cells.fail("zone", DUPLICATE_IN_FILE, f"this version and zone are already on line {seen[key]}")
+            cells.fail(duplicate_column, DUPLICATE_IN_FILE, f"this version is already on line {seen[key]}")
         if cells.ok:
             seen[key] = record.line
-            rows.append(row)
+            rows.append((key, values))
     if errors:
         return ImportResult(errors=sorted(errors))
     result = ImportResult(errors=[])
     with transaction.atomic():
-        for category, effective_from, zone, price in rows:
-            _, created = Tariff.objects.update_or_create(
-                category=category, effective_from=effective_from, zone=zone, defaults={"price": price}
-            )
+        for key, values in rows:
+            created = save(key, values)
             result.created += created
             result.updated += not created
     return result
+
+
+def tariffs_import(*, source: bytes) -> ImportResult:
+    def parse(cells):
+        key = (_category(cells), cells.day("effective_from"), cells.choice("zone", ALL_ZONES))
+        return key, {"price": _decimal(cells, "price", places=5, minimum=Decimal(0), positive=True)}
+
+    def save(key, values):
+        category, effective_from, zone = key
+        return Tariff.objects.update_or_create(
+            category=category, effective_from=effective_from, zone=zone, defaults=values
+        )[1]
+
+    return _versioned_import(source, TARIFF_COLUMNS, parse, "zone", save)
 
 
 def norms_import(*, source: bytes) -> ImportResult:
-    records, errors = read_records(source, NORM_COLUMNS)
-    rows, seen = [], {}
-    for record in records:
-        cells = Cells(record, errors)
-        row = (
-            _category(cells),
-            cells.day("effective_from"),
-            _decimal(cells, "kwh_per_resident", places=2, minimum=Decimal(0), positive=False),
-        )
-        key = row[:2]
-        if cells.ok and key in seen:
-            cells.fail("effective_from", DUPLICATE_IN_FILE, f"this version is already on line {seen[key]}")
-        if cells.ok:
-            seen[key] = record.line
-            rows.append(row)
-    if errors:
-        return ImportResult(errors=sorted(errors))
-    result = ImportResult(errors=[])
-    with transaction.atomic():
-        for category, effective_from, kwh in rows:
-            _, created = Norm.objects.update_or_create(
-                category=category, effective_from=effective_from, defaults={"kwh_per_resident": kwh}
-            )
-            result.created += created
-            result.updated += not created
-    return result
+    def parse(cells):
+        key = (_category(cells), cells.day("effective_from"))
+        return key, {
+            "kwh_per_resident": _decimal(cells, "kwh_per_resident", places=2, minimum=Decimal(0), positive=False)
+        }
+
+    def save(key, values):
+        category, effective_from = key
+        return Norm.objects.update_or_create(category=category, effective_from=effective_from, defaults=values)[1]
+
+    return _versioned_import(source, NORM_COLUMNS, parse, "effective_from", save)

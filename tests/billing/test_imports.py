@@ -49,7 +49,7 @@ def test_a_bad_tariff_file_changes_nothing_and_names_every_bad_line(tmp_path, ca
         and "line 3, price:" in err
     )
     assert "line 4, price: '4.123456' is not a positive number with at most 5 decimal places" in err
-    assert "line 5, zone: this version and zone are already on line 2 [duplicate_in_file]" in err
+    assert "line 5, zone: this version is already on line 2 [duplicate_in_file]" in err
     assert not Tariff.objects.exists()
 
 
