@@ -12,8 +12,6 @@ floor any database-bound run is measured against. Appends the figures to bench/R
 import argparse
 import os
 import platform
-import signal
-import subprocess
 import sys
 import time
 from datetime import date, datetime
@@ -196,37 +194,10 @@ def generate(accounts: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def start_workers(count: int) -> list[subprocess.Popen]:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
-    return [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--pool",
-                "solo",
-                "-n",
-                f"bench{n}@%h",
-                "-l",
-                "warning",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            start_new_session=True,
-        )
-        for n in range(count)
-    ]
+def start_workers(count: int) -> list:
+    from tests.workers import start_worker
+
+    return [start_worker(f"bench{n}") for n in range(count)]
 
 
 def run_pass(pass_name: str, run_date: date) -> tuple[float, int]:
@@ -291,9 +262,10 @@ def main() -> None:
         rows = actual_rows + final_rows
         copy_s = copy_floor(rows)
     finally:
+        from tests.workers import stop_worker
+
         for worker in workers:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=60)
+            stop_worker(worker)
         teardown_databases(databases, verbosity=0)
     total = actual_s + final_s
     lines = [

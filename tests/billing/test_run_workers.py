@@ -2,16 +2,12 @@
 charge every account exactly once; a worker killed mid-run loses nothing and doubles nothing."""
 
 import datetime
-import os
 import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -20,6 +16,8 @@ from billing.models import BillingRun, Charge, Tariff
 from billing.services import run_in_process, run_start
 from billing.tasks import queue_run
 from readings.models import Channel, Meter, Reading
+from tests.workers import start_worker as start_celery_worker
+from tests.workers import stop_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -63,42 +61,12 @@ def two_thousand_accounts(postgresql_only):
     return meters
 
 
-def start_worker(name: str) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool",
-            "solo",
-            "-n",
-            f"{name}@%h",
-            "-l",
-            "info",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        start_new_session=True,
-        stdout=(BASE_DIR / "var" / f"test-worker-{name}.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+def start_worker(name: str):
+    return start_celery_worker(name, log=BASE_DIR / "var" / f"test-worker-{name}.log")
 
 
-def stop(worker: subprocess.Popen, sig=signal.SIGTERM):
-    if worker.poll() is None:
-        os.killpg(worker.pid, sig)
-        worker.wait(timeout=30)
+def stop(worker, sig=signal.SIGTERM):
+    stop_worker(worker, sig)
 
 
 def wait_for(condition, timeout=120):

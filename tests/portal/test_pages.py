@@ -115,7 +115,11 @@ def test_allauth_pages_render_inside_the_portal_layout(client, prefix, heading):
 
 @pytest.mark.parametrize(
     ("language", "amount", "text"),
-    [("en", "-120", "credit 120.00\xa0UAH"), ("uk", "-120", "на вашу користь 120,00\xa0грн"), ("en", "5.5", "5.50\xa0UAH")],
+    [
+        ("en", "-120", "credit 120.00\xa0UAH"),
+        ("uk", "-120", "на вашу користь 120,00\xa0грн"),
+        ("en", "5.5", "5.50\xa0UAH"),
+    ],
 )
 def test_negative_money_reads_as_a_credit(language, amount, text):
     from portal.templatetags.portal_format import money_signed
