@@ -80,13 +80,15 @@ def meter_history(meter: Meter) -> list[HistoryRow]:
     previous = meter.installation_values
     rows = []
     for reading in readings:
-        counts = reading.status == ReadingStatus.ACCEPTED and reading.superseded_at is None
+        current = reading.superseded_at is None
         consumption = None
-        if counts:
+        if current and reading.status in (ReadingStatus.ACCEPTED, ReadingStatus.PENDING_REVIEW):
+            # A reading waiting for review shows what it would mean, without becoming the base of the next one.
             consumption = {
                 zone: ((reading.values[zone] - previous[zone]) % span) * meter.multiplier for zone in meter.zones
             }
-            previous = reading.values
+            if reading.status == ReadingStatus.ACCEPTED:
+                previous = reading.values
         rows.append(HistoryRow(reading, list(reading.values.items()), consumption))
     return list(reversed(rows))
 
@@ -105,7 +107,8 @@ def monthly_consumption(history: list[HistoryRow], *, months: list[date], zones:
     """Consumption per zone attributed to the billing month of the reading that measured it."""
     totals = {month: dict.fromkeys(zones, 0) for month in months}
     for row in history:
-        if row.consumption and row.reading.billing_month in totals:
+        counted = row.reading.status == ReadingStatus.ACCEPTED
+        if counted and row.consumption and row.reading.billing_month in totals:
             for zone, used in row.consumption.items():
                 totals[row.reading.billing_month][zone] += used
     return [MonthBar(month, totals[month]) for month in months]

@@ -50,6 +50,7 @@ def test_review_queue_lists_flagged_readings_and_staff_accept_one(staff_client, 
     assert "1 reading waits for a decision." in queue and "02000007" in queue
     page = page_text(staff_client.get(f"/en/admin/readings/reading/review/{pending.pk}/"))
     assert "History of this meter" in page and "27893" in page
+    assert "1107 / 486" in page  # what the flagged reading would mean, for the reviewer
     response = staff_client.post(
         f"/en/admin/readings/reading/review/{pending.pk}/", {"decision": "accept", "reason": ""}
     )
