@@ -19,6 +19,8 @@ def start_worker(name: str, log: Path | None = None) -> subprocess.Popen:
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
+    if log:
+        log.parent.mkdir(parents=True, exist_ok=True)
     output = log.open("w") if log else subprocess.DEVNULL
     return subprocess.Popen(
         [
