@@ -18,6 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from portal import CALLER_SETTINGS_MODULE
 from portal.settings.environment import embedded_redis_socket, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +48,9 @@ def _socket_answers(socket_path: Path) -> bool:
 def embedded_redis_if_needed():
     """Yield the environment for children: REDIS_URL as given, or one pointing at an embedded server."""
     env = dict(os.environ)
+    if CALLER_SETTINGS_MODULE is None:
+        # Importing this package set the local default; each child picks its own (pytest: the test settings).
+        env.pop("DJANGO_SETTINGS_MODULE", None)
     if env_str("REDIS_URL"):
         yield env
         return

@@ -69,7 +69,7 @@ def stop(worker, sig=signal.SIGTERM):
     stop_worker(worker, sig)
 
 
-def wait_for(condition, timeout=120):
+def wait_for(condition, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

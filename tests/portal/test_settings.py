@@ -158,3 +158,19 @@ def test_production_passes_check_deploy():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_make_test_runs_pytest_with_the_test_settings(tmp_path):
+    """The launcher must not hand its own local default to the command it wraps."""
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    env["EMBEDDED_REDIS_SOCKET"] = str(tmp_path / "redis.sock")
+    probe = "import os; print('settings=' + str(os.environ.get('DJANGO_SETTINGS_MODULE')))"
+    result = subprocess.run(
+        [sys.executable, "-m", "portal.launcher", "exec", "--", sys.executable, "-c", probe],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "settings=None" in result.stdout, result.stdout + result.stderr
