@@ -12,7 +12,7 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 # pings nor takes their tasks.
 TEST_REDIS_URL = redis_url_with_db(REDIS_URL, 9)  # noqa: F405
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = redis_url_for_celery(TEST_REDIS_URL)
-CACHES["default"]["LOCATION"] = redis_url_for_cache(redis_url_with_db(REDIS_URL, 10))  # noqa: F405
+CACHES["default"]["LOCATION"] = redis_url_with_db(redis_url_for_cache(REDIS_URL), 10)  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = "portal-test"  # noqa: F405
 
 # Serve static files straight from the app folders; no collectstatic needed outside production.
