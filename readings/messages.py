@@ -13,6 +13,7 @@ from readings.validation import (
     METER_INACTIVE,
     MONTH_CLOSED,
     NOT_A_NUMBER,
+    PREVIOUSLY_REJECTED,
     TOO_MANY_DIGITS,
     WINDOW_CLOSED,
     ZONE_MISSING,
@@ -74,6 +75,10 @@ def problem_message(problem: Problem, meter: Meter | None = None) -> str:
         return _("Readings are accepted from %(opens)s to %(closes)s. Please pass yours then.") % {
             "opens": _day(params["opens_on"]),
             "closes": _day(params["closes_on"]),
+        }
+    if problem.code == PREVIOUSLY_REJECTED:
+        return _("These numbers were already checked by our staff and not accepted: %(reason)s") % {
+            "reason": params.get("reason") or "-"
         }
     if problem.code == MONTH_CLOSED:
         return _("The bill for that month is already issued; the reading can no longer be changed.")

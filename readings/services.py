@@ -13,6 +13,7 @@ from readings.models import Channel, ClosedMonth, Meter, Reading, ReadingDecisio
 from readings.validation import (
     DATE_BEFORE_PREVIOUS,
     MONTH_CLOSED,
+    PREVIOUSLY_REJECTED,
     WINDOW_CLOSED,
     MeterFacts,
     Problem,
@@ -153,6 +154,15 @@ def reading_submit(
         if same_day is not None and parse_values(meter.zones, values, meter.register_digits)[0] == same_day.values:
             # An identical repeat (a retry, a double click, an older reading sent again) changes nothing.
             return SubmitOutcome(DUPLICATE, reading=same_day, billing_month=same_day.billing_month)
+        parsed = parse_values(meter.zones, values, meter.register_digits)[0]
+        rejected = (
+            Reading.objects.filter(meter=meter, reading_date=reading_date, status=ReadingStatus.REJECTED)
+            .order_by("-submitted_at")
+            .first()
+        )
+        if rejected is not None and rejected.values == parsed and same_day is None:
+            # Sending the same numbers again must not quietly reverse a staff decision.
+            return SubmitOutcome(REJECTED, problems=(Problem(PREVIOUSLY_REJECTED, params={"reason": rejected.reason}),))
         closed_through = last_closed_month()
         facts = meter_facts(meter, before=reading_date, rules=rules, exclude_id=same_day.pk if same_day else None)
         if channel != Channel.STAFF:

@@ -23,6 +23,7 @@ DATE_BEFORE_INSTALLATION = "date_before_installation"
 LOWER_THAN_PREVIOUS = "lower_than_previous"
 WINDOW_CLOSED = "window_closed"
 MONTH_CLOSED = "month_closed"
+PREVIOUSLY_REJECTED = "previously_rejected"
 
 
 @dataclass(frozen=True)

@@ -226,3 +226,13 @@ def test_a_removed_meter_takes_its_removal_reading_and_nothing_later(two_zone_me
     assert removal.status == ACCEPTED
     later = submit(two_zone_meter, {"day": "28100", "night": "14020"})
     assert later.status == REJECTED and later.problems[0].code == "meter_inactive"
+
+
+def test_the_same_numbers_after_a_staff_rejection_are_refused_with_the_reason(two_zone_meter):
+    staff = UserFactory(is_staff=True)
+    pending = submit(two_zone_meter, {"day": "29000", "night": "14400"}, channel=Channel.SMS).reading
+    reading_review(reading=pending, decision="reject", reason="The photo shows 28 100.", staff=staff, now=aware(DEC_2))
+    again = submit(two_zone_meter, {"day": "29000", "night": "14400"}, channel=Channel.SMS)
+    assert again.status == REJECTED and again.problems[0].code == "previously_rejected"
+    assert again.problems[0].params["reason"] == "The photo shows 28 100."
+    assert Reading.objects.filter(meter=two_zone_meter, reading_date=DEC_2).count() == 1
