@@ -275,6 +275,9 @@ class OutgoingEmail(models.Model):
     kind = models.CharField(_("kind"), max_length=60, help_text=_("what the email is, e.g. email_confirmation"))
     # Callers that must never send the same thing twice (reminders, invoices) pass a key.
     dedup_key = models.CharField(_("deduplication key"), max_length=120, null=True, blank=True, unique=True)
+    # A file in the default (private) storage sent along, e.g. an invoice PDF; read when the email is sent.
+    attachment_path = models.CharField(_("attachment"), max_length=250, blank=True)
+    attachment_name = models.CharField(_("attachment file name"), max_length=120, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

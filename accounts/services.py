@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 
@@ -157,6 +158,8 @@ def email_enqueue(
     kind: str,
     body_html: str = "",
     dedup_key: str | None = None,
+    attachment_path: str = "",
+    attachment_name: str = "",
 ) -> OutgoingEmail:
     """Record an email and have a worker send it after this transaction commits.
 
@@ -172,6 +175,8 @@ def email_enqueue(
                 language=language,
                 kind=kind[:60],
                 dedup_key=dedup_key,
+                attachment_path=attachment_path,
+                attachment_name=attachment_name,
             )
     except IntegrityError:
         if dedup_key is None:
@@ -211,6 +216,9 @@ def email_deliver(*, email_id: int, now: datetime) -> Delivery:
         message = EmailMultiAlternatives(email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, [email.to_email])
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
+        if email.attachment_path:
+            with default_storage.open(email.attachment_path, "rb") as attachment:
+                message.attach(email.attachment_name or "attachment.pdf", attachment.read(), "application/pdf")
         email.attempts += 1
         try:
             message.send()

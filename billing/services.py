@@ -3,6 +3,7 @@
 import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,7 +23,9 @@ from billing.models import (
     RunStatus,
     Tariff,
 )
-from billing.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
+from accounts.windows import add_months
+from billing.invoicing import after_issue, auto_invoices_issue
+from billing.plan import PASS_ACTUAL, PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
 from billing.tariffs import TariffVersion
 from billing.writes import insert_charges, upsert_states
 from readings.models import Meter, Reading, ReadingStatus
@@ -242,8 +245,9 @@ def _history_starts(counted, run: BillingRun, meter_ids: list[int], lasts: dict[
     return starts
 
 
-def chunk_bill(*, chunk_id: int, now: datetime) -> int:
-    """Bill one chunk in one transaction. A chunk already done, or taken by another worker, is skipped."""
+def chunk_bill(*, chunk_id: int, now: datetime, render_pdfs: bool = True) -> int:
+    """Bill and invoice one chunk in one transaction. A chunk already done, or taken by another worker, is
+    skipped. The invoices' PDFs are rendered by tasks queued when the chunk commits."""
     with transaction.atomic():
         # Lock the chunk row only (of=self): locking the joined run row too would make every other worker
         # skip its own chunk while this one runs.
@@ -277,6 +281,12 @@ def chunk_bill(*, chunk_id: int, now: datetime) -> int:
         # The unique constraints make a duplicate impossible; a second worker's rows are dropped, not doubled.
         insert_charges(charges, run=run, now=now)
         upsert_states(states)
+        # The supplier's invoices of this chunk, in the same transaction as its charges: all or nothing.
+        invoices = auto_invoices_issue(
+            first_account_id=chunk.first_account_id, last_account_id=chunk.last_account_id, run=run, now=now
+        )
+        if render_pdfs:
+            after_issue([invoice.pk for invoice in invoices])
         chunk.done, chunk.charges_created, chunk.finished_at = True, len(charges), now
         chunk.save(update_fields=["done", "charges_created", "finished_at"])
         BillingRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, heartbeat_at=now)
@@ -299,7 +309,43 @@ def run_finish(*, run: BillingRun, now: datetime) -> BillingRun:
         run.save(update_fields=["counts", "status", "finished_at"])
         if run.pass_name == PASS_FINAL:
             month_close(month=run.month, now=now)
+        _queue_print_batches(run)
     return run
+
+
+def _queue_print_batches(run: BillingRun) -> None:
+    from billing.tasks import print_batches_build
+
+    transaction.on_commit(lambda: print_batches_build.delay(run.pk))
+
+
+def interim_bill(*, account: PersonalAccount, today: date, now: datetime) -> int:
+    """Bill any accepted reading newer than each meter's L as an interim actual charge (DESIGN.md
+    "Charges" 3): what a self-generated invoice does first. The reading's month then counts as actual."""
+    # A reading submitted in the window at the end of a month may belong to the next one.
+    horizon = add_months(today, 1)
+    chunk = SimpleNamespace(first_account_id=account.pk, last_account_id=account.pk)
+    probe = SimpleNamespace(month=horizon, run_date=today, pass_name=PASS_ACTUAL, pk=None)
+    inputs = [meter for meter in _meter_inputs(chunk, probe) if meter.new_reading_id]
+    if not inputs:
+        return 0
+    months = dict(
+        Reading.objects.filter(pk__in=[meter.new_reading_id for meter in inputs]).values_list("pk", "billing_month")
+    )
+    tariffs, rules = _tariff_versions(), billing_rules()
+    lines_by_month: dict[date, list] = defaultdict(list)
+    states = []
+    for meter in inputs:
+        month = months[meter.new_reading_id]
+        plan = plan_meter(
+            meter, month=month, pass_name=PASS_ACTUAL, tariffs=tariffs.get(meter.category, []), norms=[], rules=rules
+        )
+        lines_by_month[month] += plan.lines
+        states += [plan.state] if plan.state else []
+    for month, lines in lines_by_month.items():
+        insert_charges(lines, run=SimpleNamespace(month=month, pk=None), now=now)
+    upsert_states(states)
+    return sum(len(lines) for lines in lines_by_month.values())
 
 
 def run_in_process(*, run: BillingRun, progress=None) -> BillingRun:

@@ -41,3 +41,20 @@ def billing_pass_scheduled(pass_name: str) -> str:
         return str(refused)
     queue_run(run)
     return f"run {run.pk} queued"
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def invoices_render(invoice_ids: list[int]) -> int:
+    """Render the PDFs of freshly issued invoices (and email them); an invoice with a PDF is skipped."""
+    from billing.delivery import invoice_render
+
+    return sum(invoice_render(invoice_id=invoice_id, now=timezone.now()) for invoice_id in invoice_ids)
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+def print_batches_build(run_id: int | None = None) -> int:
+    """After a pass: one print batch PDF per district with the paper invoices waiting."""
+    from billing.delivery import print_batches_build as build
+
+    run = BillingRun.objects.filter(pk=run_id).first() if run_id else None
+    return len(build(run=run, now=timezone.now()))

@@ -156,6 +156,8 @@ STORAGES = {
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "portal@localhost"
+# The portal's public address, for links in emails sent by background jobs (no request to build them from).
+PORTAL_URL = (env_str("PORTAL_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 # Proxies in front of the web processes that append to X-Forwarded-For (nginx: 1). 0 = trust none.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -185,6 +187,19 @@ ESTIMATE_AVERAGE_MAX_MONTHS = env_int("ESTIMATE_AVERAGE_MAX_MONTHS", 3)  # 0 = n
 ESTIMATE_MIN_HISTORY_DAYS = env_int("ESTIMATE_MIN_HISTORY_DAYS", 90)
 ESTIMATE_LOOKBACK_MONTHS = 6
 
+# --- Invoices (billing/invoicing.py) and the supplier's details printed on them and in the payment QR ---
+INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 14)  # pay-by date = issue date + this
+INVOICE_QR_FORMAT = env_str("INVOICE_QR_FORMAT") or "002"  # NBU format for UAH: 002 or 003
+SUPPLIER_LEGAL_NAME = env_str("SUPPLIER_LEGAL_NAME") or 'ТОВ "Енергозбут-Демо"'
+SUPPLIER_CODE = env_str("SUPPLIER_CODE") or "43123452"  # EDRPOU (UAH) or INN (RUB)
+SUPPLIER_IBAN = env_str("SUPPLIER_IBAN") or "UA193000010000026009876543210"  # or the 20-digit account (RUB)
+SUPPLIER_BANK = env_str("SUPPLIER_BANK") or 'АТ "Демо Банк"'
+SUPPLIER_BIC = env_str("SUPPLIER_BIC") or ""  # RUB only
+SUPPLIER_CORRESP_ACCOUNT = env_str("SUPPLIER_CORRESP_ACCOUNT") or ""  # RUB only
+SUPPLIER_KPP = env_str("SUPPLIER_KPP") or ""  # RUB only
+SUPPLIER_ADDRESS = env_str("SUPPLIER_ADDRESS") or "вул. Демонстраційна, 1, Київ, 01001"
+SUPPLIER_PHONE = env_str("SUPPLIER_PHONE") or "0 800 000 000"
+
 # How long /health/ waits for the broker and a worker's ping before calling them down.
 HEALTH_BROKER_TIMEOUT_SECONDS = 2.0
 HEALTH_WORKER_TIMEOUT_SECONDS = 1.5
@@ -195,4 +210,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+    # WeasyPrint logs every layout step at INFO: one line per step per invoice.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -1,0 +1,51 @@
+"""The billing app's models: tariffs, norms, runs and charges (`charges`); invoices and payments (`invoices`)."""
+
+from billing.models.charges import (
+    CATEGORY_FORMAT,
+    ESTIMATE_BASES,
+    ZONE_CHOICES,
+    Basis,
+    BillingChunk,
+    BillingRun,
+    Charge,
+    ChargeQuerySet,
+    MeterBillingState,
+    Norm,
+    Pass,
+    RunStatus,
+    Tariff,
+)
+from billing.models.invoices import (
+    Invoice,
+    InvoiceCounter,
+    InvoiceItem,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+    PaymentSource,
+    PrintBatch,
+)
+
+__all__ = [
+    "CATEGORY_FORMAT",
+    "ESTIMATE_BASES",
+    "ZONE_CHOICES",
+    "Basis",
+    "BillingChunk",
+    "BillingRun",
+    "Charge",
+    "ChargeQuerySet",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceItem",
+    "InvoiceKind",
+    "InvoiceStatus",
+    "MeterBillingState",
+    "Norm",
+    "Pass",
+    "Payment",
+    "PaymentSource",
+    "PrintBatch",
+    "RunStatus",
+    "Tariff",
+]
