@@ -3,8 +3,8 @@
 import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
-from types import SimpleNamespace
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,7 +12,9 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import PersonalAccount
+from accounts.windows import add_months
 from billing.estimates import Snapshot, months_before
+from billing.invoicing import after_issue, auto_invoices_issue
 from billing.models import (
     ESTIMATE_BASES,
     BillingChunk,
@@ -23,8 +25,6 @@ from billing.models import (
     RunStatus,
     Tariff,
 )
-from accounts.windows import add_months
-from billing.invoicing import after_issue, auto_invoices_issue
 from billing.plan import PASS_ACTUAL, PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
 from billing.tariffs import TariffVersion
 from billing.writes import insert_charges, upsert_states
