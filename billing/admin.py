@@ -121,3 +121,6 @@ class ChargeAdmin(ReadOnlyAdmin):
     list_filter = ["basis", "billing_month", "zone"]
     search_fields = ["account__number", "meter__serial_number"]
     list_select_related = ["account", "meter"]
+
+
+from billing import admin_invoices  # noqa: E402, F401  (registers invoices, payments, print batches)

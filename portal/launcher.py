@@ -165,6 +165,8 @@ def run_portal() -> int:
                             "2",
                             "-n",
                             "portal-local@%h",
+                            "-Q",
+                            "celery,documents",
                         ],
                         env,
                     )

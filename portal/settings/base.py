@@ -105,6 +105,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_RESULT_EXPIRES = 3600
+# Invoice PDFs and print batches take CPU for minutes after a pass: their own queue, so billing chunks and
+# emails never wait behind them (production runs separate workers for it; `make run` consumes both).
+CELERY_TASK_ROUTES = {
+    "billing.tasks.invoices_render": {"queue": "documents"},
+    "billing.tasks.print_batches_build": {"queue": "documents"},
+}
 
 # --- Auth ---
 AUTH_USER_MODEL = "accounts.User"

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import District, PersonalAccount
-from billing.models import BillingRun, Charge, Tariff
+from billing.models import BillingRun, Charge, Invoice, Tariff
 from billing.services import run_in_process, run_start
 from billing.tasks import queue_run
 from readings.models import Channel, Meter, Reading
@@ -86,6 +86,15 @@ def charged_rows():
     return sorted(Charge.objects.values_list("meter__serial_number", "volume_kwh"))
 
 
+def assert_one_gap_free_series(accounts: int) -> None:
+    """Every account has its one auto invoice, numbered W-2026-0000001 on without a gap or a duplicate."""
+    sequences = sorted(Invoice.objects.filter(kind="auto").values_list("sequence", flat=True))
+    assert sequences == list(range(1, accounts + 1))
+    assert Invoice.objects.values("account").distinct().count() == accounts
+    numbers = set(Invoice.objects.values_list("number", flat=True))
+    assert "W-2026-0000001" in numbers and f"W-2026-{accounts:07d}" in numbers
+
+
 def test_two_workers_charge_each_account_exactly_once(two_thousand_accounts):
     workers = [start_worker("w1"), start_worker("w2")]
     try:
@@ -102,6 +111,8 @@ def test_two_workers_charge_each_account_exactly_once(two_thousand_accounts):
     assert BillingRun.objects.get(pk=run.pk).counts == {
         "actual": {"charges": 2000, "kwh": sum(100 + i % 50 for i in range(2000))}
     }
+    # The two workers issued the invoices of one district concurrently, chunk by chunk.
+    assert_one_gap_free_series(2000)
 
 
 def test_a_worker_killed_mid_run_then_the_pass_run_again_gives_the_same_rows(two_thousand_accounts, settings):
@@ -118,9 +129,11 @@ def test_a_worker_killed_mid_run_then_the_pass_run_again_gives_the_same_rows(two
     assert run.status == "running" and run.chunks_done < run.chunks_total
     partial = Charge.objects.count()
     assert partial == 50 * run.chunks_done  # a killed chunk leaves nothing behind: one transaction each
+    assert Invoice.objects.count() == 50 * run.chunks_done  # invoices commit with their chunk, or not at all
 
     settings.BILLING_RUN_STALE_SECONDS = 0  # the crashed run's heartbeat has "stopped"
     resumed = run_start(month=OCTOBER, pass_name="actual", run_date=datetime.date(2026, 11, 3), now=timezone.now())
     assert resumed.pk == run.pk
     assert run_in_process(run=resumed).status == "done"
     assert charged_rows() == expected_rows(two_thousand_accounts)  # row for row what an uninterrupted run gives
+    assert_one_gap_free_series(2000)  # the killed chunk's numbers went back with its transaction

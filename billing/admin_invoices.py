@@ -1,0 +1,215 @@
+"""Staff screens for invoices (read-only, with void and reissue), payments (staff entry) and print batches."""
+
+import secrets
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.admin_base import ReadOnlyAdmin
+from billing.delivery import print_batch_mark_printed
+from billing.invoicing import invoice_void
+from billing.models import Invoice, InvoiceStatus, Payment, PrintBatch
+from billing.payments import payment_enter
+
+
+def _pdf_response(field, filename: str) -> FileResponse:
+    if not field:
+        raise Http404("no PDF yet")
+    response = FileResponse(field.open("rb"), content_type="application/pdf", filename=filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    reissue = forms.BooleanField(label=gettext_lazy("Issue a corrected invoice at once"), required=False, initial=True)
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number", "account_number", "kind", "billing_month", "issued_on", "due_on", "amount_due", "status", "pdf_link",
+    ]  # fmt: skip
+    list_filter = ["status", "kind", "billing_month", "district", "paper_copy"]
+    search_fields = ["=number", "=account_number", "holder_name"]
+    date_hierarchy = "issued_on"
+    change_form_template = "admin/billing/invoice/change_form.html"
+
+    @admin.display(description="PDF")
+    def pdf_link(self, invoice):
+        url = reverse("admin:billing_invoice_pdf", args=[invoice.pk])
+        return format_html('<a href="{}">PDF</a>', url)
+
+    def has_change_permission(self, request, obj=None):
+        return request.method == "GET" and super(ReadOnlyAdmin, self).has_view_permission(request, obj)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_invoice_pdf"),
+            path("<int:pk>/void/", self.admin_site.admin_view(self.void_view), name="billing_invoice_void"),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice, pk=pk)
+        if not invoice.pdf:
+            from billing.delivery import invoice_render
+
+            invoice_render(invoice_id=invoice.pk, now=timezone.now())
+            invoice.refresh_from_db()
+        return _pdf_response(invoice.pdf, f"{invoice.number}.pdf")
+
+    def void_view(self, request, pk):
+        if not request.user.has_perm("billing.change_invoice"):
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice, pk=pk)
+        form = VoidForm(request.POST or None)
+        if invoice.status == InvoiceStatus.VOID:
+            messages.error(request, _("Invoice %(number)s is already void.") % {"number": invoice.number})
+            return redirect("admin:billing_invoice_change", invoice.pk)
+        if request.method == "POST" and form.is_valid():
+            new = invoice_void(
+                invoice=invoice,
+                reason=form.cleaned_data["reason"],
+                staff=request.user,
+                today=timezone.localdate(),
+                now=timezone.now(),
+                reissue=form.cleaned_data["reissue"],
+            )
+            if new:
+                messages.success(
+                    request,
+                    _("Invoice %(old)s is void; %(new)s replaces it.") % {"old": invoice.number, "new": new.number},
+                )
+                return redirect("admin:billing_invoice_change", new.pk)
+            messages.success(request, _("Invoice %(old)s is void.") % {"old": invoice.number})
+            return redirect("admin:billing_invoice_change", invoice.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Void invoice %(number)s") % {"number": invoice.number},
+            "form": form,
+            "invoice": invoice,
+        }
+        return TemplateResponse(request, "admin/billing/invoice/void.html", context)
+
+
+class PaymentEntryForm(forms.ModelForm):
+    reference = forms.CharField(
+        label=gettext_lazy("Reference"),
+        max_length=80,
+        required=False,
+        help_text=gettext_lazy("The receipt or bank reference; left empty, one is made up."),
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["account", "amount", "paid_on", "reference", "note"]
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is None or amount <= 0:
+            raise forms.ValidationError(_("The amount must be more than 0."), code="amount_positive")
+        return amount
+
+    def clean_paid_on(self):
+        paid_on = self.cleaned_data["paid_on"]
+        if paid_on and paid_on > timezone.localdate():
+            raise forms.ValidationError(_("The payment date cannot be in the future."), code="future_date")
+        return paid_on
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("reference"):
+            cleaned["reference"] = f"staff-{timezone.localdate():%Y%m%d}-{secrets.token_hex(4)}"
+        elif Payment.objects.filter(source="staff", reference=cleaned["reference"]).exists():
+            self.add_error("reference", _("A payment with this reference is already booked."))
+        return cleaned
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["paid_on", "account", "amount", "source", "reference", "created_by"]
+    list_filter = ["source", "paid_on"]
+    search_fields = ["=account__number", "=reference"]
+    autocomplete_fields = ["account"]
+    list_select_related = ["account", "created_by"]
+    form = PaymentEntryForm
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        payment = payment_enter(
+            account=data["account"],
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            reference=data["reference"],
+            note=data.get("note", ""),
+            staff=request.user,
+            now=timezone.now(),
+        )
+        obj.pk = payment.pk
+        obj._state.adding = False
+
+
+@admin.register(PrintBatch)
+class PrintBatchAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "district", "invoice_count", "printed_at", "printed_by", "download"]
+    list_filter = ["district", "printed_at"]
+    actions = ["mark_printed"]
+    change_list_template = "admin/billing/printbatch/change_list.html"
+
+    @admin.display(description=gettext_lazy("PDF"))
+    def download(self, batch):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:billing_printbatch_pdf", args=[batch.pk]), _("download")
+        )
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_printbatch_pdf"),
+            path("build/", self.admin_site.admin_view(self.build_view), name="billing_printbatch_build"),
+            *super().get_urls(),
+        ]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=gettext_lazy("Mark as printed"))
+    def mark_printed(self, request, queryset):
+        for batch in queryset:
+            print_batch_mark_printed(batch=batch, staff=request.user, now=timezone.now())
+        messages.success(request, _("Marked as printed: %(count)s.") % {"count": queryset.count()})
+
+    def pdf_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(PrintBatch, pk=pk)
+        return _pdf_response(batch.pdf, f"print-batch-{batch.pk}.pdf")
+
+    def build_view(self, request):
+        if request.method != "POST" or not self.has_view_permission(request):
+            raise PermissionDenied
+        from billing.delivery import print_batches_build
+
+        batches = print_batches_build(run=None, now=timezone.now())
+        messages.success(request, _("Print batches built: %(count)s.") % {"count": len(batches)})
+        return redirect("admin:billing_printbatch_changelist")
