@@ -62,6 +62,7 @@ check-deploy: install ## `check --deploy` with production settings and throwaway
 bench: install-dev
 	$(PY) -m portal.launcher exec -- $(PY) bench/run.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/billing_run.py
+	$(PY) -m portal.launcher exec -- $(PY) bench/invoices.py
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3

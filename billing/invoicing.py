@@ -27,6 +27,7 @@ from billing.models import (
     Payment,
 )
 from billing.qr import Payee, payment_qr
+from billing.writes import insert_invoices
 from readings.models import ClosedMonth, Meter
 from readings.zones import ALL_ZONES
 
@@ -272,7 +273,7 @@ def invoices_issue(
     next_number = _take_numbers(per_district, issued_on.year)
     due_on = issued_on + timedelta(days=settings.INVOICE_DUE_DAYS)
     payee, supplier = supplier_payee(), supplier_details()
-    invoices, item_charges, item_payments = [], [], []
+    invoices = []
     for fact in facts:
         content, charges_total, payments_total = invoice_content(
             charges=charges.get(fact.account_id, []),
@@ -318,15 +319,11 @@ def invoices_issue(
                 created_by=created_by,
             )
         )
-    Invoice.objects.bulk_create(invoices)
+    items = []
     for invoice in invoices:
-        item_charges += [
-            InvoiceItem(invoice=invoice, charge_id=c.charge_id) for c in charges.get(invoice.account_id, [])
-        ]
-        item_payments += [
-            InvoiceItem(invoice=invoice, payment_id=p.payment_id) for p in payments.get(invoice.account_id, [])
-        ]
-    InvoiceItem.objects.bulk_create(item_charges + item_payments, batch_size=5000)
+        items += [(invoice, c.charge_id, None) for c in charges.get(invoice.account_id, [])]
+        items += [(invoice, None, p.payment_id) for p in payments.get(invoice.account_id, [])]
+    insert_invoices(invoices, items)
     return invoices
 
 

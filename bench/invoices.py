@@ -1,0 +1,214 @@
+"""Benchmark: issuing invoices for generated accounts (no PDF) and rendering invoice PDFs, on PostgreSQL.
+
+    python bench/invoices.py [--accounts 100000] [--chunk 2000] [--processes 2] [--pdfs 200]
+
+1. Generates accounts, each with a one- or two-zone meter and a month of charges (written by COPY), then
+   issues their invoices chunk by chunk exactly as the billing pass does (`invoices_issue` in one
+   transaction per chunk, numbers from the district's counter) in 2 processes, as the pass's two workers
+   would, and reports invoices per second.
+2. Renders `--pdfs` of those invoices to PDF in this (warm) process and reports the median and p95 per
+   invoice, with a minimal one-line WeasyPrint page rendered in the same run as the base of the ratio.
+Appends the figures to bench/RESULTS.md.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.billing_run import copy_rows  # noqa: E402
+
+RESULTS = BASE_DIR / "bench" / "RESULTS.md"
+MONTH = date(2026, 10, 1)
+
+
+def generate(accounts: int) -> None:
+    """Accounts with a meter each (60 % one-zone, 40 % two-zone) and October's charges: 1 or 2 lines."""
+    from accounts.models import District
+
+    district = District.objects.create(code="BENCH", name="Bench", contact_phone="0 800 000 000")
+    now = timezone.now()
+    two_zone = lambda i: i % 5 >= 3  # noqa: E731
+    copy_rows(
+        "accounts_personalaccount",
+        [
+            "id", "number", "district_id", "address", "holder_name", "category", "residents", "invoice_mode",
+            "paper_copy", "premises_vacant", "is_active", "created_at", "updated_at",
+        ],
+        (
+            (i, f"{5_000_000_000 + i}", district.pk, "вул. Тестова, 1, кв. 5", "Бенчмарк Б. Б.", "household", 2,
+             "supplier", False, False, True, now, now)
+            for i in range(1, accounts + 1)
+        ),
+    )  # fmt: skip
+    copy_rows(
+        "readings_meter",
+        [
+            "id", "account_id", "serial_number", "model_name", "zone_set", "register_labels", "register_digits",
+            "multiplier", "installed_on", "is_smart", "install_total", "install_day", "install_night",
+        ],
+        (
+            (i, i, f"B{i:09d}", "", "day+night" if two_zone(i) else "total",
+             '{"day": ["T22"], "night": ["T21"]}' if two_zone(i) else "{}", 6, 1, date(2025, 1, 1), False,
+             None if two_zone(i) else 1000, 1000 if two_zone(i) else None, 500 if two_zone(i) else None)
+            for i in range(1, accounts + 1)
+        ),
+    )  # fmt: skip
+
+    def charges():
+        for i in range(1, accounts + 1):
+            lines = (
+                (("day", 140, "4.32000", "604.80"), ("night", 60, "2.16000", "129.60"))
+                if two_zone(i)
+                else (("total", 200, "4.32000", "864.00"),)
+            )
+            for zone, volume, price, amount in lines:
+                yield (
+                    i,
+                    i,
+                    zone,
+                    "average",
+                    volume,
+                    price,
+                    amount,
+                    MONTH,
+                    date(2026, 9, 30),
+                    date(2026, 10, 31),
+                    1,
+                    now,
+                )
+
+    copy_rows(
+        "billing_charge",
+        [
+            "account_id", "meter_id", "zone", "basis", "volume_kwh", "price", "amount", "billing_month",
+            "span_start", "span_end", "estimate_number", "created_at",
+        ],
+        charges(),
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        for table in ("accounts_personalaccount", "readings_meter", "billing_charge"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+
+
+def issue_chunk(first: int, last: int) -> int:
+    """What a pass's chunk task does for invoices: one transaction, numbers from the district's counter."""
+    from billing.invoicing import invoices_issue
+
+    with transaction.atomic():
+        return len(
+            invoices_issue(
+                account_ids=range(first, last + 1),
+                kind="auto",
+                billing_month=MONTH,
+                issued_on=date(2026, 11, 4),
+                now=timezone.now(),
+            )
+        )
+
+
+def issue_all(accounts: int, chunk: int, processes: int) -> float:
+    """Issue every account's invoice, chunk by chunk, in `processes` processes (as the pass's workers do)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [(first, min(first + chunk - 1, accounts)) for first in range(1, accounts + 1, chunk)]
+    connection.close()  # each forked process opens its own connection
+    started = time.perf_counter()
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        issued = sum(pool.map(issue_chunk, *zip(*chunks, strict=True)))
+    elapsed = time.perf_counter() - started
+    assert issued == accounts, f"issued {issued} of {accounts}"
+    return elapsed
+
+
+def timed(render, count: int) -> list[float]:
+    for _ in range(5):
+        render(0)  # warm: fonts, stylesheet, templates
+    times = []
+    for index in range(count):
+        started = time.perf_counter()
+        render(index)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def pdf_times(count: int) -> tuple[list[float], list[float]]:
+    from weasyprint import HTML
+
+    from billing.documents import invoice_pdf
+    from billing.models import Invoice
+
+    invoices = list(Invoice.objects.order_by("pk")[:count])
+    base = timed(lambda index: HTML(string="<p>Рахунок № 1</p>").write_pdf(), count)
+    invoice = timed(lambda index: invoice_pdf(invoices[index % len(invoices)]), count)
+    return base, invoice
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=2000)
+    parser.add_argument("--pdfs", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=2, help="like the pass's Celery workers")
+    args = parser.parse_args()
+    setup_test_environment()
+    databases = setup_databases(verbosity=0, interactive=False)
+    try:
+        if connection.vendor != "postgresql":
+            raise SystemExit("this benchmark needs PostgreSQL: set DATABASE_URL")
+        started = time.perf_counter()
+        generate(args.accounts)
+        generated = time.perf_counter() - started
+        issue_s = issue_all(args.accounts, args.chunk, args.processes)
+        from billing.models import Invoice
+
+        issued = Invoice.objects.count()
+        base, pdf = pdf_times(args.pdfs)
+    finally:
+        teardown_databases(databases, verbosity=0)
+    base_median, pdf_median = statistics.median(base), statistics.median(pdf)
+    lines = [
+        f"| invoice issue (no PDF), chunks of {args.chunk:,} in {args.processes} processes | {issued:,} invoices | {issue_s:.2f} s | "
+        f"{issued / issue_s:,.0f} invoices/s |",
+        f"| invoice PDF, warm, {args.pdfs} invoices | median {pdf_median:.1f} ms, p95 {p95(pdf):.1f} ms | "
+        f"{pdf_median / base_median:.1f}x the base | |",
+        f"| base: one-line WeasyPrint page, same run | median {base_median:.1f} ms, p95 {p95(base):.1f} ms | | |",
+    ]
+    header = (
+        f"\n## {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · {platform.node()} · {os.cpu_count()} cores · "
+        f"{connection.vendor} · Python {platform.python_version()}\n\n"
+        f"Command: `make bench` (bench/invoices.py --accounts {args.accounts} --chunk {args.chunk} "
+        f"--processes {args.processes} "
+        f"--pdfs {args.pdfs}); data generated by COPY in {generated:.1f} s\n\n"
+        "| case | size | time | rate |\n|---|---|---|---|\n"
+    )
+    text = header + "\n".join(lines) + "\n"
+    print(text)
+    with RESULTS.open("a") as results:
+        results.write(text)
+
+
+if __name__ == "__main__":
+    main()
