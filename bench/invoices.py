@@ -190,7 +190,8 @@ def main() -> None:
         teardown_databases(databases, verbosity=0)
     base_median, pdf_median = statistics.median(base), statistics.median(pdf)
     lines = [
-        f"| invoice issue (no PDF), chunks of {args.chunk:,} in {args.processes} processes | {issued:,} invoices | {issue_s:.2f} s | "
+        f"| invoice issue (no PDF), chunks of {args.chunk:,} in {args.processes} processes | "
+        f"{issued:,} invoices | {issue_s:.2f} s | "
         f"{issued / issue_s:,.0f} invoices/s |",
         f"| invoice PDF, warm, {args.pdfs} invoices | median {pdf_median:.1f} ms, p95 {p95(pdf):.1f} ms | "
         f"{pdf_median / base_median:.1f}x the base | |",
