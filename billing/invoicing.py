@@ -313,7 +313,8 @@ def invoices_issue(
                 supplier=supplier,
                 content=content,
                 qr_data=_qr_data(payee, fact.number, amount_due, billing_month, now) if amount_due > 0 else "",
-                paper_copy=fact.paper_copy,
+                # Paper is opt-in for cabinet users; an account nobody reads online gets paper by default.
+                paper_copy=fact.paper_copy or fact.account_id not in languages,
                 replaces=(replaces or {}).get(fact.account_id),
                 run=run,
                 created_by=created_by,

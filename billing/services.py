@@ -245,7 +245,7 @@ def _history_starts(counted, run: BillingRun, meter_ids: list[int], lasts: dict[
     return starts
 
 
-def chunk_bill(*, chunk_id: int, now: datetime, render_pdfs: bool = True) -> int:
+def chunk_bill(*, chunk_id: int, now: datetime, queue_documents: bool = True) -> int:
     """Bill and invoice one chunk in one transaction. A chunk already done, or taken by another worker, is
     skipped. The invoices' PDFs are rendered by tasks queued when the chunk commits."""
     with transaction.atomic():
@@ -285,7 +285,7 @@ def chunk_bill(*, chunk_id: int, now: datetime, render_pdfs: bool = True) -> int
         invoices = auto_invoices_issue(
             first_account_id=chunk.first_account_id, last_account_id=chunk.last_account_id, run=run, now=now
         )
-        if render_pdfs:
+        if queue_documents:
             after_issue([invoice.pk for invoice in invoices])
         chunk.done, chunk.charges_created, chunk.finished_at = True, len(charges), now
         chunk.save(update_fields=["done", "charges_created", "finished_at"])
@@ -295,7 +295,7 @@ def chunk_bill(*, chunk_id: int, now: datetime, render_pdfs: bool = True) -> int
     return len(charges)
 
 
-def run_finish(*, run: BillingRun, now: datetime) -> BillingRun:
+def run_finish(*, run: BillingRun, now: datetime, queue_documents: bool = True) -> BillingRun:
     """When every chunk is done: count charges by basis, mark the run done; the final pass closes the month."""
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run.pk)
@@ -309,7 +309,8 @@ def run_finish(*, run: BillingRun, now: datetime) -> BillingRun:
         run.save(update_fields=["counts", "status", "finished_at"])
         if run.pass_name == PASS_FINAL:
             month_close(month=run.month, now=now)
-        _queue_print_batches(run)
+        if queue_documents:
+            _queue_print_batches(run)
     return run
 
 
@@ -348,11 +349,15 @@ def interim_bill(*, account: PersonalAccount, today: date, now: datetime) -> int
     return sum(len(lines) for lines in lines_by_month.values())
 
 
-def run_in_process(*, run: BillingRun, progress=None) -> BillingRun:
-    """Bill every pending chunk here, in order (the command's default)."""
+def run_in_process(*, run: BillingRun, progress=None, queue_documents: bool = True) -> BillingRun:
+    """Bill every pending chunk here, in order (the command's default).
+
+    `queue_documents=False` (the demo loader, which runs before any broker) leaves the invoices' PDFs to
+    the periodic sweep or to the first person who opens them, and the print batches to the next pass.
+    """
     pending = pending_chunk_ids(run)
     for done, chunk_id in enumerate(pending, start=1):
-        chunk_bill(chunk_id=chunk_id, now=timezone.now())
+        chunk_bill(chunk_id=chunk_id, now=timezone.now(), queue_documents=queue_documents)
         if progress:
             progress(done, len(pending))
-    return run_finish(run=run, now=timezone.now())
+    return run_finish(run=run, now=timezone.now(), queue_documents=queue_documents)

@@ -58,3 +58,19 @@ def print_batches_build(run_id: int | None = None) -> int:
 
     run = BillingRun.objects.filter(pk=run_id).first() if run_id else None
     return len(build(run=run, now=timezone.now()))
+
+
+@shared_task
+def invoices_render_missing(limit: int = 2000) -> int:
+    """Safety net, every few minutes: queue the PDFs of invoices issued a while ago that still have none
+    (a lost task, a broker that was down, the demo loader). Rendering skips what is done meanwhile."""
+    from billing.models import Invoice
+
+    ids = list(
+        Invoice.objects.filter(pdf="", issued_at__lt=timezone.now() - timedelta(minutes=2))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for start in range(0, len(ids), 100):
+        invoices_render.delay(ids[start : start + 100])
+    return len(ids)

@@ -211,10 +211,29 @@ def demo_billing_history(*, today: date) -> int:
                 run = run_start(
                     month=month, pass_name=pass_name, run_date=next_month.replace(day=day), now=timezone.now()
                 )
-                run_in_process(run=run)
+                run_in_process(run=run, queue_documents=False)
                 runs += 1
+            _demo_payments(month, last=month == last_closed)
         month = add_months(month, 1)
     return runs
+
+
+def _demo_payments(month: date, *, last: bool) -> None:
+    """Customers pay each month's invoice a week after it is issued, except the latest one (still to pay)
+    and those of every fifth account (who owe). Idempotent: the references are unique."""
+    from billing.models import Invoice
+    from billing.payments import PaymentLine, payments_book
+
+    if last:
+        return
+    lines = [
+        PaymentLine(number, issued_on + timedelta(days=7), amount_due, f"DEMO-{invoice_number}")
+        for invoice_number, number, issued_on, amount_due in Invoice.objects.filter(
+            billing_month=month, amount_due__gt=0
+        ).values_list("number", "account_number", "issued_on", "amount_due")
+        if int(number) % 5
+    ]
+    payments_book(lines=lines, source="demo-bank", now=timezone.now())
 
 
 def _flagged_reading(today: date) -> int:

@@ -17,6 +17,11 @@ INTERVAL_TASKS = {
         5,
         "Queues again every outbox email whose retry is overdue (a lost task or a restarted broker).",
     ),
+    "Invoices: render missing PDFs": (
+        "billing.tasks.invoices_render_missing",
+        5,
+        "Queues the PDFs of invoices that have none a few minutes after issue (a lost task or a broker outage).",
+    ),
 }
 
 
