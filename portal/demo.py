@@ -215,6 +215,7 @@ def demo_billing_history(*, today: date) -> int:
                 runs += 1
             _demo_payments(month, last=month == last_closed)
         month = add_months(month, 1)
+    _demo_printed_before(last_closed)
     return runs
 
 
@@ -234,6 +235,21 @@ def _demo_payments(month: date, *, last: bool) -> None:
         if int(number) % 5
     ]
     payments_book(lines=lines, source="demo-bank", now=timezone.now())
+
+
+def _demo_printed_before(last_month: date) -> None:
+    """Paper invoices of the months before the latest were printed long ago (one empty batch per district
+    stands for them), so the print queue holds the latest month only, as it would on a real portal."""
+    from billing.delivery import print_queue
+    from billing.models import PrintBatch
+
+    old = print_queue().filter(billing_month__lt=last_month)
+    for district_id in sorted(set(old.values_list("district_id", flat=True))):
+        district_old = old.filter(district_id=district_id)
+        batch = PrintBatch.objects.create(
+            district_id=district_id, invoice_count=district_old.count(), printed_at=timezone.now()
+        )
+        district_old.update(print_batch=batch)
 
 
 def _flagged_reading(today: date) -> int:
