@@ -301,3 +301,69 @@ class ClosedMonth(models.Model):
 
     def __str__(self) -> str:
         return self.month.strftime("%Y-%m")
+
+
+PHONE_FORMAT = r"^\+[1-9][0-9]{7,14}$"  # E.164, as SMS gateways send it
+
+
+class SmsContract(models.Model):
+    """A phone number registered to an account by staff (the "SMS contract" of seed 003): texts from it
+    may pass readings in the short form `1 # 001952`."""
+
+    phone = models.CharField(
+        _("phone number"), max_length=16, unique=True, help_text=_("international format, e.g. +380501234567")
+    )
+    account = models.ForeignKey(
+        "accounts.PersonalAccount", on_delete=models.CASCADE, related_name="sms_contracts", verbose_name=_("account")
+    )
+    meter = models.ForeignKey(
+        Meter,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("meter"),
+        help_text=_("which meter the short form reads; empty when the account has one meter"),
+    )
+    language = models.CharField(_("language of the replies"), max_length=2, default="uk")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("SMS contract")
+        verbose_name_plural = _("SMS contracts")
+        ordering = ["phone"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(phone__regex=PHONE_FORMAT), name="sms_contract_phone_e164"),
+            models.CheckConstraint(condition=models.Q(language__in=["uk", "ru", "en"]), name="sms_contract_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} -> {self.account_id}"
+
+
+class TelegramChat(models.Model):
+    """Where a Telegram conversation stands. A chat verifies an account once; later readings start at the
+    meter. `last_update_id` makes a redelivered update (Telegram retries webhooks) a no-op."""
+
+    chat_id = models.BigIntegerField(_("chat"), unique=True)
+    language = models.CharField(_("language"), max_length=2, default="uk")
+    state = models.CharField(_("step"), max_length=20, default="start")
+    account = models.ForeignKey(
+        "accounts.PersonalAccount", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    entered_account = models.CharField(max_length=40, blank=True)
+    values = models.JSONField(default=dict, blank=True)
+    last_update_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Telegram chat")
+        verbose_name_plural = _("Telegram chats")
+
+    def __str__(self) -> str:
+        return f"{self.chat_id} ({self.state})"

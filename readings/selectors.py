@@ -112,3 +112,20 @@ def monthly_consumption(history: list[HistoryRow], *, months: list[date], zones:
             for zone, used in row.consumption.items():
                 totals[row.reading.billing_month][zone] += used
     return [MonthBar(month, totals[month]) for month in months]
+
+
+def meter_by_numbers(account_number: str, meter_serial: str) -> Meter | None:
+    """The active meter with this serial on the active account with this number (both must match), for
+    the channels where a caller proves nothing but the two numbers: the public form, bots, voice, SMS."""
+    from accounts.services import normalize_account_number
+
+    return (
+        Meter.objects.select_related("account__district")
+        .filter(
+            account__number=normalize_account_number(account_number),
+            account__is_active=True,
+            serial_number__iexact=meter_serial.strip(),
+            removed_on__isnull=True,
+        )
+        .first()
+    )

@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_celery_beat",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "portal",
@@ -50,6 +54,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.AcceptLanguageForMachinesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -192,6 +197,45 @@ BILLING_RUN_STALE_SECONDS = env_int("BILLING_RUN_STALE_SECONDS", 600)  # no prog
 ESTIMATE_AVERAGE_MAX_MONTHS = env_int("ESTIMATE_AVERAGE_MAX_MONTHS", 3)  # 0 = no limit (Ukrainian practice)
 ESTIMATE_MIN_HISTORY_DAYS = env_int("ESTIMATE_MIN_HISTORY_DAYS", 90)
 ESTIMATE_LOOKBACK_MONTHS = 6
+
+# --- The channel API (portal/api/), SMS and Telegram (readings/channels/) ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.auth.ApiClientAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_TOKEN_RATE") or "20/hour",  # password guesses per client address
+        "verify": env_str("API_VERIFY_RATE") or "600/minute",  # per integration client (a bot serves many)
+        "sms": env_str("SMS_RATE") or "600/minute",
+        "telegram": env_str("TELEGRAM_RATE") or "600/minute",
+    },
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Energy portal API",
+    "DESCRIPTION": (
+        "Readings, accounts, charges and invoices for the mobile app (customer token or session) and for "
+        "integration clients (chatbots, voice menus, SMS gateways, smart-meter head-ends: `Authorization: "
+        "Bearer <key>` with scopes). Every write takes an `Idempotency-Key` header. Errors carry a stable "
+        "`code` and a `message` in the language of `Accept-Language` (uk, ru, en)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET") or "local-sms-secret"
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET") or "local-telegram-secret"
 
 # --- Invoices (billing/invoicing.py) and the supplier's details printed on them and in the payment QR ---
 INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 14)  # pay-by date = issue date + this

@@ -1,0 +1,220 @@
+"""The customer's API (the mobile app): token or session auth, only the user's linked accounts."""
+
+from django.contrib.auth import authenticate
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import account_for_user
+from billing.models import Charge
+from billing.selectors import account_invoice, account_invoices, account_money
+from portal.api import serializers as s
+from portal.api.auth import IsCustomer
+from portal.api.errors import ApiError
+from portal.api.idempotency import idempotent
+from portal.api.presenters import meters_data, month_text, reading_data, submit_data, submit_status_code, window_data
+from readings.models import Channel, Reading
+from readings.services import reading_submit
+
+ERRORS = {code: OpenApiResponse(s.ErrorSerializer) for code in (400, 401, 403, 404, 429)}
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description="a unique key per write (e.g. a UUID); a retry with the same key and body replays the first answer",
+)  # fmt: skip
+
+
+class CustomerView(APIView):
+    permission_classes = [IsCustomer]
+
+
+def _account_data(account, today):
+    return {
+        "number": account.number,
+        "address": account.address,
+        "holder_name": account.holder_name,
+        "district": account.district.name,
+        "invoice_mode": account.invoice_mode,
+        "paper_copy": account.paper_copy,
+        "balance": account_money(account).balance,
+        "meters": meters_data(account.meters.filter(removed_on__isnull=True).order_by("serial_number")),
+        "window": window_data(account.district, today),
+    }
+
+
+class AccountList(CustomerView):
+    @extend_schema(operation_id="accounts_list", responses={200: s.AccountSerializer(many=True), **ERRORS})
+    def get(self, request):
+        today = timezone.localdate()
+        accounts = request.user.account_links.select_related("account__district").order_by("account__number")
+        return Response([_account_data(link.account, today) for link in accounts])
+
+
+class AccountDetail(CustomerView):
+    @extend_schema(operation_id="accounts_retrieve", responses={200: s.AccountSerializer, **ERRORS})
+    def get(self, request, number):
+        return Response(_account_data(account_for_user(request.user, number), timezone.localdate()))
+
+
+class MeterReadings(CustomerView):
+    def _meter(self, request, number, serial):
+        account = account_for_user(request.user, number)
+        return get_object_or_404(account.meters.select_related("account__district"), serial_number=serial)
+
+    @extend_schema(operation_id="meter_readings_list", responses={200: s.ReadingSerializer(many=True), **ERRORS})
+    def get(self, request, number, serial):
+        meter = self._meter(request, number, serial)
+        readings = (
+            Reading.objects.filter(meter=meter).select_related("meter").order_by("-reading_date", "-submitted_at")
+        )
+        return Response([reading_data(reading) for reading in readings[:100]])
+
+    @extend_schema(
+        operation_id="meter_readings_create",
+        request=s.ReadingInSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            200: s.SubmitOutSerializer, 201: s.SubmitOutSerializer, 422: s.SubmitOutSerializer,
+            409: s.ErrorSerializer, **ERRORS,
+        },
+    )  # fmt: skip
+    def post(self, request, number, serial):
+        meter = self._meter(request, number, serial)
+        data = s.ReadingInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return idempotent(request, lambda: submit(meter, data.validated_data, Channel.API, request.user))
+
+
+def submit(meter, data: dict, channel: str, user) -> Response:
+    """One reading through the same service as every channel; the outcome in the caller's language."""
+    today = timezone.localdate()
+    outcome = reading_submit(
+        meter=meter,
+        values=data["values"],
+        reading_date=data.get("reading_date") or today,
+        channel=channel,
+        submitted_by=user if user and user.is_authenticated else None,
+        now=timezone.now(),
+        today=today,
+        swap_confirmed=data.get("swap_confirmed"),
+    )
+    return Response(submit_data(outcome, meter), status=submit_status_code(outcome))
+
+
+class AccountCharges(CustomerView):
+    @extend_schema(operation_id="account_charges_list", responses={200: s.ChargeSerializer(many=True), **ERRORS})
+    def get(self, request, number):
+        account = account_for_user(request.user, number)
+        rows = (
+            Charge.objects.filter(account=account)
+            .order_by("-billing_month", "meter__serial_number", "span_start", "zone")
+            .values_list("meter__serial_number", "zone", "basis", "volume_kwh", "price", "amount", "billing_month")[
+                :500
+            ]
+        )
+        return Response(
+            [
+                {
+                    "meter_serial": serial,
+                    "zone": zone,
+                    "basis": basis,
+                    "volume_kwh": volume,
+                    "price": price,
+                    "amount": amount,
+                    "month": month_text(month),
+                }
+                for serial, zone, basis, volume, price, amount, month in rows
+            ]  # fmt: skip
+        )
+
+
+class AccountInvoices(CustomerView):
+    @extend_schema(operation_id="account_invoices_list", responses={200: s.InvoiceSerializer(many=True), **ERRORS})
+    def get(self, request, number):
+        account = account_for_user(request.user, number)
+        return Response(
+            [
+                {
+                    "number": invoice.number,
+                    "kind": invoice.kind,
+                    "status": invoice.status,
+                    "billing_month": month_text(invoice.billing_month),
+                    "issued_on": invoice.issued_on,
+                    "due_on": invoice.due_on,
+                    "opening_balance": invoice.opening_balance,
+                    "charges": invoice.charges_total,
+                    "payments": invoice.payments_total,
+                    "amount_due": invoice.amount_due,
+                    "pdf_url": reverse("api_invoice_pdf", args=[account.number, invoice.number]),
+                }
+                for invoice in account_invoices(account)
+            ]
+        )
+
+
+class InvoicePdf(CustomerView):
+    @extend_schema(
+        operation_id="account_invoice_pdf",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    def get(self, request, number, invoice_number):
+        from billing.delivery import invoice_render
+
+        account = account_for_user(request.user, number)
+        invoice = account_invoice(account, invoice_number)
+        if not invoice.pdf:
+            invoice_render(invoice_id=invoice.pk, now=timezone.now())
+            invoice.refresh_from_db()
+        response = FileResponse(
+            invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class AccountPayments(CustomerView):
+    @extend_schema(operation_id="account_payments_list", responses={200: s.PaymentSerializer(many=True), **ERRORS})
+    def get(self, request, number):
+        account = account_for_user(request.user, number)
+        rows = account.payments.order_by("-paid_on", "-pk").values("paid_on", "amount", "reference", "source")[:500]
+        return Response(list(rows))
+
+
+class TokenCreate(APIView):
+    """Exchange the customer's email and password for an API token (the mobile app's sign-in)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_scope = "token"
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=s.TokenInSerializer,
+        responses={200: s.TokenOutSerializer, 400: s.ErrorSerializer, 429: s.ErrorSerializer},
+    )
+    def post(self, request):
+        data = s.TokenInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, email=data.validated_data["email"], password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            raise ApiError("invalid_credentials", _("Wrong email or password."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class Ping(APIView):
+    """A trivial JSON answer: for load balancers and as the base of the API benchmark."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(operation_id="ping", responses={200: s.PingSerializer})
+    def get(self, request):
+        return Response({"status": "ok"})

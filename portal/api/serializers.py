@@ -1,0 +1,170 @@
+"""Small input and output serializers, one per operation (they are also the OpenAPI schema)."""
+
+from rest_framework import serializers
+
+from readings.zones import ALL_ZONES
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="stable machine code, e.g. lower_than_previous")
+    message = serializers.CharField(help_text="in the language of Accept-Language")
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class ZoneValuesField(serializers.DictField):
+    """{"day": 12345, "night": 6789}: a non-negative whole number per zone of the meter."""
+
+    child = serializers.IntegerField(min_value=0, max_value=10**9)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        unknown = sorted(set(values) - set(ALL_ZONES))
+        if unknown:
+            raise serializers.ValidationError(f"unknown zones: {', '.join(unknown)} (zones: {', '.join(ALL_ZONES)})")
+        return values
+
+
+class ZoneSerializer(serializers.Serializer):
+    zone = serializers.ChoiceField(choices=ALL_ZONES)
+    title = serializers.CharField()
+    labels = serializers.ListField(child=serializers.CharField(), help_text="what the display shows")
+
+
+class LastReadingSerializer(serializers.Serializer):
+    reading_date = serializers.DateField()
+    values = serializers.DictField(child=serializers.IntegerField())
+
+
+class MeterSerializer(serializers.Serializer):
+    serial = serializers.CharField()
+    zone_set = serializers.CharField()
+    register_digits = serializers.IntegerField()
+    zones = ZoneSerializer(many=True)
+    last_reading = LastReadingSerializer(allow_null=True)
+
+
+class WindowSerializer(serializers.Serializer):
+    policy = serializers.ChoiceField(choices=["open", "strict"])
+    is_open = serializers.BooleanField()
+    opens_on = serializers.DateField()
+    closes_on = serializers.DateField()
+
+
+class AccountSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    address = serializers.CharField()
+    holder_name = serializers.CharField()
+    district = serializers.CharField()
+    invoice_mode = serializers.CharField()
+    paper_copy = serializers.BooleanField()
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="charges minus payments; > 0 owes")
+    meters = MeterSerializer(many=True)
+    window = WindowSerializer()
+
+
+class VerifyInSerializer(serializers.Serializer):
+    account_number = serializers.CharField(max_length=40)
+    meter_serial = serializers.CharField(max_length=40)
+
+
+class VerifiedAccountSerializer(serializers.Serializer):
+    account_ending = serializers.CharField(help_text="the last 4 digits of the account number")
+    address_masked = serializers.CharField()
+    meters = MeterSerializer(many=True)
+    window = WindowSerializer()
+    speech = serializers.CharField(help_text="a short sentence for a voice menu, in the caller's language")
+
+
+class ReadingInSerializer(serializers.Serializer):
+    values = ZoneValuesField()
+    reading_date = serializers.DateField(required=False, help_text="as of; default today")
+    swap_confirmed = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="answer to swap_question: true stores day/night swapped",
+    )
+
+
+class IntegrationReadingInSerializer(ReadingInSerializer):
+    account_number = serializers.CharField(max_length=40)
+    meter_serial = serializers.CharField(max_length=40)
+
+
+class ReadingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    meter_serial = serializers.CharField()
+    reading_date = serializers.DateField()
+    values = serializers.DictField(child=serializers.IntegerField())
+    channel = serializers.CharField()
+    status = serializers.ChoiceField(choices=["accepted", "pending_review", "rejected"])
+    reason = serializers.CharField(allow_blank=True)
+    billing_month = serializers.CharField(help_text="YYYY-MM")
+    submitted_at = serializers.DateTimeField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    zone = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class SubmitOutSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["accepted", "pending_review", "duplicate", "rejected", "swap_question", "needs_photo"]
+    )
+    reading = ReadingSerializer(allow_null=True)
+    consumption_kwh = serializers.DictField(child=serializers.IntegerField())
+    billing_month = serializers.CharField(allow_null=True, help_text="YYYY-MM: the bill the reading goes to")
+    problems = ProblemSerializer(many=True)
+    swap_values = serializers.DictField(child=serializers.IntegerField(), allow_null=True)
+    message = serializers.CharField()
+    speech = serializers.CharField()
+
+
+class ChargeSerializer(serializers.Serializer):
+    meter_serial = serializers.CharField()
+    zone = serializers.CharField()
+    basis = serializers.CharField()
+    volume_kwh = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=5)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    month = serializers.CharField(help_text="YYYY-MM")
+
+
+class InvoiceSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    billing_month = serializers.CharField(help_text="YYYY-MM")
+    issued_on = serializers.DateField()
+    due_on = serializers.DateField()
+    opening_balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    charges = serializers.DecimalField(max_digits=12, decimal_places=2)
+    payments = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount_due = serializers.DecimalField(max_digits=12, decimal_places=2)
+    pdf_url = serializers.CharField()
+
+
+class PaymentSerializer(serializers.Serializer):
+    paid_on = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    reference = serializers.CharField()
+    source = serializers.CharField()
+
+
+class TokenInSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(max_length=200)
+
+
+class TokenOutSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class PingSerializer(serializers.Serializer):
+    status = serializers.CharField()
