@@ -11,12 +11,17 @@ from billing import views as billing_views
 from portal import cabinet, views
 from readings import public_views
 from readings import views as reading_views
+from readings.channels import sms, telegram
 
 admin.site.site_header = admin.site.site_title = _("Energy portal")
 
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("i18n/setlang/", views.language_switch, name="set_language"),
+    # Machines' endpoints: no language prefix (the API reads Accept-Language).
+    path("", include("portal.api.urls")),
+    path("channels/sms/inbound/", sms.sms_inbound, name="sms_inbound"),
+    path("channels/telegram/webhook/", telegram.telegram_webhook, name="telegram_webhook"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -41,6 +46,19 @@ urlpatterns += i18n_patterns(
     path("cabinet/accounts/<str:number>/readings/<int:pk>/", reading_views.reading_receipt, name="reading_receipt"),
     path("cabinet/accounts/<str:number>/readings/<int:pk>/photo/", reading_views.reading_photo, name="reading_photo"),
     path("cabinet/accounts/<str:number>/charges/", billing_views.account_charges, name="account_charges"),
+    path("cabinet/accounts/<str:number>/invoices/", billing_views.invoice_list, name="account_invoices"),
+    path("cabinet/accounts/<str:number>/invoices/generate/", billing_views.invoice_create, name="invoice_generate"),
+    path(
+        "cabinet/accounts/<str:number>/invoices/<str:invoice_number>/",
+        billing_views.invoice_detail,
+        name="invoice_detail",
+    ),
+    path(
+        "cabinet/accounts/<str:number>/invoices/<str:invoice_number>/pdf/",
+        billing_views.invoice_pdf,
+        name="invoice_pdf",
+    ),
+    path("cabinet/accounts/<str:number>/payments/", billing_views.payment_list, name="account_payments"),
     path("readings/", public_views.public_identify, name="public_identify"),
     path("readings/confirm/", public_views.public_confirm, name="public_confirm"),
     path("readings/enter/", public_views.public_enter, name="public_enter"),

@@ -13,7 +13,6 @@ from rest_framework.test import APIClient
 from portal.models import ApiClient, IdempotencyRecord
 from readings.models import Reading
 from tests.factories import MeterFactory, PersonalAccountFactory
-from tests.readings.conftest import postgresql_only, two_zone_meter  # noqa: F401 - shared fixtures
 
 pytestmark = pytest.mark.django_db
 
