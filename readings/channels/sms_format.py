@@ -3,7 +3,7 @@
 - `1 # 001952`: command 1 ("pass a reading") from a phone registered to an account (the "SMS contract");
   for a two- or three-zone meter the zones follow in order, `1 # 012345 # 004567`.
 - `<account> <meter serial> <day or total> [<night> [...]]`: from any phone.
-Separators are spaces, `#`, `*`, `,` or `;` in any number; leading zeros are kept as the display shows them
+Separators are spaces, `#` or `*` in any number; leading zeros are kept as the display shows them
 but do not change the value. Anything else is a ParseError with a code the reply explains.
 """
 
@@ -14,7 +14,8 @@ COMMAND_READING = "1"
 MAX_TEXT = 320
 MAX_VALUES = 3
 MAX_VALUE_DIGITS = 9
-SEPARATORS = re.compile(r"[\s#*,;]+")
+# Not "," or ";": "28100,5" is a decimal comma, and must not become two zones.
+SEPARATORS = re.compile(r"[\s#*]+")
 DIGITS = re.compile(r"^\d+$")
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 
