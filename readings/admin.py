@@ -14,7 +14,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import ReadOnlyAdmin
-from readings.models import Channel, ClosedMonth, Meter, Reading, ReadingDecision, ReadingStatus, ReviewDecision
+from readings.models import (
+    Channel,
+    ClosedMonth,
+    Meter,
+    Reading,
+    ReadingDecision,
+    ReadingStatus,
+    ReviewDecision,
+    SmsContract,
+    TelegramChat,
+)
 from readings.report import in_thousands, readings_by_channel_and_day
 from readings.selectors import meter_history
 from readings.services import reading_review
@@ -206,3 +216,26 @@ class ClosedMonthAdmin(ReadOnlyAdmin):
     """Months are closed by the billing run's final pass, never by hand."""
 
     list_display = ["month", "closed_at"]
+
+
+@admin.register(SmsContract)
+class SmsContractAdmin(admin.ModelAdmin):
+    """Staff register a customer's phone to an account (at a service centre or by phone, seed 003)."""
+
+    list_display = ["phone", "account", "meter", "language", "is_active", "created_at"]
+    list_filter = ["is_active", "language"]
+    search_fields = ["=phone", "=account__number"]
+    autocomplete_fields = ["account"]
+    raw_id_fields = ["meter"]
+    readonly_fields = ["created_at", "created_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(TelegramChat)
+class TelegramChatAdmin(ReadOnlyAdmin):
+    list_display = ["chat_id", "account", "meter", "state", "language", "updated_at"]
+    search_fields = ["=chat_id", "=account__number"]
