@@ -54,13 +54,15 @@ class AccountList(CustomerView):
     def get(self, request):
         today = timezone.localdate()
         accounts = request.user.account_links.select_related("account__district").order_by("account__number")
-        return Response([_account_data(link.account, today) for link in accounts])
+        return Response(s.AccountSerializer([_account_data(link.account, today) for link in accounts], many=True).data)
 
 
 class AccountDetail(CustomerView):
     @extend_schema(operation_id="accounts_retrieve", responses={200: s.AccountSerializer, **ERRORS})
     def get(self, request, number):
-        return Response(_account_data(account_for_user(request.user, number), timezone.localdate()))
+        return Response(
+            s.AccountSerializer(_account_data(account_for_user(request.user, number), timezone.localdate())).data
+        )
 
 
 class MeterReadings(CustomerView):
@@ -74,7 +76,7 @@ class MeterReadings(CustomerView):
         readings = (
             Reading.objects.filter(meter=meter).select_related("meter").order_by("-reading_date", "-submitted_at")
         )
-        return Response([reading_data(reading) for reading in readings[:100]])
+        return Response(s.ReadingSerializer([reading_data(reading) for reading in readings[:100]], many=True).data)
 
     @extend_schema(
         operation_id="meter_readings_create",
@@ -105,7 +107,7 @@ def submit(meter, data: dict, channel: str, user) -> Response:
         today=today,
         swap_confirmed=data.get("swap_confirmed"),
     )
-    return Response(submit_data(outcome, meter), status=submit_status_code(outcome))
+    return Response(s.SubmitOutSerializer(submit_data(outcome, meter)).data, status=submit_status_code(outcome))
 
 
 class AccountCharges(CustomerView):
@@ -139,24 +141,23 @@ class AccountInvoices(CustomerView):
     @extend_schema(operation_id="account_invoices_list", responses={200: s.InvoiceSerializer(many=True), **ERRORS})
     def get(self, request, number):
         account = account_for_user(request.user, number)
-        return Response(
-            [
-                {
-                    "number": invoice.number,
-                    "kind": invoice.kind,
-                    "status": invoice.status,
-                    "billing_month": month_text(invoice.billing_month),
-                    "issued_on": invoice.issued_on,
-                    "due_on": invoice.due_on,
-                    "opening_balance": invoice.opening_balance,
-                    "charges": invoice.charges_total,
-                    "payments": invoice.payments_total,
-                    "amount_due": invoice.amount_due,
-                    "pdf_url": reverse("api_invoice_pdf", args=[account.number, invoice.number]),
-                }
-                for invoice in account_invoices(account)
-            ]
-        )
+        invoices = [
+            {
+                "number": invoice.number,
+                "kind": invoice.kind,
+                "status": invoice.status,
+                "billing_month": month_text(invoice.billing_month),
+                "issued_on": invoice.issued_on,
+                "due_on": invoice.due_on,
+                "opening_balance": invoice.opening_balance,
+                "charges": invoice.charges_total,
+                "payments": invoice.payments_total,
+                "amount_due": invoice.amount_due,
+                "pdf_url": reverse("api_invoice_pdf", args=[account.number, invoice.number]),
+            }
+            for invoice in account_invoices(account)
+        ]
+        return Response(s.InvoiceSerializer(invoices, many=True).data)
 
 
 class InvoicePdf(CustomerView):
@@ -184,7 +185,7 @@ class AccountPayments(CustomerView):
     def get(self, request, number):
         account = account_for_user(request.user, number)
         rows = account.payments.order_by("-paid_on", "-pk").values("paid_on", "amount", "reference", "source")[:500]
-        return Response(list(rows))
+        return Response(s.PaymentSerializer(list(rows), many=True).data)
 
 
 class TokenCreate(APIView):

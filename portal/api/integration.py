@@ -52,15 +52,14 @@ class Verify(APIView):
         meter = _meter_or_404(data.validated_data["account_number"], data.validated_data["meter_serial"])
         account = meter.account
         meters = list(account.meters.filter(removed_on__isnull=True).order_by("serial_number"))
-        return Response(
-            {
-                "account_ending": account.number[-4:],
-                "address_masked": mask_address(account.address),
-                "meters": meters_data(meters),
-                "window": window_data(account.district, timezone.localdate()),
-                "speech": verify_speech(account.number, meters),
-            }
-        )
+        verified = {
+            "account_ending": account.number[-4:],
+            "address_masked": mask_address(account.address),
+            "meters": meters_data(meters),
+            "window": window_data(account.district, timezone.localdate()),
+            "speech": verify_speech(account.number, meters),
+        }
+        return Response(s.VerifiedAccountSerializer(verified).data)
 
 
 class Readings(APIView):
@@ -83,7 +82,7 @@ class Readings(APIView):
         readings = (
             Reading.objects.filter(meter=meter).select_related("meter").order_by("-reading_date", "-submitted_at")
         )
-        return Response([reading_data(reading) for reading in readings[:24]])
+        return Response(s.ReadingSerializer([reading_data(reading) for reading in readings[:24]], many=True).data)
 
     @extend_schema(
         operation_id="integration_readings_create",
