@@ -1,0 +1,211 @@
+"""Benchmark: the reading-submission API under concurrent load, on PostgreSQL behind gunicorn, with wrk.
+
+    python bench/api_load.py [--accounts 40000] [--connections 32] [--seconds 10] [--workers 4]
+
+Generates one-zone accounts with a last reading (COPY), creates an integration client, starts gunicorn on
+the benchmark database, and runs wrk twice at the same concurrency: `GET /api/v1/ping/` (a trivial JSON
+view of the same server: the base) and `POST /api/v1/integrations/readings/` (a new reading for a different
+account each request, with its own Idempotency-Key, through the whole validation and the row lock).
+Reports requests/s and p50/p99, checks that every submission was stored, and appends to bench/RESULTS.md.
+Needs `wrk` (Debian: apt-get install wrk).
+"""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.billing_run import copy_rows  # noqa: E402
+
+RESULTS = BASE_DIR / "bench" / "RESULTS.md"
+PORT = 18765
+
+SUBMIT_LUA = """
+local counter = 0
+local thread_id = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  thread_id = tonumber(id)
+end
+request = function()
+  counter = counter + 1
+  local n = thread_id * 1000000 + counter
+  local account = (n % 1000000) + thread_id * PER_THREAD
+  local body = string.format(
+    '{"account_number": "%d", "meter_serial": "S%09d", "values": {"total": %d}}',
+    6000000000 + account, account, 4300 + counter % 50)
+  wrk.headers["Idempotency-Key"] = string.format("bench-%d-%d", thread_id, counter)
+  return wrk.format("POST", "/api/v1/integrations/readings/", nil, body)
+end
+"""
+
+
+def generate(accounts: int) -> str:
+    """One-zone accounts 6000000001... with meter S000000001... and a reading of 1000 a month ago."""
+    from accounts.models import District
+    from portal.models import ApiClient
+
+    district = District.objects.create(code="LOAD", name="Load")
+    now = timezone.now()
+    copy_rows(
+        "accounts_personalaccount",
+        [
+            "id", "number", "district_id", "address", "holder_name", "category", "residents", "invoice_mode",
+            "paper_copy", "premises_vacant", "is_active", "created_at", "updated_at",
+        ],
+        ((i, f"{6_000_000_000 + i}", district.pk, "вул. Тестова, 1", "Н", "household", 2, "hybrid", False, False,
+          True, now, now) for i in range(1, accounts + 1)),
+    )  # fmt: skip
+    copy_rows(
+        "readings_meter",
+        ["id", "account_id", "serial_number", "model_name", "zone_set", "register_labels", "register_digits",
+         "multiplier", "installed_on", "is_smart", "install_total"],
+        ((i, i, f"S{i:09d}", "", "total", "{}", 6, 1, date(2025, 1, 1), False, 1000) for i in range(1, accounts + 1)),
+    )  # fmt: skip
+    last = timezone.localdate() - timedelta(days=30)
+    copy_rows(
+        "readings_reading",
+        ["id", "meter_id", "reading_date", "zone_set", "total", "channel", "status", "reason", "submitted_at",
+         "billing_month", "swap_corrected", "photo"],
+        ((i, i, last, "total", 4000 + i % 300, "ami", "accepted", "", now - timedelta(days=30), last.replace(day=1),
+          False, "") for i in range(1, accounts + 1)),
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        for table in ("accounts_personalaccount", "readings_meter", "readings_reading"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+    client = ApiClient(name="load", channel="ivr", scopes=["readings:write"])
+    key = client.new_key()
+    client.save()
+    return key
+
+
+def start_gunicorn(workers: int, threads: int) -> subprocess.Popen:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{PORT}",
+            "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+            "--no-control-socket", "--log-level", "warning",
+        ],
+        cwd=BASE_DIR, env=env, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/ping/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def wrk(path: str, connections: int, seconds: int, script: str | None = None, key: str = "") -> dict:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    if key:
+        command += ["-H", f"Authorization: Bearer {key}", "-H", "Content-Type: application/json"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run([*command, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True).stdout
+    latency = {
+        percent: _ms(value, unit)
+        for percent, value, unit in re.findall(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    }
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "p50": latency["50"],
+        "p99": latency["99"],
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=40_000)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("this benchmark needs wrk: apt-get install wrk")
+    setup_test_environment()
+    databases = setup_databases(verbosity=0, interactive=False)
+    server = None
+    try:
+        if connection.vendor != "postgresql":
+            raise SystemExit("this benchmark needs PostgreSQL: set DATABASE_URL")
+        key = generate(args.accounts)
+        connection.close()
+        server = start_gunicorn(args.workers, args.threads)
+        base = wrk("/api/v1/ping/", args.connections, args.seconds)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(SUBMIT_LUA.replace("PER_THREAD", str(args.accounts // 2)))
+        submit = wrk("/api/v1/integrations/readings/", args.connections, args.seconds, script.name, key)
+        from readings.models import Reading
+
+        stored = Reading.objects.filter(channel="ivr").count()
+    finally:
+        if server:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        connection.close()
+        teardown_databases(databases, verbosity=0)
+    setup = f"gunicorn {args.workers} workers x {args.threads} threads, wrk {args.connections} connections, {args.seconds} s"
+    lines = [
+        f"| API: submit a reading (POST /api/v1/integrations/readings/), {setup} | {submit['requests']:,} requests, "
+        f"{stored:,} readings stored, {submit['errors']} non-2xx | p50 {submit['p50']:.1f} ms, p99 {submit['p99']:.1f} ms "
+        f"| {submit['rps']:,.0f} req/s |",
+        f"| base: GET /api/v1/ping/ on the same server, same run | {base['requests']:,} requests | "
+        f"p50 {base['p50']:.1f} ms, p99 {base['p99']:.1f} ms | {base['rps']:,.0f} req/s |",
+    ]
+    header = (
+        f"\n## {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · {platform.node()} · {os.cpu_count()} cores · "
+        f"{connection.vendor} · Python {platform.python_version()}\n\n"
+        f"Command: `make bench` (bench/api_load.py --accounts {args.accounts} --connections {args.connections} "
+        f"--seconds {args.seconds} --workers {args.workers} --threads {args.threads})\n\n"
+        "| case | size | latency | rate |\n|---|---|---|---|\n"
+    )
+    text = header + "\n".join(lines) + "\n"
+    print(text)
+    with RESULTS.open("a") as results:
+        results.write(text)
+
+
+if __name__ == "__main__":
+    main()
