@@ -135,7 +135,8 @@ def wrk(path: str, connections: int, seconds: int, script: str | None = None, ke
         command += ["-H", f"Authorization: Bearer {key}", "-H", "Content-Type: application/json"]
     if script:
         command += ["-s", script]
-    output = subprocess.run([*command, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True).stdout
+    url = f"http://127.0.0.1:{PORT}{path}"
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     latency = {
         percent: _ms(value, unit)
         for percent, value, unit in re.findall(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
@@ -186,11 +187,14 @@ def main() -> None:
             server.wait(timeout=30)
         connection.close()
         teardown_databases(databases, verbosity=0)
-    setup = f"gunicorn {args.workers} workers x {args.threads} threads, wrk {args.connections} connections, {args.seconds} s"
+    setup = (
+        f"gunicorn {args.workers} workers x {args.threads} threads, wrk {args.connections} connections, "
+        f"{args.seconds} s"
+    )
     lines = [
         f"| API: submit a reading (POST /api/v1/integrations/readings/), {setup} | {submit['requests']:,} requests, "
-        f"{stored:,} readings stored, {submit['errors']} non-2xx | p50 {submit['p50']:.1f} ms, p99 {submit['p99']:.1f} ms "
-        f"| {submit['rps']:,.0f} req/s |",
+        f"{stored:,} readings stored, {submit['errors']} non-2xx | "
+        f"p50 {submit['p50']:.1f} ms, p99 {submit['p99']:.1f} ms | {submit['rps']:,.0f} req/s |",
         f"| base: GET /api/v1/ping/ on the same server, same run | {base['requests']:,} requests | "
         f"p50 {base['p50']:.1f} ms, p99 {base['p99']:.1f} ms | {base['rps']:,.0f} req/s |",
     ]
