@@ -1,4 +1,5 @@
-"""Reads for the cabinet: an account's charges by month, each line explained in the customer's words."""
+"""Reads for the cabinet: an account's charges by month (each line explained in the customer's words), its
+invoices, payments and balance."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -6,11 +7,16 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from accounts.models import PersonalAccount
 from accounts.windows import add_months
-from billing.models import Basis, Charge
+from billing.models import Basis, Charge, Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentSource
+
+PAYMENTS_PER_PAGE = 50
 
 
 @dataclass
@@ -85,3 +91,108 @@ def account_charges_by_month(account: PersonalAccount, *, months: int = 12) -> l
             if row["basis"] == Basis.AVERAGE and cap and group.estimate_number:
                 group.norm_from = add_months(row["billing_month"], cap - group.estimate_number + 1)
     return [MonthCharges(month, list(groups.values())) for month, groups in sorted(by_month.items(), reverse=True)]
+
+
+# --- Balance, invoices and payments ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountMoney:
+    """What an account owes now (all its charges minus all its payments; below zero is a credit)."""
+
+    balance: Decimal
+    has_invoices: bool
+
+
+NO_MONEY = AccountMoney(Decimal("0.00"), False)
+
+
+def _sum_of(model, field: str) -> Coalesce:
+    """The correlated sum of `field` over the outer account's rows of `model` (0 without rows)."""
+    total = (
+        model.objects.filter(account_id=OuterRef("pk"))
+        .order_by()
+        .values("account_id")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(Subquery(total, output_field=money), Value(Decimal("0.00")), output_field=money)
+
+
+def accounts_money(account_ids) -> dict[int, AccountMoney]:
+    """Balance and "has invoices" of every given account, in one query however many accounts."""
+    account_ids = list(account_ids)
+    if not account_ids:
+        return {}
+    rows = (
+        PersonalAccount.objects.filter(pk__in=account_ids)
+        .order_by()
+        .annotate(
+            charged=_sum_of(Charge, "amount"),
+            paid=_sum_of(Payment, "amount"),
+            has_invoices=Exists(Invoice.objects.filter(account_id=OuterRef("pk"))),
+        )
+        .values_list("pk", "charged", "paid", "has_invoices")
+    )
+    return {pk: AccountMoney(charged - paid, has_invoices) for pk, charged, paid, has_invoices in rows}
+
+
+def account_money(account: PersonalAccount) -> AccountMoney:
+    return accounts_money([account.pk]).get(account.pk, NO_MONEY)
+
+
+def account_invoices(account: PersonalAccount) -> list[Invoice]:
+    """Every invoice of the account, newest first, with what replaced a void one: one query."""
+    return list(
+        Invoice.objects.filter(account=account)
+        .select_related("replaced_by")
+        .defer(
+            "content", "supplier", "qr_data", "replaced_by__content", "replaced_by__supplier", "replaced_by__qr_data"
+        )
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def account_invoice(account: PersonalAccount, number: str) -> Invoice:
+    """The account's invoice with this number; 404 for another account's invoice, as for a made-up one."""
+    invoice = Invoice.objects.filter(account=account, number=number).select_related("replaces", "replaced_by").first()
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return invoice
+
+
+def invoice_replacement(invoice: Invoice) -> Invoice | None:
+    """The invoice that reissued a void one (already loaded by `account_invoice`/`account_invoices`)."""
+    try:
+        return invoice.replaced_by
+    except Invoice.DoesNotExist:
+        return None
+
+
+def supplier_invoice_of_day(invoices: list[Invoice], day: date) -> Invoice | None:
+    """The supplier's invoice issued on `day` among already loaded invoices (why the customer must wait)."""
+    return next(
+        (
+            invoice
+            for invoice in invoices
+            if invoice.kind == InvoiceKind.AUTO and invoice.issued_on == day and invoice.status != InvoiceStatus.VOID
+        ),
+        None,
+    )
+
+
+def account_payments_page(account: PersonalAccount, page_number) -> Page:
+    """One page of the account's payments, newest first."""
+    payments = (
+        Payment.objects.filter(account=account)
+        .only("pk", "account_id", "amount", "paid_on", "source", "reference")
+        .order_by("-paid_on", "-pk")
+    )
+    page = Paginator(payments, PAYMENTS_PER_PAGE).get_page(page_number)
+    # `Payment.source` is open-ended (no choices on the field): name the known sources in words.
+    labels = dict(PaymentSource.choices)
+    page.object_list = list(page.object_list)
+    for payment in page.object_list:
+        payment.source_label = labels.get(payment.source, payment.source)
+    return page

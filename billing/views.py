@@ -1,12 +1,47 @@
-"""Cabinet pages of billing: the charges of an account by month, explained."""
+"""Cabinet pages of billing: the charges of an account by month, explained; its invoices (list, generate,
+view, PDF) and payments. Thin: every account is resolved through `account_for_user` (linked users and
+staff), reads come from `billing.selectors`, the one write from `billing.invoicing`."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import account_for_user
-from billing.selectors import account_charges_by_month
+from billing.delivery import invoice_render
+from billing.documents import invoice_page_html
+from billing.invoicing import InvoiceRefused, invoice_generate, invoice_generate_refusal
+from billing.selectors import (
+    account_charges_by_month,
+    account_invoice,
+    account_invoices,
+    account_money,
+    account_payments_page,
+    invoice_replacement,
+    supplier_invoice_of_day,
+)
+
+
+def refusal_message(code: str, invoice=None) -> str:
+    """Why "Generate invoice" is not possible now, in the customer's words."""
+    if code == "supplier_mode":
+        return _(
+            "Your supplier issues your invoices every month, on the 3rd-4th. "
+            "To generate them yourself, change the invoice mode in the settings."
+        )
+    if code == "supplier_issued_today":
+        if invoice is not None:
+            return _(
+                "The supplier issued your invoice today: %(number)s. You can generate a new one yourself from tomorrow."
+            ) % {"number": invoice.number}
+        return _("The supplier issued your invoice today. You can generate a new one yourself from tomorrow.")
+    if code == "nothing_new" and invoice is not None:
+        return _("Nothing new since invoice %(number)s: download it below.") % {"number": invoice.number}
+    return _("An invoice cannot be generated now.")
 
 
 @login_required
@@ -19,3 +54,79 @@ def account_charges(request, number):
         "cap": settings.ESTIMATE_AVERAGE_MAX_MONTHS,
     }
     return render(request, "billing/charges.html", context)
+
+
+@login_required
+@require_GET
+def invoice_list(request, number):
+    account = account_for_user(request.user, number)
+    today = timezone.localdate()
+    invoices = account_invoices(account)
+    refusal = invoice_generate_refusal(account, today=today)
+    context = {
+        "account": account,
+        "invoices": invoices,
+        "money": account_money(account),
+        "refusal": refusal,
+        "refusal_text": refusal_message(refusal, supplier_invoice_of_day(invoices, today)) if refusal else "",
+    }
+    return render(request, "billing/invoices.html", context)
+
+
+@login_required
+@require_POST
+def invoice_create(request, number):
+    account = account_for_user(request.user, number)
+    today = timezone.localdate()
+    try:
+        invoice = invoice_generate(account=account, user=request.user, today=today, now=timezone.now())
+    except InvoiceRefused as refused:
+        invoice = refused.invoice
+        if refused.code == "supplier_issued_today" and invoice is None:
+            invoice = supplier_invoice_of_day(account_invoices(account), today)
+        messages.error(request, refusal_message(refused.code, invoice))
+        return redirect("account_invoices", number=account.number)
+    messages.success(request, _("Your invoice %(number)s is ready.") % {"number": invoice.number})
+    return redirect("invoice_detail", number=account.number, invoice_number=invoice.number)
+
+
+@login_required
+@require_GET
+def invoice_detail(request, number, invoice_number):
+    account = account_for_user(request.user, number)
+    invoice = account_invoice(account, invoice_number)
+    context = {
+        "account": account,
+        "invoice": invoice,
+        "replacement": invoice_replacement(invoice),
+        "invoice_html": invoice_page_html(invoice),
+    }
+    return render(request, "billing/invoice_detail.html", context)
+
+
+@login_required
+@require_GET
+def invoice_pdf(request, number, invoice_number):
+    account = account_for_user(request.user, number)
+    invoice = account_invoice(account, invoice_number)
+    if not invoice.pdf:
+        # The worker is behind (or down): render it now rather than ever answer 404 to the customer.
+        invoice_render(invoice_id=invoice.pk, now=timezone.now())
+        invoice.refresh_from_db(fields=["pdf", "pdf_rendered_at"])
+    response = FileResponse(invoice.pdf.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def payment_list(request, number):
+    account = account_for_user(request.user, number)
+    context = {
+        "account": account,
+        "page": account_payments_page(account, request.GET.get("page")),
+        "money": account_money(account),
+    }
+    return render(request, "billing/payments.html", context)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import District
 from accounts.windows import WindowStatus
+from billing.selectors import NO_MONEY, accounts_money
 from readings.models import Meter
 from readings.selectors import meters_with_last_reading
 
@@ -34,8 +35,8 @@ class AccountCard:
     account: object
     meters: list
     window: WindowStatus
-    balance: Decimal
-    has_bills: bool
+    balance: Decimal  # what the account owes now: all charges minus all payments; below zero, a credit
+    has_invoices: bool
 
 
 def account_cards(accounts, *, today) -> list[AccountCard]:
@@ -48,8 +49,12 @@ def account_cards(accounts, *, today) -> list[AccountCard]:
     by_account: dict[int, list] = {account.pk: [] for account in accounts}
     for summary in summaries:
         by_account[summary.meter.account_id].append(summary)
-    # Billing arrives with the charge-run issue; until then nobody owes anything and no bill exists.
-    return [
-        AccountCard(account, by_account[account.pk], account.district.window.status(today), Decimal("0.00"), False)
-        for account in accounts
-    ]
+    money = accounts_money([account.pk for account in accounts])  # one query for every card's balance
+    cards = []
+    for account in accounts:
+        account_money = money.get(account.pk, NO_MONEY)
+        window = account.district.window.status(today)
+        cards.append(
+            AccountCard(account, by_account[account.pk], window, account_money.balance, account_money.has_invoices)
+        )
+    return cards

@@ -4,11 +4,16 @@ The URL list is read from the URL configuration: any new URL with an account `nu
 here without anyone remembering to add it.
 """
 
+import datetime
+
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import PersonalAccount
+from billing.invoicing import invoices_issue
+from billing.models import Invoice
 from readings.models import Reading
 from tests.factories import AccountLinkFactory, MeterFactory, ReadingFactory, UserFactory
 
@@ -41,6 +46,11 @@ def test_the_walker_finds_the_account_urls():
         "reading_new",
         "meter_history",
         "reading_photo",
+        "account_invoices",
+        "invoice_generate",
+        "invoice_detail",
+        "invoice_pdf",
+        "account_payments",
     } <= names
 
 
@@ -56,6 +66,15 @@ def world(settings):
         account__number="2000200002", account__address="вул. Чужа, 2", account__holder_name="Чужий Власник"
     ).account
     ReadingFactory(meter=MeterFactory(account=theirs, serial_number="222"), photo="reading-photos/theirs.jpg")
+    # One invoice each (issued by the real service), for the URLs with an `invoice_number`.
+    with transaction.atomic():
+        invoices_issue(
+            account_ids=[mine.pk, theirs.pk],
+            kind="auto",
+            billing_month=datetime.date(2026, 10, 1),
+            issued_on=datetime.date(2026, 11, 3),
+            now=timezone.now(),
+        )
     return mine, theirs
 
 
@@ -65,11 +84,14 @@ def url(pattern, number):
     account = PersonalAccount.objects.filter(number=number).first()
     meter = account.meters.first() if account else None
     reading = meter.readings.first() if meter else None
+    invoice = account.invoices.first() if account else None
     kwargs = {"number": number}
     if "serial" in converters:
         kwargs["serial"] = meter.serial_number if meter else "000"
     if "pk" in converters:
         kwargs["pk"] = reading.pk if reading else 999999
+    if "invoice_number" in converters:
+        kwargs["invoice_number"] = invoice.number if invoice else "KYIV-2026-9999999"
     with translation.override("uk"):
         return reverse(name, kwargs=kwargs)
 
@@ -89,11 +111,16 @@ def test_other_and_unknown_accounts_are_404_and_reveal_nothing(client, world, na
     assert (theirs.invoice_mode, theirs.paper_copy) == ("hybrid", False)
     assert theirs.links.count() == 1
     assert Reading.objects.filter(meter__account=theirs).count() == 1
+    assert Invoice.objects.filter(account=theirs).count() == 1 and not Invoice.objects.get(account=theirs).pdf
 
 
 @pytest.mark.parametrize("name", ACCOUNT_URLS, ids=lambda pattern: pattern[0])
 def test_anonymous_visitors_are_sent_to_log_in(client, world, name):
-    response = client.get(url(name, "1000100001"))
+    path = url(name, "1000100001")
+    response = client.get(path)
+    if path.startswith("/api/"):  # machines get 401, not a login page
+        assert response.status_code == 401
+        return
     assert response.status_code in (302, 405)
     if response.status_code == 302:
         assert "/accounts/login/" in response["Location"]
