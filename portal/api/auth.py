@@ -1,6 +1,7 @@
 """Who is calling: an integration client by its Bearer key (with scopes), or a customer (token or session)."""
 
 import hmac
+import time
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -10,6 +11,30 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 
 from portal.models import KEY_PREFIX_LENGTH, ApiClient, key_hash
+
+# A client's row, per process, for a few seconds: an integration sends hundreds of requests a second and
+# its row rarely changes. Revoking (is_active off, a new key) takes effect within CLIENT_CACHE_SECONDS.
+CLIENT_CACHE_SECONDS = 10
+_clients: dict[str, tuple[float, ApiClient]] = {}
+
+
+def _client_for(key: str) -> ApiClient | None:
+    digest = key_hash(key)
+    cached = _clients.get(digest)
+    if cached and time.monotonic() - cached[0] < CLIENT_CACHE_SECONDS:
+        return cached[1]
+    client = ApiClient.objects.filter(key_prefix=key[:KEY_PREFIX_LENGTH], is_active=True).first()
+    if client is None or not hmac.compare_digest(client.key_hash, digest):
+        _clients.pop(digest, None)
+        return None
+    if len(_clients) > 1000:
+        _clients.clear()
+    _clients[digest] = (time.monotonic(), client)
+    now = timezone.now()
+    if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
+        client.last_used_at = now
+        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)  # at most once a minute
+    return client
 
 
 class ApiClientAuthentication(BaseAuthentication):
@@ -23,13 +48,9 @@ class ApiClientAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Send the key as: Authorization: Bearer <key>.")
-        key = parts[1].decode("latin-1")
-        client = ApiClient.objects.filter(key_prefix=key[:KEY_PREFIX_LENGTH], is_active=True).first()
-        if client is None or not hmac.compare_digest(client.key_hash, key_hash(key)):
+        client = _client_for(parts[1].decode("latin-1"))
+        if client is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
-        now = timezone.now()
-        if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
-            ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)  # at most once a minute
         return AnonymousUser(), client
 
     def authenticate_header(self, request):

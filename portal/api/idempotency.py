@@ -1,9 +1,10 @@
 """`Idempotency-Key` on every write: a retry with the same key and body gets the first response and creates
 nothing; the same key with another body is a 409.
 
-The record is inserted first, in the write's own transaction. A concurrent duplicate blocks on the unique
-index until the first commits, then finds the finished record and replays it; if the first rolls back, the
-duplicate does the work itself. Server errors are never recorded, so a retry after one runs again.
+A retry finds the record of the first request and replays it. The record is inserted with the response, in
+the write's own transaction; a concurrent twin does its work (a reading waits on the meter's row lock, then
+sees the first one's result), fails on the unique index when it records, rolls everything back and replays
+the first answer. Server errors are never recorded, so a retry after one runs again.
 """
 
 import hashlib
@@ -52,18 +53,28 @@ def idempotent(request, handler) -> Response:
             _("Send an Idempotency-Key header (up to 100 characters, e.g. a UUID) with every write."),
         )
     owner, digest = _owner(request), _request_hash(request)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(owner=owner, key=key, request_hash=digest)
-        except IntegrityError:
-            return _replay(IdempotencyRecord.objects.get(owner=owner, key=key), digest)
-        response = handler()
-        if response.status_code >= 500:
-            transaction.set_rollback(True)
-            return response
-        # Stored as the client saw it (dates and decimals as JSON text), so a replay is byte for byte the same.
-        record.status_code = response.status_code
-        record.response_body = json.loads(JSONRenderer().render(response.data))
-        record.save(update_fields=["status_code", "response_body"])
+    done = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+    if done is not None:
+        return _replay(done, digest)  # a retry: the usual case is answered by one indexed read
+    try:
+        with transaction.atomic():
+            response = handler()
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+                return response
+            # Stored as the client saw it (dates and decimals as JSON text): a replay is the same bytes.
+            IdempotencyRecord.objects.create(
+                owner=owner,
+                key=key,
+                request_hash=digest,
+                status_code=response.status_code,
+                response_body=json.loads(JSONRenderer().render(response.data)),
+            )
+    except IntegrityError:
+        # A twin with this key committed first (our reading waited for its row lock, then our record hit the
+        # unique index): everything this request did is rolled back, and the twin's answer is replayed.
+        first = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+        if first is None:
+            raise
+        return _replay(first, digest)
     return response
