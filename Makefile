@@ -63,6 +63,7 @@ bench: install-dev
 	$(PY) -m portal.launcher exec -- $(PY) bench/run.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/billing_run.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/invoices.py
+	$(PY) -m portal.launcher exec -- $(PY) bench/reminders.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/api_load.py
 
 clean:

@@ -57,3 +57,19 @@ class ProfileForm(forms.Form):
     preferred_language = forms.ChoiceField(
         label=_("Language of emails and bills"), choices=settings.LANGUAGES, widget=forms.RadioSelect
     )
+    # Which notices come by email; each account's own switch ("Email me about this account") still applies.
+    notify_reminders = forms.BooleanField(
+        label=_("Reminders to pass my readings when the window opens and the day before it closes"), required=False
+    )
+    notify_decisions = forms.BooleanField(
+        label=_("Whether a reading that was checked by staff is accepted"), required=False
+    )
+    notify_estimates = forms.BooleanField(
+        label=_("When a month is estimated because no reading arrived"), required=False
+    )
+    notify_invoices = forms.BooleanField(label=_("When a new bill is ready"), required=False)
+
+    NOTICE_FIELDS = ("notify_reminders", "notify_decisions", "notify_estimates", "notify_invoices")
+
+    def notice_fields(self):
+        return [self[name] for name in self.NOTICE_FIELDS]

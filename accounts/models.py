@@ -47,6 +47,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Which notices come by email (each also needs the account link's own switch, `notify_by_email`).
+    notify_reminders = models.BooleanField(_("email reminders to pass readings"), default=True)
+    notify_decisions = models.BooleanField(_("email decisions on readings that were checked"), default=True)
+    notify_estimates = models.BooleanField(_("email when a month is estimated"), default=True)
+    notify_invoices = models.BooleanField(_("email when a bill is ready"), default=True)
 
     objects = UserManager()
 
@@ -70,6 +75,28 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def wants(self, notice: str) -> bool:
+        """Whether this user wants the given notice (a `Notice` value) by email."""
+        return bool(getattr(self, f"notify_{notice}"))
+
+
+class Notice(models.TextChoices):
+    """The kinds of notices a customer can turn off, each a `notify_<value>` field of User."""
+
+    REMINDERS = "reminders", _("reminders to pass readings")
+    DECISIONS = "decisions", _("decisions on readings that were checked")
+    ESTIMATES = "estimates", _("estimated months")
+    INVOICES = "invoices", _("bills ready")
+
+
+# The outbox kind of each notice email -> the preference that allows it (checked again when it is sent).
+NOTICE_OF_EMAIL_KIND = {
+    "reading_reminder": Notice.REMINDERS,
+    "reading_decision": Notice.DECISIONS,
+    "estimate_notice": Notice.ESTIMATES,
+    "invoice_ready": Notice.INVOICES,
+}
 
 
 class WindowPolicy(models.TextChoices):
@@ -262,6 +289,7 @@ class EmailStatus(models.TextChoices):
     QUEUED = "queued", _("queued")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("not sent: unsubscribed")
 
 
 class OutgoingEmail(models.Model):
@@ -278,7 +306,13 @@ class OutgoingEmail(models.Model):
     # A file in the default (private) storage sent along, e.g. an invoice PDF; read when the email is sent.
     attachment_path = models.CharField(_("attachment"), max_length=250, blank=True)
     attachment_name = models.CharField(_("attachment file name"), max_length=120, blank=True)
-    status = models.CharField(_("status"), max_length=8, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=9, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
+    # Notices name their user, so that unsubscribing stops what is still queued; None for other emails.
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
+    )
+    # Extra message headers, e.g. List-Unsubscribe (RFC 2369) and List-Unsubscribe-Post (RFC 8058).
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)

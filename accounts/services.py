@@ -3,20 +3,26 @@
 import logging
 import re
 import smtplib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils import translation
 
+from accounts.languages import path_in_language
 from accounts.models import (
+    NOTICE_OF_EMAIL_KIND,
     AccountLink,
     AccountLinkEvent,
     EmailStatus,
     InvoiceMode,
     LinkAction,
+    Notice,
     OutgoingEmail,
     PersonalAccount,
     User,
@@ -160,10 +166,13 @@ def email_enqueue(
     dedup_key: str | None = None,
     attachment_path: str = "",
     attachment_name: str = "",
+    headers: dict[str, str] | None = None,
+    user: User | None = None,
 ) -> OutgoingEmail:
     """Record an email and have a worker send it after this transaction commits.
 
     With a `dedup_key` the same email is never recorded twice: the first one is returned instead.
+    `user` names the recipient of a notice, so that unsubscribing stops it even while it is queued.
     """
     try:
         with transaction.atomic():
@@ -177,6 +186,8 @@ def email_enqueue(
                 dedup_key=dedup_key,
                 attachment_path=attachment_path,
                 attachment_name=attachment_name,
+                headers=headers or {},
+                user=user,
             )
     except IntegrityError:
         if dedup_key is None:
@@ -186,10 +197,71 @@ def email_enqueue(
     return email
 
 
+@dataclass(frozen=True)
+class EmailDraft:
+    """One email of a batch for `emails_enqueue`: the same fields as `email_enqueue`, a dedup key required."""
+
+    to_email: str
+    subject: str
+    body_text: str
+    language: str
+    kind: str
+    dedup_key: str
+    user_id: int | None = None
+    headers: dict = field(default_factory=dict)
+
+
+def emails_enqueue(drafts: list[EmailDraft], *, queue_sends: bool = True) -> int:
+    """`email_enqueue` for a batch (reminders and notices of a chunk): one INSERT that skips drafts whose
+    dedup key is already in the outbox, one SELECT of what is waiting, sends queued after commit.
+
+    Returns how many of the drafts are now waiting to be sent (new or not yet sent earlier). Without
+    `queue_sends` (the demo loader, which runs before any broker) the outbox's periodic resend sends them.
+    """
+    if not drafts:
+        return 0
+    OutgoingEmail.objects.bulk_create(
+        [
+            OutgoingEmail(
+                to_email=draft.to_email,
+                subject=draft.subject[:250],
+                body_text=draft.body_text,
+                language=draft.language,
+                kind=draft.kind[:60],
+                dedup_key=draft.dedup_key,
+                user_id=draft.user_id,
+                headers=draft.headers,
+            )
+            for draft in drafts
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    waiting = list(
+        OutgoingEmail.objects.filter(
+            dedup_key__in=[draft.dedup_key for draft in drafts], status=EmailStatus.QUEUED
+        ).values_list("pk", flat=True)
+    )
+    if queue_sends:
+        _send_many_after_commit(waiting)
+    return len(waiting)
+
+
 def _send_after_commit(email_id: int) -> None:
     from accounts.tasks import email_send
 
     transaction.on_commit(lambda: email_send.delay(email_id))
+
+
+def _send_many_after_commit(email_ids: list[int]) -> None:
+    from accounts.tasks import email_send
+
+    def publish():
+        for email_id in email_ids:
+            email_send.delay(email_id)
+
+    if email_ids:
+        transaction.on_commit(publish)
 
 
 @dataclass(frozen=True)
@@ -213,7 +285,18 @@ def email_deliver(*, email_id: int, now: datetime) -> Delivery:
         )
         if email is None:
             return Delivery("skipped")
-        message = EmailMultiAlternatives(email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, [email.to_email])
+        if _unsubscribed_meanwhile(email):
+            # Honoured at once: a notice queued before its recipient unsubscribed is not sent.
+            email.status = EmailStatus.CANCELLED
+            email.save(update_fields=["status"])
+            return Delivery("cancelled")
+        message = EmailMultiAlternatives(
+            email.subject,
+            email.body_text,
+            settings.DEFAULT_FROM_EMAIL,
+            [email.to_email],
+            headers=email.headers or None,
+        )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
         if email.attachment_path:
@@ -240,6 +323,17 @@ def email_deliver(*, email_id: int, now: datetime) -> Delivery:
     return Delivery("sent")
 
 
+def _unsubscribed_meanwhile(email: OutgoingEmail) -> bool:
+    notice = NOTICE_OF_EMAIL_KIND.get(email.kind)
+    if notice is None:
+        return False
+    # Emails recorded without their user (the invoice emails) are matched by address.
+    match = {"pk": email.user_id} if email.user_id else {"email__iexact": email.to_email}
+    users = User.objects.filter(**match)
+    user = users.only("pk", *(f"notify_{value}" for value in Notice.values)).first()
+    return user is not None and not user.wants(notice)
+
+
 def email_requeue_due(*, now: datetime, grace: timedelta = timedelta(minutes=2)) -> int:
     """Safety net for lost tasks: queue again every email whose next attempt is overdue."""
     due = list(
@@ -262,3 +356,73 @@ def email_retry_now(*, email_ids: list[int], now: datetime) -> int:
     for email_id in email_ids:
         _send_after_commit(email_id)
     return count
+
+
+# --- Notice preferences and unsubscribing -----------------------------------------------------------
+
+UNSUBSCRIBE_SALT = "accounts.unsubscribe"
+
+
+def unsubscribe_token(*, user_id: int, notice: str) -> str:
+    """A signed token naming the user and the notice: the link works without logging in and never expires
+    (an old email's link must still work); it can only turn that one notice off."""
+    return signing.dumps([user_id, str(notice)], salt=UNSUBSCRIBE_SALT, compress=False)
+
+
+def unsubscribe_token_read(token: str) -> tuple[User, str] | None:
+    """The user and the notice a token names, or None for a bad or tampered token (or a deleted user)."""
+    try:
+        user_id, notice = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if notice not in Notice.values or not isinstance(user_id, int):
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    return (user, notice) if user is not None else None
+
+
+def unsubscribe_url(*, user_id: int, notice: str, language: str) -> str:
+    """The absolute, language-prefixed address of the unsubscribe page for one notice of one user."""
+    with translation.override(language):
+        path = reverse("unsubscribe", args=[unsubscribe_token(user_id=user_id, notice=notice)])
+    return settings.PORTAL_URL + path_in_language(path, language)
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """RFC 2369 + RFC 8058: mail clients show an "Unsubscribe" button that POSTs to the url at once."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def profile_url(language: str) -> str:
+    with translation.override(language):
+        path = reverse("profile")
+    return settings.PORTAL_URL + path_in_language(path, language)
+
+
+def user_notifications_set(*, user: User, notices: dict[str, bool]) -> list[str]:
+    """Turn notices on or off; a notice turned off stops at once, including emails of it still queued.
+
+    Returns the notices that were turned off now.
+    """
+    unknown = set(notices) - set(Notice.values)
+    if unknown:
+        raise ValueError(f"unknown notices {sorted(unknown)!r}")
+    changed = [notice for notice, wanted in notices.items() if user.wants(notice) != wanted]
+    if not changed:
+        return []
+    turned_off = [notice for notice in changed if not notices[notice]]
+    with transaction.atomic():
+        for notice in changed:
+            setattr(user, f"notify_{notice}", notices[notice])
+        user.save(update_fields=[f"notify_{notice}" for notice in changed])
+        if turned_off:
+            kinds = [kind for kind, notice in NOTICE_OF_EMAIL_KIND.items() if notice in turned_off]
+            OutgoingEmail.objects.filter(status=EmailStatus.QUEUED, kind__in=kinds).filter(
+                models.Q(user=user) | models.Q(user__isnull=True, to_email__iexact=user.email)
+            ).update(status=EmailStatus.CANCELLED)
+    return turned_off
+
+
+def notice_unsubscribe(*, user: User, notice: str) -> bool:
+    """The unsubscribe link's confirmation (or a mail client's one-click POST). True when it changed anything."""
+    return bool(user_notifications_set(user=user, notices={notice: False}))

@@ -3,12 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import INVOICE_MODE_EXPLANATIONS, AccountLinkForm, AccountSettingsForm, ProfileForm
 from accounts.languages import path_in_language
+from accounts.models import Notice
 from accounts.ratelimit import client_ip
 from accounts.selectors import account_for_user, link_of
 from accounts.services import (
@@ -17,7 +20,10 @@ from accounts.services import (
     account_settings_update,
     account_unlink,
     link_notifications_set,
+    notice_unsubscribe,
+    unsubscribe_token_read,
     user_language_set,
+    user_notifications_set,
 )
 
 LINK_ERRORS = {
@@ -90,15 +96,18 @@ def account_settings(request, number):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     user = request.user
-    form = ProfileForm(
-        request.POST or None, initial={"full_name": user.full_name, "preferred_language": user.preferred_language}
-    )
+    initial = {"full_name": user.full_name, "preferred_language": user.preferred_language}
+    initial |= {f"notify_{notice}": user.wants(notice) for notice in Notice.values}
+    form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         if user.full_name != form.cleaned_data["full_name"]:
             user.full_name = form.cleaned_data["full_name"]
             user.save(update_fields=["full_name"])
         language = form.cleaned_data["preferred_language"]
         user_language_set(user=user, language=language)
+        user_notifications_set(
+            user=user, notices={notice: form.cleaned_data[f"notify_{notice}"] for notice in Notice.values}
+        )
         messages.success(request, _("Your profile is saved."))
         return redirect(path_in_language(request.path, language))
     return render(request, "accounts/profile.html", {"form": form})
@@ -108,3 +117,40 @@ def invoice_mode_choices(form):
     """Radio choices with their plain-words explanation, for the account page template."""
     field = form["invoice_mode"]
     return [(choice, INVOICE_MODE_EXPLANATIONS[choice.data["value"]]) for choice in field]
+
+
+ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
+
+
+def _csrf_refusal(request):
+    """The CSRF check the middleware would have made (the view is exempt only for one-click POSTs)."""
+    check = CsrfViewMiddleware(lambda request: None)
+    check.process_request(request)
+    return check.process_view(request, None, (), {})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """The link in every notice email: no login needed (the token is signed).
+
+    GET only shows what will stop, because mail scanners and previews fetch links; the button POSTs.
+    A mail client's one-click POST (RFC 8058, body `List-Unsubscribe=One-Click`) carries no CSRF token and
+    takes effect at once; any other POST is checked for CSRF as usual.
+    """
+    found = unsubscribe_token_read(token)
+    if found is None:
+        return render(request, "accounts/unsubscribe_invalid.html", status=400)
+    user, notice = found
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        if not one_click and (refusal := _csrf_refusal(request)) is not None:
+            return refusal
+        notice_unsubscribe(user=user, notice=notice)
+        context = {"done": True, "notice": Notice(notice), "email": user.email}
+        return render(request, "accounts/unsubscribe.html", context)
+    return render(
+        request,
+        "accounts/unsubscribe.html",
+        {"done": False, "already_off": not user.wants(notice), "notice": Notice(notice), "email": user.email},
+    )

@@ -311,7 +311,16 @@ def run_finish(*, run: BillingRun, now: datetime, queue_documents: bool = True) 
             month_close(month=run.month, now=now)
         if queue_documents:
             _queue_print_batches(run)
+            if run.pass_name == PASS_FINAL:
+                _queue_estimate_notices(run)
     return run
+
+
+def _queue_estimate_notices(run: BillingRun) -> None:
+    """Customers whose months were estimated hear of it by email (billing/notices.py) once the pass commits."""
+    from billing.tasks import estimate_notices_start
+
+    transaction.on_commit(lambda: estimate_notices_start.delay(run.pk))
 
 
 def _queue_print_batches(run: BillingRun) -> None:

@@ -74,3 +74,22 @@ def invoices_render_missing(limit: int = 2000) -> int:
     for start in range(0, len(ids), 100):
         invoices_render.delay(ids[start : start + 100])
     return len(ids)
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def estimate_notices_chunk(run_id: int, first_account_id: int, last_account_id: int) -> int:
+    """The estimate notices of one chunk of a final pass; a duplicate delivery finds them in the outbox."""
+    from billing.notices import estimate_notices_send
+
+    return estimate_notices_send(run_id=run_id, first_account_id=first_account_id, last_account_id=last_account_id)
+
+
+@shared_task(acks_late=True)
+def estimate_notices_start(run_id: int) -> int:
+    """After pass `final` commits: fan the estimate notices out over the run's chunks."""
+    from billing.notices import estimate_notice_ranges
+
+    ranges = estimate_notice_ranges(run_id=run_id)
+    for first_account_id, last_account_id in ranges:
+        estimate_notices_chunk.delay(run_id, first_account_id, last_account_id)
+    return len(ranges)

@@ -216,6 +216,7 @@ def demo_billing_history(*, today: date) -> int:
             _demo_payments(month, last=month == last_closed)
         month = add_months(month, 1)
     _demo_printed_before(last_closed)
+    demo_notices(today=today)
     return runs
 
 
@@ -404,3 +405,42 @@ def _readings(spec, meter: Meter, district: District, customer: User, today: dat
         )
     Reading.objects.bulk_create(new_rows)
     return len(new_rows)
+
+
+def demo_notices(*, today: date) -> int:
+    """Put a reminder and an estimate notice for the demo customer in the outbox (admin: "Outgoing emails"),
+    as the daily job and the last final pass would write them. Idempotent: reminders are recorded once and
+    the emails carry dedup keys. Sends are not queued (no broker yet); the outbox's periodic resend sends
+    them once `make run` is up."""
+    from billing.models import BillingRun, Charge, RunStatus
+    from billing.notices import estimate_notices_send
+    from readings.reminder_dates import OPENS
+    from readings.reminders import reminders_chunk_send
+
+    customer = User.objects.get(email=CUSTOMER_EMAIL)
+    emails = 0
+    for account in PersonalAccount.objects.filter(links__user=customer).select_related("district").order_by("pk"):
+        # The reminder of the district's current (or next) window, as its opening day would send it.
+        month = account.district.window.status(today).billing_month
+        emails += reminders_chunk_send(
+            district_id=account.district_id,
+            kind=OPENS,
+            month=month,
+            first_account_id=account.pk,
+            last_account_id=account.pk,
+            now=timezone.now(),
+            queue_sends=False,
+        ).emails
+        # The latest final pass that estimated this account.
+        run_id = (
+            Charge.objects.filter(account=account, basis__in=["average", "norm"], run__pass_name="final")
+            .filter(run__status=RunStatus.DONE)
+            .order_by("-billing_month")
+            .values_list("run_id", flat=True)
+            .first()
+        )
+        if run_id and BillingRun.objects.filter(pk=run_id).exists():
+            emails += estimate_notices_send(
+                run_id=run_id, first_account_id=account.pk, last_account_id=account.pk, queue_sends=False
+            )
+    return emails

@@ -367,3 +367,32 @@ class TelegramChat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chat_id} ({self.state})"
+
+
+class ReminderKind(models.TextChoices):
+    OPENS = "opens", _("the window opens")
+    CLOSES = "closes", _("the window closes tomorrow")
+
+
+class Reminder(models.Model):
+    """A reminder to pass a meter's reading for a month: recorded once, so that it is never sent twice."""
+
+    account = models.ForeignKey(
+        "accounts.PersonalAccount", on_delete=models.CASCADE, related_name="+", verbose_name=_("account")
+    )
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("meter"))
+    month = models.DateField(_("billing month"))
+    kind = models.CharField(_("kind"), max_length=8, choices=ReminderKind.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["meter", "month", "kind"], name="reminder_one_per_meter_month_kind"),
+            models.CheckConstraint(condition=models.Q(kind__in=ReminderKind.values), name="reminder_kind_valid"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="reminder_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.month:%Y-%m} {self.meter_id}"

@@ -250,9 +250,18 @@ def reading_review(*, reading: Reading, decision: str, reason: str, staff: User,
         reading.status = ReadingStatus.ACCEPTED if decision == ReviewDecision.ACCEPT else ReadingStatus.REJECTED
         reading.reason = reason
         reading.save(update_fields=["status", "reason"])
-        return ReadingDecision.objects.create(
+        recorded = ReadingDecision.objects.create(
             reading=reading, decision=decision, reason=reason, decided_by=staff, decided_at=now
         )
+        _notify_after_commit(recorded.pk)
+        return recorded
+
+
+def _notify_after_commit(decision_id: int) -> None:
+    """The customer hears of the decision by email (readings/notices.py), once it is committed."""
+    from readings.tasks import reading_decision_notice
+
+    transaction.on_commit(lambda: reading_decision_notice.delay(decision_id))
 
 
 def month_close(*, month: date, now: datetime) -> ClosedMonth:

@@ -42,6 +42,16 @@ MONTHLY_TASKS = {
 }
 
 
+# name -> (task, hour, description); every day at that hour in the portal's time zone.
+DAILY_TASKS = {
+    "Reminders: pass your reading (daily)": (
+        "readings.tasks.reminders_daily",
+        "9",
+        "Emails customers of districts whose window opens today or closes tomorrow, for meters without a reading.",
+    ),
+}
+
+
 class Command(BaseCommand):
     help = "Create the portal's periodic tasks (django-celery-beat) that do not exist yet."
 
@@ -62,5 +72,13 @@ class Command(BaseCommand):
                 defaults={"task": task, "crontab": schedule, "kwargs": json.dumps(kwargs), "description": description},
             )
             created += was_created
-        total = len(INTERVAL_TASKS) + len(MONTHLY_TASKS)
+        for name, (task, hour, description) in DAILY_TASKS.items():
+            schedule, _ = CrontabSchedule.objects.get_or_create(
+                minute="0", hour=hour, day_of_month="*", month_of_year="*", day_of_week="*", timezone=settings.TIME_ZONE
+            )
+            _, was_created = PeriodicTask.objects.get_or_create(
+                name=name, defaults={"task": task, "crontab": schedule, "description": description}
+            )
+            created += was_created
+        total = len(INTERVAL_TASKS) + len(MONTHLY_TASKS) + len(DAILY_TASKS)
         self.stdout.write(f"Periodic tasks ready ({created} created, {total - created} already there).")

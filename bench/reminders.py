@@ -1,0 +1,180 @@
+"""Benchmark: the daily reminder job on a window-opening day, for generated accounts, on PostgreSQL.
+
+    python bench/reminders.py [--accounts 100000] [--chunk 2000] [--processes 2]
+
+Generates accounts (Kyiv window), each with a meter (60 % one-zone, 40 % two-zone), a linked user (uk, ru,
+en in turn) and, for 20 % of the meters, a reading for the month already (written by COPY). Then runs the
+job for the opening day as the workers do: `reminder_chunks` finds the chunks, and `reminders_chunk_send`
+does each (Reminder rows + one email per user and account into the outbox) in `--processes` processes,
+as two Celery workers would. Sending is left out (the outbox's send tasks are not even published):
+this measures finding the meters, recording the reminders and rendering the emails.
+Reports accounts/s and emails queued; a second run of the same day checks that nothing is queued twice.
+Appends the figures to bench/RESULTS.md.
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.billing_run import copy_rows  # noqa: E402
+
+RESULTS = BASE_DIR / "bench" / "RESULTS.md"
+MONTH = date(2026, 11, 1)
+OPEN_DAY = date(2026, 11, 29)  # the Kyiv window of November opens
+
+
+def generate(accounts: int) -> None:
+    from accounts.models import District
+
+    district = District.objects.create(code="BENCH", name="Bench", contact_phone="0 800 000 000")
+    now = timezone.now()
+    two_zone = lambda i: i % 5 >= 3  # noqa: E731
+    copy_rows(
+        "accounts_personalaccount",
+        [
+            "id", "number", "district_id", "address", "holder_name", "category", "residents", "invoice_mode",
+            "paper_copy", "premises_vacant", "is_active", "created_at", "updated_at",
+        ],
+        (
+            (i, f"{5_000_000_000 + i}", district.pk, "вул. Тестова, 1, кв. 5", "Бенчмарк Б. Б.", "household", 2,
+             "hybrid", False, False, True, now, now)
+            for i in range(1, accounts + 1)
+        ),
+    )  # fmt: skip
+    copy_rows(
+        "readings_meter",
+        [
+            "id", "account_id", "serial_number", "model_name", "zone_set", "register_labels", "register_digits",
+            "multiplier", "installed_on", "is_smart", "install_total", "install_day", "install_night",
+        ],
+        (
+            (i, i, f"B{i:09d}", "", "day+night" if two_zone(i) else "total",
+             '{"day": ["1.8.2", "T22"], "night": ["1.8.1", "T21"]}' if two_zone(i) else '{"total": ["1.8.0"]}', 6,
+             1, date(2025, 1, 1), False, None if two_zone(i) else 1000, 1000 if two_zone(i) else None,
+             500 if two_zone(i) else None)
+            for i in range(1, accounts + 1)
+        ),
+    )  # fmt: skip
+    copy_rows(
+        "accounts_user",
+        [
+            "id", "password", "is_superuser", "email", "full_name", "preferred_language", "is_staff", "is_active",
+            "date_joined", "notify_reminders", "notify_decisions", "notify_estimates", "notify_invoices",
+        ],
+        (
+            (i, "!", False, f"customer{i}@example.com", "Бенчмарк", ("uk", "ru", "en")[i % 3], False, True, now,
+             True, True, True, True)
+            for i in range(1, accounts + 1)
+        ),
+    )  # fmt: skip
+    copy_rows(
+        "accounts_accountlink",
+        ["id", "user_id", "account_id", "created_at", "notify_by_email"],
+        ((i, i, i, now, True) for i in range(1, accounts + 1)),
+    )
+    copy_rows(
+        "readings_reading",
+        [
+            "meter_id", "reading_date", "zone_set", "total", "day", "night", "channel", "status", "reason",
+            "submitted_at", "billing_month", "swap_corrected", "photo",
+        ],
+        (
+            (i, OPEN_DAY, "day+night" if two_zone(i) else "total", None if two_zone(i) else 1200,
+             1100 if two_zone(i) else None, 550 if two_zone(i) else None, "cabinet", "accepted", "", now, MONTH,
+             False, "")
+            for i in range(1, accounts + 1)
+            if i % 5 == 0
+        ),
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        for table in ("accounts_personalaccount", "readings_meter", "accounts_user", "accounts_accountlink"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+
+
+def send_chunk(kwargs: dict) -> tuple[int, int]:
+    from accounts import services
+    from readings.reminders import reminders_chunk_send
+
+    # The send tasks are not published: the benchmark's broker may be shared with test runs.
+    services._send_many_after_commit = lambda email_ids: None
+    result = reminders_chunk_send(**(kwargs | {"month": date.fromisoformat(kwargs["month"])}), now=timezone.now())
+    return result.reminders, result.emails
+
+
+def run_day(chunk: int, processes: int) -> tuple[float, int, int, int]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from readings.reminders import reminder_chunks
+
+    started = time.perf_counter()
+    chunks = [item.as_kwargs() for item in reminder_chunks(today=OPEN_DAY, chunk_size=chunk)]
+    connection.close()  # each forked process opens its own connection
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(send_chunk, chunks))
+    elapsed = time.perf_counter() - started
+    return elapsed, len(chunks), sum(r for r, _ in results), sum(e for _, e in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=2000)
+    parser.add_argument("--processes", type=int, default=2, help="like two Celery workers")
+    args = parser.parse_args()
+    setup_test_environment()
+    databases = setup_databases(verbosity=0, interactive=False)
+    try:
+        if connection.vendor != "postgresql":
+            raise SystemExit("this benchmark needs PostgreSQL: set DATABASE_URL")
+        started = time.perf_counter()
+        generate(args.accounts)
+        generated = time.perf_counter() - started
+        first_s, chunks, reminders, emails = run_day(args.chunk, args.processes)
+        rerun_s, _, rerun_reminders, _ = run_day(args.chunk, args.processes)
+        from accounts.models import OutgoingEmail
+
+        outbox = OutgoingEmail.objects.count()
+    finally:
+        teardown_databases(databases, verbosity=0)
+    assert rerun_reminders == 0 and outbox == emails, (rerun_reminders, outbox, emails)
+    lines = [
+        f"| reminders, window-opening day, {chunks} chunks of {args.chunk:,} in {args.processes} processes | "
+        f"{args.accounts:,} accounts, {reminders:,} reminders, {emails:,} emails queued | {first_s:.2f} s | "
+        f"{args.accounts / first_s:,.0f} accounts/s |",
+        f"| the same day again (finds everything reminded) | 0 new, outbox still {outbox:,} | {rerun_s:.2f} s | "
+        f"{args.accounts / rerun_s:,.0f} accounts/s |",
+    ]
+    header = (
+        f"\n## {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · {platform.node()} · {os.cpu_count()} cores · "
+        f"{connection.vendor} · Python {platform.python_version()}\n\n"
+        f"Command: `make bench` (bench/reminders.py --accounts {args.accounts} --chunk {args.chunk} "
+        f"--processes {args.processes}); data generated by COPY in {generated:.1f} s "
+        "(one meter, one linked user per account; 20 % already have their reading)\n\n"
+        "| case | size | time | rate |\n|---|---|---|---|\n"
+    )
+    text = header + "\n".join(lines) + "\n"
+    print(text)
+    with RESULTS.open("a") as results:
+        results.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The email a customer gets when staff decide on a reading that waited for review (accepted, or rejected
+with the reason they wrote)."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from accounts.languages import path_in_language
+from accounts.models import AccountLink, Notice
+from accounts.services import email_enqueue, profile_url, unsubscribe_headers, unsubscribe_url
+from readings.models import ReadingDecision, ReviewDecision
+from readings.reminders import meter_zone_names
+
+EMAIL_KIND = "reading_decision"
+
+
+def reading_decision_notify(*, decision_id: int) -> int:
+    """Email the decision to every linked user who wants it; each user once per decision (the dedup key)."""
+    decision = ReadingDecision.objects.select_related("reading__meter__account").filter(pk=decision_id).first()
+    if decision is None:
+        return 0
+    reading = decision.reading
+    meter, account = reading.meter, reading.meter.account
+    links = AccountLink.objects.filter(
+        account=account, notify_by_email=True, user__is_active=True, user__notify_decisions=True
+    ).select_related("user")
+    sent = 0
+    for link in links.order_by("user_id"):
+        user = link.user
+        language = user.preferred_language or settings.LANGUAGE_CODE
+        with translation.override(language):
+            names = meter_zone_names(meter.zone_set, meter.register_labels)
+            context = {
+                "accepted": decision.decision == ReviewDecision.ACCEPT,
+                "full_name": user.full_name,
+                "number": account.number,
+                "serial": meter.serial_number,
+                "reading_date": date_format(reading.reading_date, "j E Y"),
+                "values": [f"{name}: {value}" for name, value in zip(names, reading.values.values(), strict=True)],
+                "month": date_format(reading.billing_month, "F Y"),
+                "reason": decision.reason,
+                "url": settings.PORTAL_URL
+                + path_in_language(reverse("reading_new", args=[account.number, meter.serial_number]), language),
+                "history_url": settings.PORTAL_URL
+                + path_in_language(reverse("meter_history", args=[account.number, meter.serial_number]), language),
+                "unsubscribe_url": unsubscribe_url(user_id=user.pk, notice=Notice.DECISIONS, language=language),
+                "profile_url": profile_url(language),
+            }
+            if context["accepted"]:
+                subject = gettext("Your reading of %(date)s is accepted") % {"date": context["reading_date"]}
+            else:
+                subject = gettext("Your reading of %(date)s was not accepted") % {"date": context["reading_date"]}
+            body = render_to_string("emails/reading_decision.txt", context)
+        email_enqueue(
+            to_email=user.email,
+            subject=subject,
+            body_text=body,
+            language=language,
+            kind=EMAIL_KIND,
+            dedup_key=f"reading-decision:{decision.pk}:{user.pk}",
+            headers=unsubscribe_headers(context["unsubscribe_url"]),
+            user=user,
+        )
+        sent += 1
+    return sent

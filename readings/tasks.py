@@ -1,0 +1,39 @@
+"""Celery tasks of readings: thin, idempotent, taking ids and ISO dates; only they read the clock."""
+
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from readings.reminders import reminder_chunks, reminders_chunk_send
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def reminders_chunk(district_id: int, kind: str, month: str, first_account_id: int, last_account_id: int) -> int:
+    """Remind one chunk of a district's accounts; a second delivery finds the reminders recorded and sends none."""
+    result = reminders_chunk_send(
+        district_id=district_id,
+        kind=kind,
+        month=date.fromisoformat(month),
+        first_account_id=first_account_id,
+        last_account_id=last_account_id,
+        now=timezone.now(),
+    )
+    return result.emails
+
+
+@shared_task
+def reminders_daily() -> str:
+    """The beat entry (09:00): reminders of the districts whose window opens today or closes tomorrow."""
+    chunks = reminder_chunks(today=timezone.localdate())
+    for chunk in chunks:
+        reminders_chunk.delay(**chunk.as_kwargs())
+    return f"{len(chunks)} reminder chunks queued"
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
+def reading_decision_notice(decision_id: int) -> int:
+    """Tell the account's users what staff decided about a reading that waited for review."""
+    from readings.notices import reading_decision_notify
+
+    return reading_decision_notify(decision_id=decision_id)
