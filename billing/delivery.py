@@ -36,8 +36,12 @@ def invoice_render(*, invoice_id: int, now: datetime) -> bool:
 
 
 def invoice_ready_notify(*, invoice: Invoice) -> int:
-    """Email "your invoice is ready" with the PDF to every linked user who wants this account's email."""
-    if invoice.status == InvoiceStatus.VOID:
+    """Email "your invoice is ready" with the PDF to every linked user who wants this account's email.
+
+    Only once the PDF is stored: the email says it is attached. Each user gets one email per invoice
+    (the outbox's dedup key), whatever retries and second renders do.
+    """
+    if invoice.status == InvoiceStatus.VOID or not invoice.pdf:
         return 0
     links = AccountLink.objects.filter(account_id=invoice.account_id, notify_by_email=True).select_related("user")
     sent = 0
@@ -65,6 +69,12 @@ def invoice_ready_notify(*, invoice: Invoice) -> int:
     return sent
 
 
+# A print batch is one WeasyPrint document, held in memory while it is laid out: about 3.5 MB and 0.1-0.2 s
+# of CPU per invoice page. A district's paper invoices are therefore split into batches of this many (an
+# account with no linked user gets paper by default, so a district may have tens of thousands).
+PRINT_BATCH_MAX_INVOICES = 100
+
+
 def print_queue(district_id: int | None = None):
     """Paper invoices not yet in a batch (void ones are never printed)."""
     queue = Invoice.objects.filter(paper_copy=True, print_batch__isnull=True).exclude(status=InvoiceStatus.VOID)
@@ -72,27 +82,35 @@ def print_queue(district_id: int | None = None):
 
 
 def print_batches_build(*, run: BillingRun | None, now: datetime) -> list[PrintBatch]:
-    """One PDF per district with every paper invoice waiting to be printed. Safe to run twice: an invoice
-    goes into one batch only (taken under a row lock)."""
+    """PDFs of the paper invoices waiting to be printed: per district, in account order, at most
+    PRINT_BATCH_MAX_INVOICES each. Safe to run twice, or in two workers at once: an invoice goes into one
+    batch only (taken under a row lock, skipping rows another worker holds), and each batch commits on
+    its own, so an interrupted build keeps what it made and the next one takes the rest."""
     batches = []
-    district_ids = sorted(set(print_queue().values_list("district_id", flat=True)))
+    district_ids = list(print_queue().order_by("district_id").values_list("district_id", flat=True).distinct())
     for district_id in district_ids:
-        with transaction.atomic():
-            invoices = list(
-                print_queue(district_id).select_for_update(skip_locked=True).order_by("account_number", "pk")
-            )
-            if not invoices:
-                continue
-            batch = PrintBatch.objects.create(
-                district_id=district_id, run=run, created_at=now, invoice_count=len(invoices)
-            )
-            batch.pdf.save(
-                pdf_name(f"print-{district_id}-{now:%Y%m%d}"), ContentFile(invoices_pdf(invoices)), save=True
-            )
-            Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(print_batch=batch)
+        while (batch := _print_batch_build(district_id=district_id, run=run, now=now)) is not None:
             batches.append(batch)
-            logger.info("print batch %s: %s invoices of district %s", batch.pk, len(invoices), district_id)
     return batches
+
+
+def _print_batch_build(*, district_id: int, run: BillingRun | None, now: datetime) -> PrintBatch | None:
+    with transaction.atomic():
+        invoices = list(
+            print_queue(district_id)
+            # Lock the invoices only: the replaced invoice is an outer join PostgreSQL cannot lock.
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("district", "replaces")
+            .order_by("account_number", "pk")[:PRINT_BATCH_MAX_INVOICES]
+        )
+        if not invoices:
+            return None
+        batch = PrintBatch.objects.create(district_id=district_id, run=run, created_at=now, invoice_count=len(invoices))
+        name = pdf_name(f"print-{invoices[0].district.code}-{now:%Y%m%d}")
+        batch.pdf.save(name, ContentFile(invoices_pdf(invoices)), save=True)
+        Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(print_batch=batch)
+        logger.info("print batch %s: %s invoices of district %s", batch.pk, len(invoices), district_id)
+    return batch
 
 
 def print_batch_mark_printed(*, batch: PrintBatch, staff, now: datetime) -> None:

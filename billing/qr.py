@@ -1,9 +1,10 @@
-"""Payment QR codes on invoices: NBU payloads (UAH), GOST R 56042-2014 text (RUB), rendered as SVG.
+"""Payment QR codes on invoices: NBU payloads (UAH), GOST R 56042-2014 text (RUB), rendered as SVG or PNG.
 
 No Django here: the invoice service passes in the supplier's details, the amount and the texts it has
 already copied onto the invoice, so the QR carries exactly what the invoice prints (NBU rules No. 97
 of 19.08.2025, Appendix 1: the printed text must match the QR data). The result is a string the
-invoice stores (`qr_data`) and an SVG that WeasyPrint draws.
+invoice stores (`qr_data`), drawn as an SVG on web pages and as a PNG (one pixel per module, printed
+unsmoothed) in PDFs, where WeasyPrint draws an image much faster than it parses an SVG path.
 
 Sources: NBU rules No. 97 of 19.08.2025 (in force since 01.11.2025; format 002 as in rules No. 68
 of 2020 amended by No. 11 of 2021, format 003 in Appendix 4); GOST R 56042-2014. Where this module
@@ -13,6 +14,7 @@ relies on a secondary reading of a text rather than the text itself, the comment
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -420,8 +422,58 @@ def qr_code(data: str) -> segno.QRCode:
     trip over it, and the GOST header already names the encoding. The NBU URL is ASCII, so it is
     the same bytes either way. `boost_error=False` keeps the level exactly M instead of letting segno
     raise it (possibly to H, which the NBU rules do not list).
+
+    Cached: choosing the mask (all eight are scored, as ISO/IEC 18004 asks) is most of the cost, about
+    15 ms, and the cabinet page, the PDF and a print batch draw the same invoice's code again.
     """
+    return _symbol(data)
+
+
+@functools.lru_cache(maxsize=512)
+def _symbol(data: str) -> segno.QRCode:
     return segno.make(data.encode("utf-8"), error=QR_ERROR, mode="byte", micro=False, boost_error=False)
+
+
+def qr_png(data: str, *, scale: Decimal = QR_MODULE_MM) -> tuple[bytes, Decimal]:
+    """The QR for `data` as a PNG of one pixel per module, and the side in mm to print it at.
+
+    For PDFs: WeasyPrint parses an inline SVG path in Python (about 25 ms for an invoice's code), an
+    image costs it almost nothing. Printed with `image-rendering: pixelated` the PDF asks viewers and
+    printers not to smooth it, so every module stays a sharp square at any resolution. The quiet zone
+    is part of the image, so it reads even on a tinted box.
+    """
+    scale = _module_mm(scale)
+    buffer = io.BytesIO()
+    symbol = qr_code(data)
+    symbol.save(buffer, kind="png", scale=1, border=QR_QUIET_ZONE_MODULES, dark="#000", light="#fff")
+    modules = symbol.symbol_size(scale=1, border=QR_QUIET_ZONE_MODULES)[0]
+    return buffer.getvalue(), modules * scale
+
+
+def qr_payment_purpose(data: str) -> str:
+    """The purpose of payment carried by a stored QR string, to print beside the code: NBU rules No. 97
+    (Appendix 1) want the invoice's text to match the QR data, and reading it back guarantees it."""
+    if data.startswith(GOST_HEADER[:6]):
+        for field in data.split(GOST_SEPARATOR)[1:]:
+            key, _, value = field.partition("=")
+            if key == "Purpose":
+                return value
+        return ""
+    for prefix in (NBU_002_PREFIX, NBU_003_PREFIX):
+        if data.startswith(prefix):
+            encoded = data.removeprefix(prefix)
+            raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+            fields = raw.split(b"\n")
+            codec = NBU_CODECS.get(fields[2].decode("ascii", "replace") if len(fields) > 2 else "", "cp1251")
+            return fields[11].decode(codec) if len(fields) > 11 else ""
+    return ""
+
+
+def _module_mm(scale: Decimal) -> Decimal:
+    scale = Decimal(str(scale))
+    if scale < QR_MODULE_MIN_MM:
+        raise ValueError(f"a QR module must be at least {QR_MODULE_MIN_MM} mm, got {scale} mm")
+    return scale
 
 
 def qr_svg(data: str, *, scale: Decimal = QR_MODULE_MM) -> str:
@@ -437,9 +489,7 @@ def qr_svg(data: str, *, scale: Decimal = QR_MODULE_MM) -> str:
     folded or smudged paper invoice needs; the sign's exact outline is defined by the NBU and we do
     not have it. A plain QR is read by every bank app; the sign is an identification mark.
     """
-    scale = Decimal(str(scale))
-    if scale < QR_MODULE_MIN_MM:
-        raise ValueError(f"a QR module must be at least {QR_MODULE_MIN_MM} mm, got {scale} mm")
+    scale = _module_mm(scale)
     buffer = io.BytesIO()
     qr_code(data).save(
         buffer,

@@ -1,7 +1,8 @@
 """Payment QR codes (billing/qr.py): the STACK.md test vectors, field rules, and decoding what we draw.
 
 The module is pure; the decoding tests run the real scanners a bank app would stand in for: segno's
-PNG through Debian's `zbarimg`, and the SVG through WeasyPrint, `pdftoppm` and `zbarimg`.
+PNG through Debian's `zbarimg`, and the SVG and the invoice's PNG through WeasyPrint, `pdftoppm` and
+`zbarimg`.
 """
 
 import base64
@@ -24,11 +25,14 @@ from billing.qr import (
     nbu_url_003,
     payment_qr,
     qr_code,
+    qr_payment_purpose,
+    qr_png,
     qr_svg,
 )
 
 ZBARIMG = shutil.which("zbarimg")
 PDFTOPPM = shutil.which("pdftoppm")
+ZBAR_QR_ONLY = ["--raw", "-q", "--nodbus", "-Sdisable", "-Sqrcode.enable", "-Sbinary"]
 needs_zbarimg = pytest.mark.skipif(ZBARIMG is None, reason="zbarimg missing: apt-get install zbar-tools")
 
 UAH_PAYEE = Payee(name='ТОВ "Енергозбут-Тест"', code="43123452", iban="UA193000010000026009876543210", bank="АТ Банк")
@@ -93,9 +97,9 @@ def scan_png(data: str, tmp_path) -> bytes:
 
 
 def scan_file(image) -> bytes:
-    result = subprocess.run(
-        [ZBARIMG, "--raw", "-q", "--nodbus", "-Sbinary", str(image)], capture_output=True, check=True, timeout=60
-    )
+    """QR codes only, raw bytes: with every symbology on, zbar may also "find" a DataBar code in the
+    modules of a large QR symbol and append its digits to the output."""
+    result = subprocess.run([ZBARIMG, *ZBAR_QR_ONLY, str(image)], capture_output=True, check=True, timeout=60)
     return result.stdout
 
 
@@ -426,3 +430,59 @@ def test_svg_refuses_modules_smaller_than_half_a_millimetre():
     assert Decimal(width.removesuffix("mm")) == modules_with_quiet_zone * Decimal("0.5")
     with pytest.raises(ValueError, match="0.5 mm"):
         qr_svg(NBU_002_URL, scale=Decimal("0.4"))
+
+
+# --- PNG (what the invoice PDF carries) ---
+
+
+@pytest.mark.parametrize("data", [NBU_002_URL, GOST_TEXT])
+def test_png_is_one_pixel_per_module_printed_at_the_svg_size(data):
+    png, side_mm = qr_png(data)
+    modules_with_quiet_zone = qr_code(data).symbol_size(scale=1, border=4)[0]
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the IHDR chunk
+
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert width == height == modules_with_quiet_zone
+    assert side_mm == modules_with_quiet_zone * Decimal("0.6")
+    assert f"{side_mm}mm" == ET.fromstring(qr_svg(data)).get("width")
+    with pytest.raises(ValueError, match="0.5 mm"):
+        qr_png(data, scale=Decimal("0.4"))
+
+
+@needs_zbarimg
+@pytest.mark.skipif(PDFTOPPM is None, reason="pdftoppm missing: apt-get install poppler-utils")
+@pytest.mark.parametrize("data", [NBU_002_URL, GOST_TEXT], ids=["nbu", "gost"])
+def test_png_in_a_weasyprint_pdf_scans_unsmoothed(data, tmp_path):
+    """The invoice's way: the PNG scaled up to its mm size without smoothing, rasterised at 300 dpi."""
+    from weasyprint import HTML
+
+    png, side_mm = qr_png(data)
+    source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    image = f'<img src="{source}" style="width: {side_mm}mm; height: {side_mm}mm; image-rendering: pixelated">'
+    pdf = tmp_path / "invoice.pdf"
+    HTML(string=f"<html><body><p>QR</p>{image}</body></html>").write_pdf(pdf)
+    subprocess.run([PDFTOPPM, "-r", "300", "-png", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+
+    assert b"/Interpolate false" in pdf.read_bytes()
+    assert scan_file(tmp_path / "page.png") == data.encode("utf-8")
+
+
+def test_the_symbol_is_made_once_per_data():
+    assert qr_code(NBU_002_URL) is qr_code(NBU_002_URL)
+
+
+# --- The purpose printed beside the code ---
+
+
+def test_the_purpose_is_read_back_from_every_format():
+    created = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
+    nbu_003 = nbu_url_003(
+        nbu_payload_003(
+            payee=UAH_PAYEE, amount=Decimal("1.00"), purpose=UAH_PURPOSE, reference="KYIV-2026-0000001", created=created
+        )
+    )
+
+    assert qr_payment_purpose(NBU_002_URL) == UAH_PURPOSE
+    assert qr_payment_purpose(nbu_003) == UAH_PURPOSE
+    assert qr_payment_purpose(GOST_TEXT) == RUB_PURPOSE
+    assert qr_payment_purpose("https://example.com/not-a-payment") == ""
