@@ -208,8 +208,13 @@ class PrintBatchAdmin(ReadOnlyAdmin):
     def build_view(self, request):
         if request.method != "POST" or not self.has_view_permission(request):
             raise PermissionDenied
-        from billing.delivery import print_batches_build
+        from billing.delivery import print_batches_build, print_queue
+        from billing.tasks import print_batches_build as build_task
 
-        batches = print_batches_build(run=None, now=timezone.now())
+        # A few batches at once, for staff waiting at the printer; the rest by a worker.
+        batches = print_batches_build(run=None, now=timezone.now(), max_batches=5)
         messages.success(request, _("Print batches built: %(count)s.") % {"count": len(batches)})
+        if print_queue().exists():
+            build_task.delay(None)
+            messages.info(request, _("More invoices are waiting: a worker is building their batches."))
         return redirect("admin:billing_printbatch_changelist")

@@ -13,8 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.languages import path_in_language
-from accounts.models import AccountLink
-from accounts.services import email_enqueue
+from accounts.models import AccountLink, Notice
+from accounts.services import email_enqueue, unsubscribe_headers, unsubscribe_url
 from billing.documents import invoice_pdf, invoices_pdf, pdf_name
 from billing.models import BillingRun, Invoice, InvoiceStatus, PrintBatch
 
@@ -47,12 +47,13 @@ def invoice_ready_notify(*, invoice: Invoice) -> int:
     sent = 0
     for link in links:
         user = link.user
-        if not user.is_active:
+        if not user.is_active or not user.notify_invoices:
             continue
         language = user.preferred_language or "uk"
+        stop_url = unsubscribe_url(user_id=user.pk, notice=Notice.INVOICES, language=language)
         with translation.override(language):
             url = path_in_language(reverse("invoice_detail", args=[invoice.account_number, invoice.number]), language)
-            context = {"invoice": invoice, "user": user, "url": settings.PORTAL_URL + url}
+            context = {"invoice": invoice, "user": user, "url": settings.PORTAL_URL + url, "stop_url": stop_url}
             subject = gettext("Your invoice %(number)s is ready") % {"number": invoice.number}
             body = render_to_string("billing/email/invoice_ready.txt", context)
         email_enqueue(
@@ -64,6 +65,8 @@ def invoice_ready_notify(*, invoice: Invoice) -> int:
             dedup_key=f"invoice-ready:{invoice.pk}:{user.pk}",
             attachment_path=invoice.pdf.name,
             attachment_name=f"{invoice.number}.pdf",
+            headers=unsubscribe_headers(stop_url),
+            user=user,
         )
         sent += 1
     return sent
@@ -81,15 +84,19 @@ def print_queue(district_id: int | None = None):
     return queue.filter(district_id=district_id) if district_id else queue
 
 
-def print_batches_build(*, run: BillingRun | None, now: datetime) -> list[PrintBatch]:
+def print_batches_build(*, run: BillingRun | None, now: datetime, max_batches: int | None = None) -> list[PrintBatch]:
     """PDFs of the paper invoices waiting to be printed: per district, in account order, at most
     PRINT_BATCH_MAX_INVOICES each. Safe to run twice, or in two workers at once: an invoice goes into one
     batch only (taken under a row lock, skipping rows another worker holds), and each batch commits on
-    its own, so an interrupted build keeps what it made and the next one takes the rest."""
+    its own, so an interrupted build keeps what it made and the next one takes the rest. With
+    `max_batches`, it stops after that many (the task then queues itself again for the rest)."""
     batches = []
     district_ids = list(print_queue().order_by("district_id").values_list("district_id", flat=True).distinct())
     for district_id in district_ids:
-        while (batch := _print_batch_build(district_id=district_id, run=run, now=now)) is not None:
+        while max_batches is None or len(batches) < max_batches:
+            batch = _print_batch_build(district_id=district_id, run=run, now=now)
+            if batch is None:
+                break
             batches.append(batch)
     return batches
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from billing.money import round_money
 
-ZONE_ORDER = {"total": 0, "day": 1, "night": 2, "peak": 3, "half_peak": 4}
+ZONE_ORDER = {"total": 0, "day": 1, "peak": 2, "half_peak": 3, "night": 4}  # as displays list them
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class ChargeRow:
     span_start: date
     span_end: date
     reading_value: int | None = None  # R's value of this zone, for actual charges
+    reading_id: int | None = None
     estimate_number: int | None = None
     reversed_month: date | None = None  # for a reversal: the month of the estimate it reverses
 
@@ -49,7 +50,14 @@ def _reading_rows(charges: list[ChargeRow], previous_values: dict, labels: dict)
     """One row per meter, zone and basis group: previous and current values for actual, volumes otherwise."""
     groups: dict[tuple, dict] = {}
     for charge in charges:
-        key = (charge.meter_id, charge.zone, charge.basis, charge.billing_month, charge.span_end)
+        # A reading or an estimate split between tariff versions is several charge rows but one line here.
+        if charge.basis == "actual":
+            part = charge.reading_id
+        elif charge.basis == "reversal":
+            part = charge.reversed_month
+        else:
+            part = None
+        key = (charge.meter_id, charge.zone, charge.basis, charge.billing_month, part)
         row = groups.get(key)
         if row is None:
             row = groups[key] = {
@@ -67,6 +75,7 @@ def _reading_rows(charges: list[ChargeRow], previous_values: dict, labels: dict)
             }
         row["volume"] += charge.volume
         row["from"] = min(row["from"], charge.span_start)
+        row["to"] = max(row["to"], charge.span_end.isoformat())
     rows = []
     for (meter_id, zone, basis, _month, _end), row in groups.items():
         start = row["from"]

@@ -141,6 +141,7 @@ def _pending_charges(account_ids) -> dict[int, list[ChargeRow]]:
             "span_end",
             "estimate_number",
             "reverses__billing_month",
+            "reading_id",
             *[f"reading__{zone}" for zone in ALL_ZONES],
         )
     )
@@ -160,6 +161,7 @@ def _pending_charges(account_ids) -> dict[int, list[ChargeRow]]:
                 span_start=row["span_start"],
                 span_end=row["span_end"],
                 reading_value=row[f"reading__{row['zone']}"],
+                reading_id=row["reading_id"],
                 estimate_number=row["estimate_number"],
                 reversed_month=row["reverses__billing_month"],
             )
@@ -451,8 +453,11 @@ def invoice_void(
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.status == InvoiceStatus.VOID:
             raise ValueError(f"invoice {invoice.number} is already void")
+        # The stored PDF has no VOID stamp: it is rendered again (the old file stays, as it was sent).
         invoice.status, invoice.voided_at, invoice.void_reason = InvoiceStatus.VOID, now, reason.strip()
-        invoice.save(update_fields=["status", "voided_at", "void_reason"])
+        invoice.pdf, invoice.pdf_rendered_at = "", None
+        invoice.save(update_fields=["status", "voided_at", "void_reason", "pdf", "pdf_rendered_at"])
+        _after_issue([invoice.pk])
         invoice.items.update(active=False)
         new = None
         if reissue:

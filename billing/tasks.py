@@ -51,13 +51,21 @@ def invoices_render(invoice_ids: list[int]) -> int:
     return sum(invoice_render(invoice_id=invoice_id, now=timezone.now()) for invoice_id in invoice_ids)
 
 
+PRINT_BATCHES_PER_TASK = 10  # about 1,000 invoices, a few minutes of rendering
+
+
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
 def print_batches_build(run_id: int | None = None) -> int:
-    """After a pass: one print batch PDF per district with the paper invoices waiting."""
+    """After a pass: print batch PDFs of the paper invoices waiting, per district, some batches per task;
+    the task queues itself again while invoices wait (a 100,000-account pass is hours of rendering)."""
     from billing.delivery import print_batches_build as build
+    from billing.delivery import print_queue
 
     run = BillingRun.objects.filter(pk=run_id).first() if run_id else None
-    return len(build(run=run, now=timezone.now()))
+    built = build(run=run, now=timezone.now(), max_batches=PRINT_BATCHES_PER_TASK)
+    if len(built) == PRINT_BATCHES_PER_TASK and print_queue().exists():
+        print_batches_build.delay(run_id)
+    return len(built)
 
 
 @shared_task

@@ -11,8 +11,10 @@ from django.db import connection
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def start_worker(name: str, log: Path | None = None) -> subprocess.Popen:
-    """`celery worker` in its own process group, with the current (test) database and the test broker."""
+def start_worker(name: str, log: Path | None = None, queues: str = "celery") -> subprocess.Popen:
+    """`celery worker` in its own process group, with the current (test) database and the test broker.
+
+    `queues`: the default queue only unless asked (`celery,documents` also renders invoice PDFs)."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -38,6 +40,8 @@ def start_worker(name: str, log: Path | None = None) -> subprocess.Popen:
             "warning",
             "--without-gossip",
             "--without-mingle",
+            "-Q",
+            queues,
         ],
         cwd=BASE_DIR,
         env=env,

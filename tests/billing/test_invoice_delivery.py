@@ -334,3 +334,32 @@ def test_a_worker_renders_the_pdf_of_a_generated_invoice_and_queues_the_email(po
     assert invoice.pdf_rendered_at is not None
     email = OutgoingEmail.objects.get(to_email=user.email, kind="invoice_ready")
     assert email.language == "ru" and email.attachment_path == invoice.pdf.name
+
+
+def test_a_voided_invoice_is_rendered_again_with_its_stamp_and_mails_nothing(invoice, users):
+    """After voiding, the PDF customers download says VOID; nobody is told "your invoice is ready" again."""
+    invoice_render(invoice_id=invoice.pk, now=NOW)
+    invoice.refresh_from_db()
+    first_pdf, emails = invoice.pdf.name, OutgoingEmail.objects.count()
+    staff = UserFactory(is_staff=True)
+    invoice_void(invoice=invoice, reason="wrong address", staff=staff, today=ISSUED, now=LATER, reissue=False)
+    invoice.refresh_from_db()
+    assert (invoice.pdf.name, invoice.pdf_rendered_at) == ("", None)
+    assert invoice_render(invoice_id=invoice.pk, now=LATER) is True
+    invoice.refresh_from_db()
+    assert invoice.pdf.name not in ("", first_pdf)
+    text = subprocess.run(["pdftotext", invoice.pdf.path, "-"], capture_output=True, text=True, check=True).stdout
+    assert "wrong address" in text
+    assert OutgoingEmail.objects.count() == emails
+
+
+def test_no_invoice_email_for_a_user_who_turned_bills_off_and_every_email_can_stop_them(invoice, users):
+    users["ru"].notify_invoices = False
+    users["ru"].save(update_fields=["notify_invoices"])
+    invoice_render(invoice_id=invoice.pk, now=NOW)
+    emails = {email.to_email: email for email in OutgoingEmail.objects.filter(kind="invoice_ready")}
+    assert set(emails) == {users["uk"].email, users["en"].email}
+    english = emails[users["en"].email]
+    assert english.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    stop_url = english.headers["List-Unsubscribe"].strip("<>")
+    assert f"Stop these emails: {stop_url}" in english.body_text
