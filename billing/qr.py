@@ -218,6 +218,7 @@ def _nbu_base64url(payload: str) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
+@functools.lru_cache(maxsize=256)
 def _nbu_text(value: str, limit: int) -> str:
     """A text field that Windows-1251 can carry: no control characters, "?" for the rest, cut to `limit`."""
     value = NBU_CONTROL_CHARACTERS.sub(" ", value.translate(NBU_LOOKALIKES)).strip()
@@ -225,6 +226,7 @@ def _nbu_text(value: str, limit: int) -> str:
     return value[:limit].rstrip()
 
 
+@functools.lru_cache(maxsize=64)  # the supplier's details repeat on every invoice of a run
 def _nbu_iban(iban: str) -> str:
     """A Ukrainian IBAN: UA + 27 digits (ISO 13616) with a valid ISO 7064 MOD 97-10 check."""
     normalized = re.sub(r"\s", "", iban).upper()

@@ -102,6 +102,9 @@ def test_the_full_form_passes_a_two_zone_reading_from_any_phone(client, two_zone
     assert body["reply"].startswith("Reading accepted: day 28100, night 14010.")
     assert "207 kWh day, 96 kWh night" in body["reply"]
     assert Reading.objects.get(meter=two_zone_meter, reading_date="2026-11-20").channel == "sms"
+    client.force_login(two_zone_meter.account.links.get().user)
+    history = client.get("/en/cabinet/accounts/1000100001/meters/02000007/history/").content.decode()
+    assert "28100" in history and "SMS" in history  # in the customer's history, with its channel
 
 
 @pytest.mark.django_db
