@@ -13,3 +13,13 @@ def path_in_language(path: str, language: str) -> str:
     if language != settings.LANGUAGE_CODE:
         path = f"/{language}{path}"
     return path + (f"?{query}" if query else "")
+
+
+def month_in_sentence(month) -> str:
+    """A month inside a sentence in the active language: 'листопад 2026', 'ноябрь 2026', 'November 2026'
+    (Ukrainian and Russian do not capitalise month names mid-sentence; Django's "F" does)."""
+    from django.utils.formats import date_format
+    from django.utils.translation import get_language
+
+    text = date_format(month, "F Y")
+    return text if (get_language() or "uk").startswith("en") else text[:1].lower() + text[1:]

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from accounts.languages import path_in_language
+from accounts.languages import month_in_sentence, path_in_language
 from accounts.models import AccountLink, District, Notice, PersonalAccount
 from accounts.services import EmailDraft, emails_enqueue, profile_url, unsubscribe_headers, unsubscribe_url
 from accounts.windows import add_months
@@ -133,8 +133,8 @@ def estimate_email(
     language: str,
 ) -> EmailDraft:
     with translation.override(language):
-        month_name, by = date_format(month, "F Y"), date_format(reading_by, "j E Y")
-        next_month = date_format(add_months(month, 1), "F Y")
+        month_name, by = month_in_sentence(month), date_format(reading_by, "j E Y")
+        next_month = month_in_sentence(add_months(month, 1))
         lines = []
         for estimate in estimates:
             values = {"serial": estimate.serial, "month": month_name, "kwh": estimate.kwh, "date": by}

@@ -1,20 +1,13 @@
 """What a submission's outcome says to a caller on a channel (API, voice menu, SMS, Telegram): a message to
 read and a shorter sentence to speak, in the active language."""
 
-from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.languages import month_in_sentence
 from readings import services as reading_services
 from readings.messages import problem_message, zone_name
 from readings.models import ZONE_TITLES, Meter
 from readings.services import SubmitOutcome
-
-
-def _month_in_sentence(month) -> str:
-    """'листопад 2026' inside a Ukrainian or Russian sentence (month names are not capitalised there)."""
-    text = date_format(month, "F Y")
-    return text if get_language().startswith("en") else text[:1].lower() + text[1:]
 
 
 def values_text(meter: Meter, values: dict) -> str:
@@ -25,7 +18,7 @@ def outcome_words(outcome: SubmitOutcome, meter: Meter) -> tuple[str, str]:
     """(message, speech) for a submission's outcome, in the active language."""
     if outcome.status in (reading_services.ACCEPTED, reading_services.DUPLICATE, reading_services.PENDING_REVIEW):
         reading = outcome.reading
-        month = _month_in_sentence(outcome.billing_month) if outcome.billing_month else ""
+        month = month_in_sentence(outcome.billing_month) if outcome.billing_month else ""
         used = ", ".join(
             _("%(kwh)s kWh %(zone)s") % {"kwh": kwh, "zone": str(ZONE_TITLES[zone]).lower()}
             for zone, kwh in outcome.consumption_kwh.items()

@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from accounts.languages import path_in_language
+from accounts.languages import month_in_sentence, path_in_language
 from accounts.models import AccountLink, Notice
 from accounts.services import email_enqueue, profile_url, unsubscribe_headers, unsubscribe_url
 from readings.models import ReadingDecision, ReviewDecision
@@ -40,7 +40,7 @@ def reading_decision_notify(*, decision_id: int) -> int:
                 "serial": meter.serial_number,
                 "reading_date": date_format(reading.reading_date, "j E Y"),
                 "values": [f"{name}: {value}" for name, value in zip(names, reading.values.values(), strict=True)],
-                "month": date_format(reading.billing_month, "F Y"),
+                "month": month_in_sentence(reading.billing_month),
                 "reason": decision.reason,
                 "url": settings.PORTAL_URL
                 + path_in_language(reverse("reading_new", args=[account.number, meter.serial_number]), language),

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from accounts.languages import path_in_language
+from accounts.languages import month_in_sentence, path_in_language
 from accounts.models import AccountLink, District, Notice, PersonalAccount
 from accounts.services import EmailDraft, emails_enqueue, profile_url, unsubscribe_headers, unsubscribe_url
 from readings.models import ZONE_TITLES, Meter, Reading, ReadingStatus, Reminder
@@ -204,7 +204,7 @@ def reminder_email(
 ) -> EmailDraft:
     number = meters[0]["account__number"]
     with translation.override(language):
-        month_name = date_format(month, "F Y")
+        month_name = month_in_sentence(month)
         closes = date_format(closes_on, "j E Y")
         context = {
             "opens": kind == OPENS,
