@@ -1,6 +1,6 @@
 """Benchmark: the reading-submission API under concurrent load, on PostgreSQL behind gunicorn, with wrk.
 
-    python bench/api_load.py [--accounts 40000] [--connections 32] [--seconds 10] [--workers 4]
+    python bench/api_load.py [--accounts 40000] [--connections 32] [--seconds 10] [--workers 6] [--threads 1]
 
 Generates one-zone accounts with a last reading (COPY), creates an integration client, starts gunicorn on
 the benchmark database, and runs wrk twice at the same concurrency: `GET /api/v1/ping/` (a trivial JSON
@@ -160,8 +160,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=40_000)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=6)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("this benchmark needs wrk: apt-get install wrk")
