@@ -272,3 +272,16 @@ def test_the_invoice_copies_what_it_prints(prices, kyiv):
     day = next(row for row in invoice.content["readings"] if row["zone"] == "day")
     assert (day["previous"], day["current"], day["volume"], day["basis"]) == (27000, 27893, 893, "actual")
     assert {line["price"] for line in invoice.content["lines"]} == {"4.32000", "2.16000"}
+
+
+def test_a_big_chunk_invoices_exactly_its_accounts_not_the_others_in_its_id_range(kyiv):
+    """A chunk issues invoices for exactly the accounts it is given, not for others between them."""
+    accounts = [PersonalAccountFactory(district=kyiv, number=f"{3_000_000_000 + i}") for i in range(240)]
+    chosen = [account.pk for account in accounts[::2]]  # 120 accounts, every other one in the range
+    with transaction.atomic():
+        issued = invoices_issue(
+            account_ids=chosen, kind="auto", billing_month=OCTOBER, issued_on=D(2026, 11, 4), now=NOW
+        )
+    assert sorted(invoice.account_id for invoice in issued) == sorted(chosen)
+    assert set(Invoice.objects.values_list("account_id", flat=True)) == set(chosen)
+    assert sorted(Invoice.objects.values_list("sequence", flat=True)) == list(range(1, 121))
