@@ -29,6 +29,7 @@ from readings.report import in_thousands, readings_by_channel_and_day
 from readings.selectors import meter_history
 from readings.services import reading_review
 from readings.submission import reading_form_round
+from readings.zones import ALL_ZONES
 
 
 @admin.register(Meter)
@@ -46,6 +47,21 @@ class MeterAdmin(admin.ModelAdmin):
     search_fields = ["serial_number", "account__number", "account__address"]
     list_select_related = ["account"]
     autocomplete_fields = ["account"]
+    # What consumption and charges were computed from: fixed once a reading exists (a different register
+    # is a meter exchange: remove this meter, install a new one). The removal date stays editable.
+    LOCKED_AFTER_READINGS = (
+        "account",
+        "zone_set",
+        "register_digits",
+        "multiplier",
+        "installed_on",
+        *(f"install_{zone}" for zone in ALL_ZONES),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.readings.exists():
+            return self.LOCKED_AFTER_READINGS
+        return ()
 
 
 class ReviewForm(forms.Form):

@@ -61,6 +61,13 @@ ACCOUNT_FIELDS = ("district_code", "address", "holder_name", "category", "reside
 METER_FIELDS = ("zone_set", "register_digits", "multiplier", "installed_on", *(f"install_{zone}" for zone in ALL_ZONES))
 
 ZONE_SET_LOCKED = "zone_set_locked"
+METER_LOCKED = "meter_locked"
+# What consumption is computed from: once a meter has readings these only change by a meter exchange.
+LOCKED_AFTER_READINGS = {
+    "register_digits": "register_digits",
+    "multiplier": "multiplier",
+    **{f"install_{zone}": f"install_{zone}" for zone in ALL_ZONES},
+}
 METER_ON_OTHER_ACCOUNT = "meter_on_other_account"
 INSTALLED_AFTER_READINGS = "installed_after_readings"
 CONFLICTS_WITH_LINE = "conflicts_with_line"
@@ -210,6 +217,15 @@ def _check_against_database(rows: list[AccountRow], meters: dict[str, Meter], er
                 "change (a different meter is a meter exchange)"
             )
             errors.append(LineError(row.line, "zones", ZONE_SET_LOCKED, message))
+        if row.meter["zone_set"] == meter.zone_set:
+            for field, column in LOCKED_AFTER_READINGS.items():
+                if row.meter[field] != getattr(meter, field):
+                    message = (
+                        f"meter {meter.serial_number} has {stat['count']} readings with {field} "
+                        f"{getattr(meter, field)}; it cannot change to {row.meter[field]} (consumption and charges "
+                        "were computed with it; a different meter is a meter exchange)"
+                    )
+                    errors.append(LineError(row.line, column, METER_LOCKED, message))
         if row.meter["installed_on"] > stat["first_date"]:
             message = f"meter {meter.serial_number} has a reading dated {stat['first_date']:%Y-%m-%d}, before this"
             errors.append(LineError(row.line, "installed_on", INSTALLED_AFTER_READINGS, message))

@@ -416,6 +416,22 @@ def test_a_meter_keeps_its_zones_once_it_has_readings(meter):
     assert Meter.objects.get(serial_number="M9").register_labels == DEFAULT_REGISTER_LABELS[TWO_ZONE]
 
 
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"register_digits": "7"}, "register_digits"),
+        ({"multiplier": "40"}, "multiplier"),
+        ({"install_total": "900"}, "install_total"),
+    ],
+)
+def test_what_consumption_is_computed_from_is_locked_once_a_meter_has_readings(meter, cells, column):
+    result = import_accounts(account_row(serial="M1", **cells))
+    assert where(result) == [(2, column, account_rules.METER_LOCKED)]
+    meter.refresh_from_db()
+    assert (meter.register_digits, meter.multiplier, meter.install_total) == (6, 1, 1000)
+    assert where(import_accounts(account_row("1000000002", serial="M2", **cells))) == []  # no readings: may change
+
+
 ACCOUNT_RULES = [
     ({"account_number": "12"}, "account_number", csvfile.INVALID_FORMAT),
     ({"district_code": "kyiv"}, "district_code", csvfile.INVALID_FORMAT),
@@ -471,3 +487,13 @@ def test_the_accounts_command_exits_non_zero_and_changes_nothing(db, tmp_path):
 def test_the_commands_refuse_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("import_accounts", str(tmp_path / "missing.csv"))
+
+
+def test_staff_cannot_edit_what_a_meter_with_readings_was_billed_by(client, meter):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(f"/en/admin/readings/meter/{meter.pk}/change/").content.decode()
+    assert 'name="register_digits"' not in page and 'name="multiplier"' not in page and 'name="removed_on"' in page
+    without = Meter.objects.get(serial_number="M2")
+    assert 'name="register_digits"' in client.get(f"/en/admin/readings/meter/{without.pk}/change/").content.decode()
