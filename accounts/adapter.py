@@ -27,6 +27,16 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             user.save()
         return user
 
+    def get_login_redirect_url(self, request):
+        """After logging in from a page in the default language (no language chosen in the address), go on in
+        the language the user prefers; a page opened in /ru/ or /en/ was an explicit choice and is kept."""
+        url = super().get_login_redirect_url(request)
+        preferred = _supported(getattr(request.user, "preferred_language", None))
+        in_default = (translation.get_language() or "")[:2] == settings.LANGUAGE_CODE
+        if in_default and preferred != settings.LANGUAGE_CODE and url.startswith("/") and not url.startswith("//"):
+            return path_in_language(url, preferred)
+        return url
+
     def format_email_subject(self, subject: str) -> str:
         return f"{gettext('Energy portal')}: {subject}"
 

@@ -69,3 +69,14 @@ def test_signup_page_is_in_the_portal_layout_and_translated(client):
     text = page_text(client.get("/accounts/signup/"))
     assert "Енергопортал" in text and "Контакти центрів обслуговування" in text
     assert "Зареєструватися" in text
+
+
+@pytest.mark.parametrize(("prefix", "lands_on"), [("", "/ru/cabinet/"), ("/en", "/en/cabinet/")])
+def test_after_login_the_site_speaks_the_users_language_unless_another_was_chosen(client, prefix, lands_on):
+    from tests.factories import UserFactory
+    from tests.factories.accounts import PASSWORD
+
+    user = UserFactory(email="olena@example.com", preferred_language="ru")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    response = client.post(f"{prefix}/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert (response.status_code, response["Location"]) == (302, lands_on)
