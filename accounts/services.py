@@ -11,6 +11,7 @@ from django.core import signing
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
@@ -381,11 +382,17 @@ def unsubscribe_token_read(token: str) -> tuple[User, str] | None:
     return (user, notice) if user is not None else None
 
 
+def absolute_url(view_name: str, *args, language: str) -> str:
+    """A page's address for an email sent by a background job: absolute (PORTAL_URL), in the reader's
+    language."""
+    with translation.override(language):
+        path = reverse(view_name, args=args)
+    return settings.PORTAL_URL + path_in_language(path, language)
+
+
 def unsubscribe_url(*, user_id: int, notice: str, language: str) -> str:
     """The absolute, language-prefixed address of the unsubscribe page for one notice of one user."""
-    with translation.override(language):
-        path = reverse("unsubscribe", args=[unsubscribe_token(user_id=user_id, notice=notice)])
-    return settings.PORTAL_URL + path_in_language(path, language)
+    return absolute_url("unsubscribe", unsubscribe_token(user_id=user_id, notice=notice), language=language)
 
 
 def unsubscribe_headers(url: str) -> dict[str, str]:
@@ -394,9 +401,52 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
 
 
 def profile_url(language: str) -> str:
+    return absolute_url("profile", language=language)
+
+
+def draft_enqueue(draft: EmailDraft, *, user=None, attachment_path: str = "", attachment_name: str = ""):
+    """`email_enqueue` for one draft (a notice sent on its own rather than in a batch)."""
+    return email_enqueue(
+        to_email=draft.to_email,
+        subject=draft.subject,
+        body_text=draft.body_text,
+        language=draft.language,
+        kind=draft.kind,
+        dedup_key=draft.dedup_key,
+        attachment_path=attachment_path,
+        attachment_name=attachment_name,
+        headers=draft.headers,
+        user=user,
+    )
+
+
+def notice_draft(
+    *,
+    notice: str,
+    kind: str,
+    user_id: int,
+    email: str,
+    language: str,
+    subject: str,
+    template: str,
+    context: dict,
+    dedup_key: str,
+) -> EmailDraft:
+    """A notice email in the reader's language with what every notice carries: the link that stops this
+    notice (in the text, and as RFC 8058 headers for the mail client's button) and the profile link."""
+    stop = unsubscribe_url(user_id=user_id, notice=notice, language=language)
     with translation.override(language):
-        path = reverse("profile")
-    return settings.PORTAL_URL + path_in_language(path, language)
+        body = render_to_string(template, {**context, "unsubscribe_url": stop, "profile_url": profile_url(language)})
+    return EmailDraft(
+        to_email=email,
+        subject=subject,
+        body_text=body,
+        language=language,
+        kind=kind,
+        dedup_key=dedup_key,
+        user_id=user_id,
+        headers=unsubscribe_headers(stop),
+    )
 
 
 def user_notifications_set(*, user: User, notices: dict[str, bool]) -> list[str]:

@@ -4,17 +4,13 @@ the outbox, and print batches for the paper copies."""
 import logging
 from datetime import datetime
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from accounts.languages import path_in_language
 from accounts.models import AccountLink, Notice
-from accounts.services import email_enqueue, unsubscribe_headers, unsubscribe_url
+from accounts.services import absolute_url, draft_enqueue, notice_draft
 from billing.documents import invoice_pdf, invoices_pdf, pdf_name
 from billing.models import BillingRun, Invoice, InvoiceStatus, PrintBatch
 
@@ -50,24 +46,24 @@ def invoice_ready_notify(*, invoice: Invoice) -> int:
         if not user.is_active or not user.notify_invoices:
             continue
         language = user.preferred_language or "uk"
-        stop_url = unsubscribe_url(user_id=user.pk, notice=Notice.INVOICES, language=language)
         with translation.override(language):
-            url = path_in_language(reverse("invoice_detail", args=[invoice.account_number, invoice.number]), language)
-            context = {"invoice": invoice, "user": user, "url": settings.PORTAL_URL + url, "stop_url": stop_url}
             subject = gettext("Your invoice %(number)s is ready") % {"number": invoice.number}
-            body = render_to_string("billing/email/invoice_ready.txt", context)
-        email_enqueue(
-            to_email=user.email,
-            subject=subject,
-            body_text=body,
-            language=language,
+        draft = notice_draft(
+            notice=Notice.INVOICES,
             kind="invoice_ready",
+            user_id=user.pk,
+            email=user.email,
+            language=language,
+            subject=subject,
+            template="billing/email/invoice_ready.txt",
+            context={
+                "invoice": invoice,
+                "user": user,
+                "url": absolute_url("invoice_detail", invoice.account_number, invoice.number, language=language),
+            },
             dedup_key=f"invoice-ready:{invoice.pk}:{user.pk}",
-            attachment_path=invoice.pdf.name,
-            attachment_name=f"{invoice.number}.pdf",
-            headers=unsubscribe_headers(stop_url),
-            user=user,
         )
+        draft_enqueue(draft, user=user, attachment_path=invoice.pdf.name, attachment_name=f"{invoice.number}.pdf")
         sent += 1
     return sent
 

@@ -13,15 +13,13 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from accounts.languages import month_in_sentence, path_in_language
+from accounts.languages import month_in_sentence
 from accounts.models import AccountLink, District, Notice, PersonalAccount
-from accounts.services import EmailDraft, emails_enqueue, profile_url, unsubscribe_headers, unsubscribe_url
+from accounts.services import EmailDraft, absolute_url, emails_enqueue, notice_draft
 from accounts.windows import add_months
 from billing.models import ESTIMATE_BASES, Basis, BillingChunk, BillingRun, Charge
 from billing.plan import PASS_FINAL
@@ -156,25 +154,22 @@ def estimate_email(
                     "Pass a reading by %(date)s and the estimate is recalculated by your meter."
                 )
             lines.append(line % values)
-        url = settings.PORTAL_URL + path_in_language(reverse("account_charges", args=[number]), language)
         context = {
             "full_name": full_name,
             "number": number,
             "month": month_name,
             "lines": lines,
-            "url": url,
-            "unsubscribe_url": unsubscribe_url(user_id=user_id, notice=Notice.ESTIMATES, language=language),
-            "profile_url": profile_url(language),
+            "url": absolute_url("account_charges", number, language=language),
         }
         subject = gettext("No reading for %(month)s: your bill is estimated") % {"month": month_name}
-        body = render_to_string("emails/estimate_notice.txt", context)
-    return EmailDraft(
-        to_email=email,
-        subject=subject,
-        body_text=body,
-        language=language,
+    return notice_draft(
+        notice=Notice.ESTIMATES,
         kind=EMAIL_KIND,
-        dedup_key=f"estimate:{month:%Y-%m}:{account_id}:{user_id}",
         user_id=user_id,
-        headers=unsubscribe_headers(context["unsubscribe_url"]),
+        email=email,
+        language=language,
+        subject=subject,
+        template="emails/estimate_notice.txt",
+        context=context,
+        dedup_key=f"estimate:{month:%Y-%m}:{account_id}:{user_id}",
     )

@@ -2,15 +2,13 @@
 with the reason they wrote)."""
 
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from accounts.languages import month_in_sentence, path_in_language
+from accounts.languages import month_in_sentence
 from accounts.models import AccountLink, Notice
-from accounts.services import email_enqueue, profile_url, unsubscribe_headers, unsubscribe_url
+from accounts.services import absolute_url, draft_enqueue, notice_draft
 from readings.models import ReadingDecision, ReviewDecision
 from readings.reminders import meter_zone_names
 
@@ -42,27 +40,24 @@ def reading_decision_notify(*, decision_id: int) -> int:
                 "values": [f"{name}: {value}" for name, value in zip(names, reading.values.values(), strict=True)],
                 "month": month_in_sentence(reading.billing_month),
                 "reason": decision.reason,
-                "url": settings.PORTAL_URL
-                + path_in_language(reverse("reading_new", args=[account.number, meter.serial_number]), language),
-                "history_url": settings.PORTAL_URL
-                + path_in_language(reverse("meter_history", args=[account.number, meter.serial_number]), language),
-                "unsubscribe_url": unsubscribe_url(user_id=user.pk, notice=Notice.DECISIONS, language=language),
-                "profile_url": profile_url(language),
+                "url": absolute_url("reading_new", account.number, meter.serial_number, language=language),
+                "history_url": absolute_url("meter_history", account.number, meter.serial_number, language=language),
             }
             if context["accepted"]:
                 subject = gettext("Your reading of %(date)s is accepted") % {"date": context["reading_date"]}
             else:
                 subject = gettext("Your reading of %(date)s was not accepted") % {"date": context["reading_date"]}
-            body = render_to_string("emails/reading_decision.txt", context)
-        email_enqueue(
-            to_email=user.email,
-            subject=subject,
-            body_text=body,
-            language=language,
+        draft = notice_draft(
+            notice=Notice.DECISIONS,
             kind=EMAIL_KIND,
+            user_id=user.pk,
+            email=user.email,
+            language=language,
+            subject=subject,
+            template="emails/reading_decision.txt",
+            context=context,
             dedup_key=f"reading-decision:{decision.pk}:{user.pk}",
-            headers=unsubscribe_headers(context["unsubscribe_url"]),
-            user=user,
         )
+        draft_enqueue(draft, user=user)
         sent += 1
     return sent

@@ -13,15 +13,13 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from accounts.languages import month_in_sentence, path_in_language
+from accounts.languages import month_in_sentence
 from accounts.models import AccountLink, District, Notice, PersonalAccount
-from accounts.services import EmailDraft, emails_enqueue, profile_url, unsubscribe_headers, unsubscribe_url
+from accounts.services import EmailDraft, absolute_url, emails_enqueue, notice_draft
 from readings.models import ZONE_TITLES, Meter, Reading, ReadingStatus, Reminder
 from readings.reminder_dates import OPENS, reminders_due
 from readings.selectors import labels_text
@@ -216,15 +214,12 @@ def reminder_email(
                 {
                     "serial": meter["serial_number"],
                     "zones": ", ".join(meter_zone_names(meter["zone_set"], meter["register_labels"])),
-                    "url": settings.PORTAL_URL
-                    + path_in_language(reverse("reading_new", args=[number, meter["serial_number"]]), language),
+                    "url": absolute_url("reading_new", number, meter["serial_number"], language=language),
                 }
                 for meter in meters
             ],
-            "public_form_url": settings.PORTAL_URL + path_in_language(reverse("public_identify"), language),
+            "public_form_url": absolute_url("public_identify", language=language),
             "contact_phone": district.contact_phone,
-            "unsubscribe_url": unsubscribe_url(user_id=user_id, notice=Notice.REMINDERS, language=language),
-            "profile_url": profile_url(language),
         }
         if kind == OPENS:
             subject = gettext("Pass your meter reading for %(month)s by %(date)s") % {
@@ -233,14 +228,14 @@ def reminder_email(
             }
         else:
             subject = gettext("Tomorrow is the last day to pass your reading for %(month)s") % {"month": month_name}
-        body = render_to_string("emails/reading_reminder.txt", context)
-    return EmailDraft(
-        to_email=email,
-        subject=subject,
-        body_text=body,
-        language=language,
+    return notice_draft(
+        notice=Notice.REMINDERS,
         kind=EMAIL_KIND,
-        dedup_key=f"reminder:{kind}:{month:%Y-%m}:{account_id}:{user_id}",
         user_id=user_id,
-        headers=unsubscribe_headers(context["unsubscribe_url"]),
+        email=email,
+        language=language,
+        subject=subject,
+        template="emails/reading_reminder.txt",
+        context=context,
+        dedup_key=f"reminder:{kind}:{month:%Y-%m}:{account_id}:{user_id}",
     )
