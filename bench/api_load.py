@@ -12,7 +12,6 @@ Needs `wrk` (Debian: apt-get install wrk).
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import signal
@@ -21,7 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,8 +36,8 @@ from django.test.utils import setup_databases, setup_test_environment, teardown_
 from django.utils import timezone  # noqa: E402
 
 from bench.billing_run import copy_rows  # noqa: E402
+from bench.results import results_append  # noqa: E402
 
-RESULTS = BASE_DIR / "bench" / "RESULTS.md"
 PORT = 18765
 
 SUBMIT_LUA = """
@@ -198,17 +197,15 @@ def main() -> None:
         f"| base: GET /api/v1/ping/ on the same server, same run | {base['requests']:,} requests | "
         f"p50 {base['p50']:.1f} ms, p99 {base['p99']:.1f} ms | {base['rps']:,.0f} req/s |",
     ]
-    header = (
-        f"\n## {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · {platform.node()} · {os.cpu_count()} cores · "
-        f"{connection.vendor} · Python {platform.python_version()}\n\n"
-        f"Command: `make bench` (bench/api_load.py --accounts {args.accounts} --connections {args.connections} "
-        f"--seconds {args.seconds} --workers {args.workers} --threads {args.threads})\n\n"
-        "| case | size | latency | rate |\n|---|---|---|---|\n"
+    results_append(
+        command=(
+            f"`make bench` (bench/api_load.py --accounts {args.accounts} --connections {args.connections} "
+            f"--seconds {args.seconds} --workers {args.workers} --threads {args.threads})"
+        ),
+        lines=lines,
+        database=connection.vendor,
+        columns="case | size | latency | rate",
     )
-    text = header + "\n".join(lines) + "\n"
-    print(text)
-    with RESULTS.open("a") as results:
-        results.write(text)
 
 
 if __name__ == "__main__":

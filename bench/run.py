@@ -6,10 +6,9 @@ monthly run over 100,000 accounts, the reading API under load, invoice PDFs).
 """
 
 import os
-import platform
 import sys
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,7 +22,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
-RESULTS = BASE_DIR / "bench" / "RESULTS.md"
+from bench.results import results_append  # noqa: E402
 
 
 def bench_reading_inserts(meters: int = 10_000, months: int = 10) -> str:
@@ -140,17 +139,11 @@ def main() -> None:
         lines = [bench_reading_inserts(), bench_reading_import(), bench_home_page()]
     finally:
         teardown_databases(databases, verbosity=0)
-    header = (
-        f"\n## {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · {platform.node()} · {os.cpu_count()} cores · "
-        f"{connection.vendor} · Python {platform.python_version()}\n\nCommand: `make bench`\n\n"
-        "| case | size | time | rate |\n|---|---|---|---|\n"
+    results_append(
+        command=("`make bench`"),
+        lines=lines,
+        database=connection.vendor,
     )
-    text = header + "\n".join(lines) + "\n"
-    print(text)
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmark results\n\nAppended by `make bench` (bench/run.py); newest last.\n")
-    with RESULTS.open("a") as results:
-        results.write(text)
 
 
 if __name__ == "__main__":
