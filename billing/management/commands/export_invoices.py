@@ -1,10 +1,10 @@
 """`export_invoices --month YYYY-MM`: the invoices of a billing month as CSV on stdout (DESIGN.md format)."""
 
 import csv
-from datetime import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from billing.management.commands._arguments import month_option
 from billing.models import Invoice
 
 COLUMNS = [
@@ -28,10 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM")
 
     def handle(self, *args, **options):
-        try:
-            month = datetime.strptime(options["month"], "%Y-%m").date()
-        except ValueError as error:
-            raise CommandError(f"--month must be YYYY-MM: {error}") from error
+        month = month_option(options["month"])
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(COLUMNS)
         rows = (
