@@ -14,8 +14,8 @@ from billing.payments import PaymentLine, payments_book
 from billing.services import run_in_process, run_start
 from readings.models import AppendOnlyError, ClosedMonth
 from readings.zones import TWO_ZONE
-from tests.factories import MeterFactory, PersonalAccountFactory, ReadingFactory, UserFactory
-from tests.readings.conftest import aware
+from tests.billing.helpers import read_two_zone as read
+from tests.factories import MeterFactory, PersonalAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,20 +34,6 @@ def account_with_meter(district, number, mode, *, october_reading=True, april_re
     if october_reading:
         read(meter, D(2026, 10, 30), 27893, 13914)
     return account
-
-
-def read(meter, on, day, night, submitted=None):
-    submitted = submitted or on
-    return ReadingFactory(
-        meter=meter,
-        zone_set=TWO_ZONE,
-        total=None,
-        day=day,
-        night=night,
-        reading_date=on,
-        billing_month=meter.account.district.window.billing_month(submitted),
-        submitted_at=aware(submitted),
-    )
 
 
 def bill(month, pass_name, run_date):

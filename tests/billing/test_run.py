@@ -14,6 +14,7 @@ from billing.models import BillingRun, Charge, MeterBillingState
 from billing.services import RunRefused, run_in_process, run_start
 from readings.models import ClosedMonth
 from readings.zones import TWO_ZONE
+from tests.billing.helpers import read_two_zone as read
 from tests.factories import MeterFactory, PersonalAccountFactory, ReadingFactory
 from tests.readings.conftest import aware
 
@@ -31,20 +32,6 @@ def meter(prices, kyiv):
     read(meter, D(2026, 4, 30), 27400, 13700)
     read(meter, D(2026, 10, 30), 27893, 13914)
     return meter
-
-
-def read(meter, on, day, night, submitted=None):
-    submitted = submitted or on
-    return ReadingFactory(
-        meter=meter,
-        zone_set=TWO_ZONE,
-        total=None,
-        day=day,
-        night=night,
-        reading_date=on,
-        billing_month=meter.account.district.window.billing_month(submitted),
-        submitted_at=aware(submitted),
-    )
 
 
 def bill(month, pass_name, run_date):
