@@ -38,8 +38,8 @@ translations: install ## compile locale/*.po (pure Python, no GNU gettext needed
 	$(MANAGE) compile_translations
 
 messages: install ## extract new strings into the catalogs (needs GNU gettext)
-	$(MANAGE) makemessages --no-obsolete -l uk -l ru -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench
-	$(MANAGE) makemessages --no-obsolete -d djangojs -l uk -l ru -l en --ignore=.venv --ignore=var --ignore=staticfiles
+	$(MANAGE) makemessages --no-obsolete --no-location --no-wrap -l uk -l ru -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(MANAGE) makemessages --no-obsolete --no-location --no-wrap -d djangojs -l uk -l ru -l en --ignore=.venv --ignore=var --ignore=staticfiles
 
 seed: migrate
 	$(MANAGE) setup_periodic_tasks
