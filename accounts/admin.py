@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_base import ReadOnlyAdmin
+from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from accounts.models import AccountLink, AccountLinkEvent, District, OutgoingEmail, PersonalAccount, User
 from accounts.services import account_link_by_staff, account_unlink, email_retry_now
 
@@ -53,7 +53,7 @@ class AccountLinkInline(admin.TabularInline):
 
 
 @admin.register(PersonalAccount)
-class PersonalAccountAdmin(admin.ModelAdmin):
+class PersonalAccountAdmin(AuditedAdmin):
     list_display = ["number", "holder_name", "address", "district", "category", "invoice_mode", "is_active"]
     list_filter = ["district", "invoice_mode", "paper_copy", "is_active", "category"]
     search_fields = ["number", "holder_name", "address", "meters__serial_number", "links__user__email"]

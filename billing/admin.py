@@ -11,20 +11,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.admin_base import ReadOnlyAdmin
+from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from billing.models import BillingRun, Charge, Norm, Pass, Tariff
 from billing.services import RunRefused, run_start
 
 
 @admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(AuditedAdmin):
     list_display = ["category", "effective_from", "zone", "price"]
     list_filter = ["category", "zone"]
     date_hierarchy = "effective_from"
 
 
 @admin.register(Norm)
-class NormAdmin(admin.ModelAdmin):
+class NormAdmin(AuditedAdmin):
     list_display = ["category", "effective_from", "kwh_per_resident"]
     list_filter = ["category"]
 

@@ -13,7 +13,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.admin_base import ReadOnlyAdmin
+from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from readings.models import (
     Channel,
     ClosedMonth,
@@ -33,7 +33,7 @@ from readings.zones import ALL_ZONES
 
 
 @admin.register(Meter)
-class MeterAdmin(admin.ModelAdmin):
+class MeterAdmin(AuditedAdmin):
     list_display = [
         "serial_number",
         "account",

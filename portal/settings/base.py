@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "auditlog",
     "portal",
     "accounts",
     "readings",
@@ -58,10 +59,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Puts the signed-in user (and client address) on every audit log entry written during the request.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# The portal's one audit log (django-auditlog, docs/decisions.md): who changed which price, norm, meter or
+# account, and when. Staff views and staff actions are written to the same table (auditlog.LogEntry).
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    "billing.Tariff",
+    "billing.Norm",
+    "readings.Meter",
+    {"model": "accounts.PersonalAccount", "exclude_fields": ["updated_at"]},
+)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
