@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from accounts.models import PersonalAccount
+from billing.amounts import AmountError, parse_amount
 from billing.models import CATEGORY_FORMAT, Norm, Tariff
 from readings.imports.csvfile import DUPLICATE_IN_FILE, INVALID_NUMBER, Cells, LineError, read_records
 from readings.zones import ALL_ZONES
@@ -117,6 +118,15 @@ class PaymentImportResult:
     errors: list[LineError] | None = None
 
 
+def _amount(cells: Cells, column: str) -> Decimal | None:
+    """The strict amount rule (billing/amounts.py): `1e3`, `١٠٠` and 10^10 are refused, not booked."""
+    try:
+        return parse_amount(cells.record.cells[column])
+    except AmountError as refused:
+        cells.fail(column, refused.code, refused.message)
+        return None
+
+
 def payments_import(*, source: bytes, source_name: str, today, now, created_by=None) -> PaymentImportResult:
     """Book a bank statement. A file with any error books nothing; a reference booked before is skipped,
     so importing the same statement twice books every payment once."""
@@ -135,7 +145,7 @@ def payments_import(*, source: bytes, source_name: str, today, now, created_by=N
         paid_on = cells.day("paid_on")
         if paid_on is not None and paid_on > today:
             cells.fail("paid_on", FUTURE_DATE, f"{paid_on.isoformat()} is in the future")
-        amount = _decimal(cells, "amount", places=2, minimum=Decimal(0), positive=True)
+        amount = _amount(cells, "amount")
         reference = cells.text("reference", max_length=80)
         if reference is not None and reference in seen:
             cells.fail("reference", DUPLICATE_IN_FILE, f"this reference is already on line {seen[reference]}")
