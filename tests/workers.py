@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from tests.clock import child_environment
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -16,11 +18,15 @@ def start_worker(name: str, log: Path | None = None, queues: str = "celery") -> 
 
     `queues`: the default queue only unless asked (`celery,documents` also renders invoice PDFs)."""
     db = connection.settings_dict
+    clock = child_environment()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        **clock,
     }
+    # On a pinned test clock (PORTAL_TEST_TODAY) the worker continues this process's clock.
+    runner = ["tests.pinned_process", "celery"] if clock else ["celery"]
     if log:
         log.parent.mkdir(parents=True, exist_ok=True)
     output = log.open("w") if log else subprocess.DEVNULL
@@ -28,7 +34,7 @@ def start_worker(name: str, log: Path | None = None, queues: str = "celery") -> 
         [
             sys.executable,
             "-m",
-            "celery",
+            *runner,
             "-A",
             "portal",
             "worker",

@@ -287,29 +287,12 @@ def test_marking_a_batch_printed_records_the_first_staff_and_time(paper_invoices
 def start_documents_worker():
     """tests/workers.py's worker, also consuming the `documents` queue that CELERY_TASK_ROUTES sends
     `invoices_render` to (as `make run` and production's documents workers do)."""
-    import os
-    import sys
-
-    from django.db import connection
-
     from portal.celery import app
-    from tests.workers import BASE_DIR
+    from tests.workers import BASE_DIR, start_worker
 
     with app.connection_for_write() as broker:  # tasks left by an interrupted run must not reach this worker
         broker.default_channel.queue_purge("documents")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
-    log = BASE_DIR / "var" / "test-worker-documents.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "-Q", "celery,documents"]
-    command += ["-n", "documents@%h", "-l", "warning", "--without-gossip", "--without-mingle"]
-    return subprocess.Popen(
-        command, cwd=BASE_DIR, env=env, start_new_session=True, stdout=log.open("w"), stderr=subprocess.STDOUT
-    )
+    return start_worker("documents", log=BASE_DIR / "var" / "test-worker-documents.log", queues="celery,documents")
 
 
 @pytest.mark.worker

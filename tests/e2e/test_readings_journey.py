@@ -5,9 +5,10 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
+from portal.templatetags.portal_format import month_year
 from readings.models import Channel, Reading
 from readings.services import reading_submit
 from readings.zones import TWO_ZONE
@@ -17,7 +18,8 @@ from tests.factories.accounts import PASSWORD
 
 @pytest.fixture
 def household(districts):
-    """A Kyiv two-zone meter read 200 and 30 days ago, linked to a customer."""
+    """A Kyiv two-zone meter read 200 and 45 days ago (each in the billing month the Kyiv window gives that
+    day, so the newest is never in today's month), linked to a customer."""
     today = timezone.localdate()
     link = AccountLinkFactory(
         user__email="olena@example.com",
@@ -33,7 +35,7 @@ def household(districts):
         install_day=26000,
         install_night=13000,
     )
-    for days_ago, day, night in ((200, 27000, 13500), (30, 27893, 13914)):
+    for days_ago, day, night in ((200, 27000, 13500), (45, 27893, 13914)):
         on = today - datetime.timedelta(days=days_ago)
         ReadingFactory(
             meter=meter,
@@ -42,7 +44,7 @@ def household(districts):
             day=day,
             night=night,
             reading_date=on,
-            billing_month=on.replace(day=1),
+            billing_month=districts[0].window.billing_month(on),
         )
     EmailAddress.objects.create(user=link.user, email=link.user.email, verified=True, primary=True)
     return meter
@@ -55,7 +57,9 @@ def log_in(page, base, email):
     page.locator("main form button[type=submit]").click()
 
 
-def test_customer_passes_a_two_zone_reading_with_a_swapped_pair(page, live_server, household, shoot, assert_accessible):
+def test_customer_passes_a_two_zone_reading_with_a_swapped_pair(
+    page, live_server, districts, household, shoot, assert_accessible
+):
     base = live_server.url + "/en"
     log_in(page, base, "olena@example.com")
     page.wait_for_url("**/en/cabinet/")
@@ -82,7 +86,11 @@ def test_customer_passes_a_two_zone_reading_with_a_swapped_pair(page, live_serve
 
     page.get_by_role("link", name="History of this meter").click()
     expect(page.locator("figure.chart svg")).to_be_visible()
-    expect(page.locator("table.data-table").first).to_contain_text("207")
+    # 207 kWh in the row of the month the Kyiv window gives today (November on 2 December).
+    with translation.override("en"):
+        month = month_year(districts[0].window.billing_month(timezone.localdate()))
+    row = page.locator("table.data-table").first.locator("tr", has_text=month)
+    expect(row.locator("td")).to_have_text(["207", "106", "313"])
     assert_accessible()
     shoot("readings-4-history-en")
     reading = Reading.objects.current().get(meter=household, reading_date=timezone.localdate())
