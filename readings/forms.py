@@ -2,13 +2,14 @@
 
 from django import forms
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from readings.models import ZONE_TITLES, Meter
+from readings.photos import NOT_A_PHOTO, TOO_LARGE, TOO_MANY_PIXELS, PhotoError, photo_reencode
 from readings.selectors import labels_text
-
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/heic", "image/heif", "image/webp"}
 
 
 def zone_label(meter: Meter, zone: str) -> str:
@@ -28,7 +29,7 @@ class ReadingForm(forms.Form):
     photo = forms.FileField(
         label=_("Photo of the display"),
         required=False,
-        help_text=_("A clear photo where the numbers can be read (JPEG or PNG, up to 10 MB)."),
+        help_text=_("A clear photo where the numbers can be read (JPEG, PNG, HEIC or WebP, up to 10 MB)."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
 
@@ -62,10 +63,24 @@ class ReadingForm(forms.Form):
         return {zone: self.cleaned_data.get(zone, "") for zone in self.meter.zones}
 
     def clean_photo(self):
+        """Only a decoded and re-encoded picture is kept (readings/photos.py); the upload itself never is."""
         photo = self.cleaned_data.get("photo")
-        if photo:
-            if photo.size > settings.READING_PHOTO_MAX_BYTES:
-                raise forms.ValidationError(_("The photo is larger than 10 MB."))
-            if getattr(photo, "content_type", "") not in PHOTO_TYPES:
-                raise forms.ValidationError(_("Send a photo (JPEG, PNG, HEIC or WebP)."))
-        return photo
+        if not photo:
+            return photo
+        try:
+            encoded = photo_reencode(
+                photo,
+                size=photo.size,
+                max_bytes=settings.READING_PHOTO_MAX_BYTES,
+                max_pixels=settings.READING_PHOTO_MAX_PIXELS,
+            )
+        except PhotoError as error:
+            messages = {
+                TOO_LARGE: _("The photo is larger than %(limit)s: send a smaller one.")
+                % {"limit": filesizeformat(settings.READING_PHOTO_MAX_BYTES)},
+                TOO_MANY_PIXELS: _("The photo has more than %(megapixels)s megapixels: send a smaller one.")
+                % {"megapixels": settings.READING_PHOTO_MAX_PIXELS // 1_000_000},
+                NOT_A_PHOTO: _("Send a photo (JPEG, PNG, HEIC or WebP)."),
+            }
+            raise forms.ValidationError(messages[error.code], code=error.code) from error
+        return ContentFile(encoded.content, name=f"photo.{encoded.extension}")

@@ -138,9 +138,12 @@ class AppendOnlyError(Exception):
 
 
 def reading_photo_path(reading, filename: str) -> str:
-    """An unguessable name: the path never reveals the meter or the customer."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"reading-photos/{uuid.uuid4().hex}.{extension[:5]}"
+    """An unguessable name: the path never reveals the meter or the customer.
+
+    The extension is one the portal encoded (readings/photos.py), never the one the sender chose.
+    """
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"reading-photos/{uuid.uuid4().hex}.{extension if extension in ('jpg', 'png') else 'jpg'}"
 
 
 class ReadingQuerySet(models.QuerySet):

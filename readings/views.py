@@ -2,6 +2,7 @@
 
 import csv
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +15,7 @@ from accounts.selectors import account_for_user
 from accounts.windows import add_months, month_start
 from readings.chart import bar_chart
 from readings.models import ZONE_TITLES, Channel, Meter, Reading
+from readings.photos import CONTENT_TYPES, PhotoError, photo_reencode
 from readings.selectors import meter_history, monthly_consumption
 from readings.submission import reading_form_round
 
@@ -103,11 +105,31 @@ def meter_history_csv(request, number, serial):
 @login_required
 @require_GET
 def reading_photo(request, number, pk):
+    """A stored photo, always as the image type the portal encoded and never as anything a browser runs."""
     account = account_for_user(request.user, number)
     reading = get_object_or_404(Reading, pk=pk, meter__account=account)
     if not reading.photo:
         raise Http404(_("No photo."))
-    response = FileResponse(reading.photo.open("rb"))
+    extension = reading.photo.name.rsplit(".", 1)[-1].lower()
+    if extension in CONTENT_TYPES:
+        response = FileResponse(reading.photo.open("rb"), content_type=CONTENT_TYPES[extension])
+    else:
+        # Stored before photos were re-encoded on upload, under the sender's extension: encode it now.
+        with reading.photo.open("rb") as stored:
+            try:
+                encoded = photo_reencode(
+                    stored,
+                    size=reading.photo.size,
+                    max_bytes=settings.READING_PHOTO_MAX_BYTES,
+                    max_pixels=settings.READING_PHOTO_MAX_PIXELS,
+                )
+            except PhotoError as error:
+                raise Http404(_("No photo.")) from error
+        extension = encoded.extension
+        response = HttpResponse(encoded.content, content_type=encoded.content_type)
+    response["Content-Disposition"] = f'inline; filename="reading-{reading.pk}.{extension}"'
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
+    # Even a browser that ignored the type could run nothing from this response.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response

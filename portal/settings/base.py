@@ -201,6 +201,8 @@ READING_PLAUSIBLE_MULTIPLE = env_int("READING_PLAUSIBLE_MULTIPLE", 5)
 READING_NO_HISTORY_MAX_DAILY_KWH = env_int("READING_NO_HISTORY_MAX_DAILY_KWH", 300)
 READING_AVERAGE_LOOKBACK_DAYS = 365  # the history that makes a meter's usual daily use
 READING_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+# Decoded size limit (a 48-megapixel phone camera is within it; a decompression bomb is not).
+READING_PHOTO_MAX_PIXELS = env_int("READING_PHOTO_MAX_PIXELS", 50_000_000)
 PUBLIC_FORM_LOOKUPS_PER_IP = env_int("PUBLIC_FORM_LOOKUPS_PER_IP", 20)  # failed lookups per hour
 
 # --- The monthly charge run (billing/) ---

@@ -1,11 +1,13 @@
 """Cabinet and public reading pages, through the test client."""
 
 import datetime
+import io
 import re
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from readings.models import Reading
 from tests.html import page_text
@@ -81,7 +83,9 @@ def test_swapped_pair_is_questioned_then_corrected(logged_in):
 def test_implausible_reading_asks_for_a_photo_then_waits_for_review(logged_in):
     text = page_text(post(logged_in, FORM, day="29000", night="14400"))
     assert "Much more than you usually use" in text
-    photo = SimpleUploadedFile("display.jpg", b"\xff\xd8\xff jpeg", content_type="image/jpeg")
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 200, 200)).save(buffer, format="JPEG")
+    photo = SimpleUploadedFile("display.jpg", buffer.getvalue(), content_type="image/jpeg")
     response = logged_in.post(
         FORM, {"reading_date": "2026-12-02", "day": "29000", "night": "14400", "photo": photo}, follow=True
     )
@@ -89,7 +93,9 @@ def test_implausible_reading_asks_for_a_photo_then_waits_for_review(logged_in):
     reading = Reading.objects.get(reading_date=datetime.date(2026, 12, 2))
     assert reading.status == "pending_review"
     photo_url = f"/cabinet/accounts/1000100001/readings/{reading.pk}/photo/"
-    assert b"".join(logged_in.get(photo_url).streaming_content) == b"\xff\xd8\xff jpeg"
+    served = logged_in.get(photo_url)
+    assert served["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(b"".join(served.streaming_content))).size == (64, 48)
 
 
 @ON_DEC_2
