@@ -75,3 +75,23 @@ def redis_url_with_db(redis_url: str, db: int) -> str:
         return urlunsplit(parts._replace(path=f"/{db}"))
     key = "virtual_host" if parts.scheme == "redis+socket" else "db"
     return f"{parts.scheme}://{parts.path}?{key}={db}"  # unix sockets: no host part
+
+
+def redis_databases_for_tests(redis_url: str) -> tuple[int, int]:
+    """The (Celery, cache) Redis databases of a test run: 9 and 10 for database 0, else two of 16-31.
+
+    Several checkouts on one machine point REDIS_URL at databases 1-8 of one server; their test runs
+    must not flush each other's cache (every test clears it) nor purge each other's queue."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(redis_url)
+    if parts.scheme in ("redis", "rediss"):
+        db = parts.path.strip("/") or "0"
+    else:
+        query = parse_qs(parts.query)
+        db = (query.get("virtual_host") or query.get("db") or ["0"])[0]
+    number = int(db) if db.isdigit() else 0
+    if number == 0:
+        return 9, 10
+    first = 16 + 2 * ((number - 1) % 8)
+    return first, first + 1

@@ -12,6 +12,7 @@ from portal.settings.environment import (
     env_bool,
     env_int,
     env_list,
+    redis_databases_for_tests,
     redis_url_for_cache,
     redis_url_for_celery,
     redis_url_with_db,
@@ -66,6 +67,20 @@ def test_redis_urls_for_each_client(url, celery, cache, db9):
     assert redis_url_for_celery(url) == celery
     assert redis_url_for_cache(url) == cache
     assert redis_url_with_db(url, 9) == db9
+
+
+@pytest.mark.parametrize(
+    "url, databases",
+    [
+        ("redis://127.0.0.1:6379", (9, 10)),
+        ("redis://127.0.0.1:6379/0", (9, 10)),
+        ("redis://127.0.0.1:6379/1", (16, 17)),
+        ("redis://127.0.0.1:6379/8", (30, 31)),
+        ("redis+socket:///run/r.sock", (9, 10)),
+    ],
+)
+def test_test_runs_on_one_redis_server_use_separate_databases(url, databases):
+    assert redis_databases_for_tests(url) == databases
 
 
 def settings_in_subprocess(module: str, env: dict, *expressions: str) -> subprocess.CompletedProcess:
