@@ -27,7 +27,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "contact_phone", "window_policy", "window_description"]
+    list_display = ["code", "name", "country", "contact_phone", "window_policy", "window_description"]
     list_filter = ["window_policy"]
     search_fields = ["code", "name"]
 

@@ -110,6 +110,12 @@ class District(models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=120)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="UA",
+        help_text=_("two-letter ISO code; phone numbers written without a country code are read as this country's"),
+    )
     contact_email = models.EmailField(_("contact email"), blank=True)
     office_address = models.CharField(_("office address"), max_length=200, blank=True)
     window_open_month_offset = models.SmallIntegerField(_("window opens: month offset"), default=0)
@@ -130,6 +136,7 @@ class District(models.Model):
             models.CheckConstraint(
                 condition=models.Q(code__regex=r"^[A-Z0-9][A-Z0-9_-]*$"), name="district_code_format"
             ),
+            models.CheckConstraint(condition=models.Q(country__regex=r"^[A-Z]{2}$"), name="district_country_iso"),
             models.CheckConstraint(
                 condition=models.Q(window_open_month_offset__in=(0, 1))
                 & models.Q(window_close_month_offset__in=(0, 1)),

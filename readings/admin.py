@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
+from accounts.phones import phone_e164
 from readings.models import (
     Channel,
     ClosedMonth,
@@ -234,9 +235,37 @@ class ClosedMonthAdmin(ReadOnlyAdmin):
     list_display = ["month", "closed_at"]
 
 
+class SmsContractForm(forms.ModelForm):
+    """The phone as staff write it down (`050 123-45-67`, `+380501234567`), stored in E.164 read with the
+    account's district country, the one form the SMS channel matches."""
+
+    phone = forms.CharField(label=gettext_lazy("phone number"), max_length=40)
+
+    class Meta:
+        model = SmsContract
+        fields = ["phone", "account", "meter", "language", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        account, raw = cleaned.get("account"), cleaned.get("phone")
+        if account and raw:
+            normal = phone_e164(raw, account.district.country)
+            if normal is None:
+                self.add_error(
+                    "phone",
+                    _("“%(phone)s” is not a valid phone number: write it with the country code, e.g. +380501234567.")
+                    % {"phone": raw},
+                )
+            else:
+                cleaned["phone"] = normal
+        return cleaned
+
+
 @admin.register(SmsContract)
 class SmsContractAdmin(admin.ModelAdmin):
     """Staff register a customer's phone to an account (at a service centre or by phone, seed 003)."""
+
+    form = SmsContractForm
 
     list_display = ["phone", "account", "meter", "language", "is_active", "created_at"]
     list_filter = ["is_active", "language"]

@@ -348,6 +348,20 @@ class SmsContract(models.Model):
         return f"{self.phone} -> {self.account_id}"
 
 
+class SmsSwapQuestion(models.Model):
+    """An SMS reading that looked like swapped day and night: the reply asked "1 to swap, 2 to keep", and
+    the sender's next short answer decides. One open question per phone; older than an hour it lapses."""
+
+    phone = models.CharField(max_length=20, unique=True)
+    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="+")
+    values = models.JSONField()
+    language = models.CharField(max_length=2, default="uk")
+    asked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.values}"
+
+
 class TelegramChat(models.Model):
     """Where a Telegram conversation stands. A chat verifies an account once; later readings start at the
     meter. `last_update_id` makes a redelivered update (Telegram retries webhooks) a no-op."""
