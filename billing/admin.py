@@ -123,4 +123,5 @@ class ChargeAdmin(ReadOnlyAdmin):
     list_select_related = ["account", "meter"]
 
 
-from billing import admin_invoices  # noqa: E402, F401  (registers invoices, payments, print batches)
+# Registered by importing: invoices, payments and print batches; the unmatched payments queue.
+from billing import admin_invoices, admin_statements  # noqa: E402, F401

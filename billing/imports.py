@@ -10,8 +10,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from accounts.models import PersonalAccount
-from billing.amounts import AmountError, parse_amount
 from billing.models import CATEGORY_FORMAT, Norm, Tariff
 from readings.imports.csvfile import DUPLICATE_IN_FILE, INVALID_NUMBER, Cells, LineError, read_records
 from readings.zones import ALL_ZONES
@@ -102,57 +100,3 @@ def norms_import(*, source: bytes) -> ImportResult:
         return Norm.objects.update_or_create(category=category, effective_from=effective_from, defaults=values)[1]
 
     return _versioned_import(source, NORM_COLUMNS, parse, "effective_from", save)
-
-
-# --- Bank statements -----------------------------------------------------------------------------------
-
-PAYMENT_COLUMNS = ("account_number", "paid_on", "amount", "reference")
-UNKNOWN_ACCOUNT = "unknown_account"
-FUTURE_DATE = "future_date"
-
-
-@dataclass
-class PaymentImportResult:
-    booked: int = 0
-    already_booked: int = 0  # references booked by an earlier import of the same statement: skipped
-    errors: list[LineError] | None = None
-
-
-def _amount(cells: Cells, column: str) -> Decimal | None:
-    """The strict amount rule (billing/amounts.py): `1e3`, `١٠٠` and 10^10 are refused, not booked."""
-    try:
-        return parse_amount(cells.record.cells[column])
-    except AmountError as refused:
-        cells.fail(column, refused.code, refused.message)
-        return None
-
-
-def payments_import(*, source: bytes, source_name: str, today, now, created_by=None) -> PaymentImportResult:
-    """Book a bank statement. A file with any error books nothing; a reference booked before is skipped,
-    so importing the same statement twice books every payment once."""
-    from billing.payments import PaymentLine, payments_book
-    from readings.imports.csvfile import ACCOUNT_NUMBER
-
-    records, errors = read_records(source, PAYMENT_COLUMNS)
-    numbers = {record.cells["account_number"] for record in records}
-    known = set(PersonalAccount.objects.filter(number__in=numbers).values_list("number", flat=True))
-    lines, seen = [], {}
-    for record in records:
-        cells = Cells(record, errors)
-        number = cells.text("account_number", max_length=20, pattern=ACCOUNT_NUMBER, rule="an account number (digits)")
-        if number is not None and number not in known:
-            cells.fail("account_number", UNKNOWN_ACCOUNT, f"no personal account {number}")
-        paid_on = cells.day("paid_on")
-        if paid_on is not None and paid_on > today:
-            cells.fail("paid_on", FUTURE_DATE, f"{paid_on.isoformat()} is in the future")
-        amount = _amount(cells, "amount")
-        reference = cells.text("reference", max_length=80)
-        if reference is not None and reference in seen:
-            cells.fail("reference", DUPLICATE_IN_FILE, f"this reference is already on line {seen[reference]}")
-        if cells.ok:
-            seen[reference] = record.line
-            lines.append(PaymentLine(number, paid_on, amount, reference))
-    if errors:
-        return PaymentImportResult(errors=sorted(errors))
-    booked = payments_book(lines=lines, source=source_name, created_by=created_by, now=now)
-    return PaymentImportResult(booked=len(booked.booked), already_booked=len(booked.already_booked), errors=[])

@@ -23,6 +23,9 @@ class PaymentLine:
     paid_on: date
     amount: Decimal
     reference: str
+    payer_name: str = ""
+    payer_iban: str = ""
+    purpose: str = ""
 
 
 @dataclass
@@ -62,6 +65,9 @@ def payments_book(*, lines: list[PaymentLine], source: str = PaymentSource.BANK,
                     paid_on=line.paid_on,
                     source=source,
                     reference=line.reference,
+                    payer_name=line.payer_name[:200],
+                    payer_iban=line.payer_iban[:34],
+                    purpose=line.purpose[:500],
                     created_at=now,
                     created_by=created_by,
                 )

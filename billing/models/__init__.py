@@ -25,6 +25,7 @@ from billing.models.invoices import (
     PaymentSource,
     PrintBatch,
 )
+from billing.models.statements import UnmatchedPayment, UnmatchedReason
 
 __all__ = [
     "CATEGORY_FORMAT",
@@ -48,4 +49,6 @@ __all__ = [
     "PrintBatch",
     "RunStatus",
     "Tariff",
+    "UnmatchedPayment",
+    "UnmatchedReason",
 ]

@@ -188,6 +188,10 @@ class Payment(models.Model):
     source = models.CharField(_("source"), max_length=20, default=PaymentSource.BANK)
     reference = models.CharField(_("reference"), max_length=80)
     note = models.CharField(_("note"), max_length=250, blank=True)
+    # As the statement wrote them: the payer's IBAN matches the next payment whose purpose names no account.
+    payer_name = models.CharField(_("payer"), max_length=200, blank=True)
+    payer_iban = models.CharField(_("payer's IBAN"), max_length=34, blank=True)
+    purpose = models.CharField(_("purpose of payment"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("booked at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -199,7 +203,10 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-paid_on", "-pk"]
-        indexes = [models.Index(fields=["account", "paid_on"], name="payment_account_paid_idx")]
+        indexes = [
+            models.Index(fields=["account", "paid_on"], name="payment_account_paid_idx"),
+            models.Index(fields=["payer_iban"], name="payment_payer_iban_idx", condition=~models.Q(payer_iban="")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["source", "reference"], name="payment_unique_reference_per_source"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
