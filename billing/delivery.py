@@ -2,11 +2,12 @@
 the outbox, and print batches for the paper copies."""
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import translation
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import AccountLink, Notice
@@ -37,13 +38,18 @@ def invoice_ready_notify(*, invoice: Invoice) -> int:
     Only once the PDF is stored: the email says it is attached. Each user gets one email per invoice
     (the outbox's dedup key), whatever retries and second renders do.
     """
-    if invoice.status == InvoiceStatus.VOID or not invoice.pdf:
+    if invoice.status == InvoiceStatus.VOID or not invoice.pdf or _newer_invoice_exists(invoice):
         return 0
     links = AccountLink.objects.filter(account_id=invoice.account_id, notify_by_email=True).select_related("user")
     sent = 0
     for link in links:
         user = link.user
         if not user.is_active or not user.notify_invoices:
+            continue
+        if not issued_after_linking(
+            issued_on=invoice.issued_on, issued_at=invoice.issued_at, linked_on=timezone.localdate(link.created_at),
+            linked_at=link.created_at,
+        ):  # fmt: skip
             continue
         language = user.preferred_language or "uk"
         with translation.override(language):
@@ -66,6 +72,22 @@ def invoice_ready_notify(*, invoice: Invoice) -> int:
         draft_enqueue(draft, user=user, attachment_path=invoice.pdf.name, attachment_name=f"{invoice.number}.pdf")
         sent += 1
     return sent
+
+
+def issued_after_linking(*, issued_on: date, issued_at: datetime, linked_on: date, linked_at: datetime) -> bool:
+    """Whether an invoice is news to a person who linked its account at `linked_at`: one issued before (or
+    dated before the day of linking, as the demo's history and late PDFs of old runs are) is not. They find
+    it in the cabinet; an inbox that fills with a year of old bills at once looks like spam, or like a bill."""
+    return issued_at >= linked_at and issued_on >= linked_on
+
+
+def _newer_invoice_exists(invoice: Invoice) -> bool:
+    """An invoice the account already has a later one for is old news: its PDF may be rendered late (a
+    backlog, the demo loader), but only the latest one is announced."""
+    later = Q(issued_on__gt=invoice.issued_on) | Q(issued_on=invoice.issued_on, pk__gt=invoice.pk)
+    return (
+        Invoice.objects.filter(account_id=invoice.account_id).exclude(status=InvoiceStatus.VOID).filter(later).exists()
+    )
 
 
 # A print batch is one WeasyPrint document, held in memory while it is laid out: about 3.5 MB and 0.1-0.2 s

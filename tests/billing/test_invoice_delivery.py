@@ -38,6 +38,7 @@ OCTOBER = D(2026, 10, 1)
 ISSUED = D(2026, 11, 2)  # pay by 16 November 2026
 NOW = aware(ISSUED, 12)
 LATER = aware(ISSUED, 18)
+LINKED = aware(D(2026, 10, 5))  # the users linked the account before the invoice was issued
 
 
 @pytest.fixture(autouse=True)
@@ -80,7 +81,7 @@ def invoice(prices, kyiv, users):
     """A self-generated invoice of an account linked to four users; one has email notifications off."""
     account = two_zone_account(kyiv, "1000100001")
     for key, user in users.items():
-        AccountLinkFactory(account=account, user=user, notify_by_email=key != "silent")
+        AccountLinkFactory(account=account, user=user, notify_by_email=key != "silent", created_at=LINKED)
     return invoice_generate(account=account, user=users["uk"], today=ISSUED, now=NOW)
 
 
@@ -149,6 +150,48 @@ def test_the_subject_is_translated(invoice, users):
     subjects = dict(OutgoingEmail.objects.values_list("language", "subject"))
     assert subjects["uk"] == f"Ваш рахунок {invoice.number} готовий"
     assert subjects["ru"] == f"Ваш счёт {invoice.number} готов"
+
+
+def test_no_email_for_an_invoice_issued_before_the_person_linked_the_account(invoice, users):
+    """Linking an account whose invoices were issued before is not news: the customer finds them in the
+    cabinet. Someone who linked earlier is told as usual."""
+    newcomer = UserFactory(preferred_language="uk")
+    AccountLinkFactory(account=invoice.account, user=newcomer, created_at=LATER)  # linked after the issue
+    late_same_day = UserFactory(preferred_language="uk")  # linked on the day it was dated, before its PDF
+    AccountLinkFactory(account=invoice.account, user=late_same_day, created_at=aware(ISSUED, 11))
+    invoice_render(invoice_id=invoice.pk, now=LATER)
+
+    recipients = set(OutgoingEmail.objects.filter(kind="invoice_ready").values_list("to_email", flat=True))
+    assert recipients == {users[key].email for key in ("uk", "ru", "en")} | {late_same_day.email}
+    assert newcomer.email not in recipients
+
+
+def test_only_the_latest_invoice_is_announced_when_old_pdfs_render_late(prices, kyiv, users):
+    """A backlog of PDFs (the demo loader's year of invoices, a worker that was down) renders all at once:
+    the customer gets one email, for the latest invoice, not twelve."""
+    account = two_zone_account(kyiv, "1000100002")
+    AccountLinkFactory(account=account, user=users["uk"], created_at=LINKED)
+    older = invoice_generate(account=account, user=users["uk"], today=ISSUED, now=NOW)
+    meter = account.meters.get()
+    ReadingFactory(
+        meter=meter,
+        zone_set=TWO_ZONE,
+        total=None,
+        day=28100,
+        night=14010,
+        reading_date=D(2026, 11, 18),
+        billing_month=D(2026, 11, 1),
+        submitted_at=aware(D(2026, 11, 18)),
+    )
+    latest = invoice_generate(account=account, user=users["uk"], today=D(2026, 11, 20), now=aware(D(2026, 11, 20)))
+    assert older.pk != latest.pk
+
+    for invoice in (older, latest):
+        invoice_render(invoice_id=invoice.pk, now=aware(D(2026, 11, 20), 13))
+    emails = list(OutgoingEmail.objects.filter(kind="invoice_ready"))
+    assert len(emails) == 1
+    assert latest.number in emails[0].subject and older.number not in emails[0].subject
+    assert f"Ваш рахунок {latest.number} готовий" == emails[0].subject
 
 
 def test_rendering_or_notifying_twice_sends_nothing_twice(invoice):
@@ -302,7 +345,7 @@ def test_a_worker_renders_the_pdf_of_a_generated_invoice_and_queues_the_email(po
 
     user = UserFactory(preferred_language="ru")
     account = two_zone_account(kyiv, "1000100001")
-    AccountLinkFactory(account=account, user=user)
+    AccountLinkFactory(account=account, user=user, created_at=LINKED)
     worker = start_documents_worker()
     try:
         # Commits, and on commit queues `invoices_render` for the worker.

@@ -113,3 +113,19 @@ def test_demo_has_a_billing_history_of_the_closed_months():
     assert max(months) == date(2026, 10, 1)  # 21 November: October is closed, November is open
     assert BillingRun.objects.filter(pass_name="final", errors="").count() == 13
     assert set(Charge.objects.values_list("basis", flat=True)) >= {"actual", "average", "reversal"}
+
+
+def test_the_demo_customer_is_not_sent_a_year_of_invoices_when_the_worker_renders_them():
+    """The loader issues a year of invoices for accounts the demo customer linked before; the worker renders
+    their PDFs later, all at once. None of them is news: no "your invoice is ready" email (there were 12)."""
+    from accounts.models import OutgoingEmail
+    from billing.delivery import invoice_ready_notify
+    from billing.models import Invoice
+
+    seed()
+    invoices = list(Invoice.objects.filter(account__links__user__email="demo@example.com"))
+    assert len(invoices) >= 12
+    for invoice in invoices:
+        invoice.pdf.name = f"invoices/{invoice.number}-rendered.pdf"  # as the worker leaves it
+        invoice_ready_notify(invoice=invoice)
+    assert not OutgoingEmail.objects.filter(kind="invoice_ready").exists()
