@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as account_views
+from billing import pay_views
 from billing import views as billing_views
 from portal import cabinet, views
 from readings import public_views
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", include("portal.api.urls")),
     path("channels/sms/inbound/", sms.sms_inbound, name="sms_inbound"),
     path("channels/telegram/webhook/", telegram.telegram_webhook, name="telegram_webhook"),
+    path("payments/<str:provider_name>/callback/", pay_views.card_callback, name="card_callback"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -58,6 +60,16 @@ urlpatterns += i18n_patterns(
         "cabinet/accounts/<str:number>/invoices/<str:invoice_number>/pdf/",
         billing_views.invoice_pdf,
         name="invoice_pdf",
+    ),
+    path(
+        "cabinet/accounts/<str:number>/invoices/<str:invoice_number>/pay/",
+        pay_views.invoice_pay,
+        name="invoice_pay",
+    ),
+    path(
+        "cabinet/accounts/<str:number>/invoices/<str:invoice_number>/pay/card/",
+        pay_views.invoice_pay_card,
+        name="invoice_pay_card",
     ),
     path("cabinet/accounts/<str:number>/payments/", billing_views.payment_list, name="account_payments"),
     path("readings/", public_views.public_identify, name="public_identify"),

@@ -1,5 +1,6 @@
 """The billing app's models: tariffs, norms, runs and charges (`charges`); invoices and payments (`invoices`)."""
 
+from billing.models.card import CardPayment, CardPaymentStatus
 from billing.models.charges import (
     CATEGORY_FORMAT,
     ESTIMATE_BASES,
@@ -32,6 +33,8 @@ __all__ = [
     "ESTIMATE_BASES",
     "ZONE_CHOICES",
     "Basis",
+    "CardPayment",
+    "CardPaymentStatus",
     "BillingChunk",
     "BillingRun",
     "Charge",

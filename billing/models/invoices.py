@@ -167,7 +167,8 @@ class Invoice(models.Model):
 
 class PaymentSource(models.TextChoices):
     BANK = "bank", _("bank statement")
-    STAFF = "staff", _("entered by staff")
+    STAFF = "staff", _("cash desk")  # staff enter what was paid at a cash desk (or by letter)
+    CARD = "card", _("card")
 
 
 class PaymentQuerySet(models.QuerySet):

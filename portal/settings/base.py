@@ -264,6 +264,10 @@ TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET") or "local-telegram-
 # --- Invoices (billing/invoicing.py) and the supplier's details printed on them and in the payment QR ---
 INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 14)  # pay-by date = issue date + this
 INVOICE_QR_FORMAT = env_str("INVOICE_QR_FORMAT") or "002"  # NBU format for UAH: 002 or 003
+# Card payments (billing/acquiring.py): LiqPay's checkout. Without keys the "Pay by card" button is hidden.
+LIQPAY_PUBLIC_KEY = env_str("LIQPAY_PUBLIC_KEY") or ""
+LIQPAY_PRIVATE_KEY = env_str("LIQPAY_PRIVATE_KEY") or ""
+LIQPAY_SANDBOX = env_bool("LIQPAY_SANDBOX", default=False)  # accept LiqPay's "sandbox" status as paid (tests)
 SUPPLIER_LEGAL_NAME = env_str("SUPPLIER_LEGAL_NAME") or 'ТОВ "Енергозбут-Демо"'
 SUPPLIER_CODE = env_str("SUPPLIER_CODE") or "43123452"  # EDRPOU (UAH) or INN (RUB)
 SUPPLIER_IBAN = env_str("SUPPLIER_IBAN") or "UA193000010000026009876543210"  # or the 20-digit account (RUB)
