@@ -1,20 +1,116 @@
-"""Fixed-window attempt counters in the shared cache (Redis), for guessable lookups.
+"""The portal's one rate-limit module: every limit of every channel is counted here.
 
-Used where a stranger could otherwise enumerate account numbers and meter serials: linking an account,
-the public reading form, the channel API's verify call. Counters are per scope and per identity (a
-user id, a client address), so limits hold across web processes and machines.
+Used where a stranger could otherwise guess or flood: linking an account, the public reading form, SMS and
+Telegram, the API's token and verify calls (through `ScopedLimitThrottle`, DRF's `throttle_scope`), and
+allauth's login, signup and password-reset limits (allauth counts in the default cache, which is
+`FailOpenRedisCache` below). Counters are per scope and per identity (a user id, a client address), in
+Redis, so limits hold across web processes and machines.
+
+When Redis is down, a limit must not turn a login into a 500: the counters fall back to an in-process
+store (so each web process limits on its own: a looser limit, never none) and a warning is logged once
+per outage. docs/operations.md "Redis down" says what customers and staff see.
 """
 
 import hashlib
+import logging
+import threading
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
+
+REDIS_DOWN_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+# After a failure, go straight to the local store this long, so a dead Redis costs one failed connect
+# per process every few seconds, not one per request.
+RETRY_REDIS_AFTER_SECONDS = 5.0
+
+
+class FailOpenRedisCache(RedisCache):
+    """Django's Redis cache that answers from an in-process LocMemCache while Redis is unreachable.
+
+    The default cache holds rate-limit counters only (sessions are in the database), so falling back to a
+    per-process store loses nothing but the limits' sharing between processes for the outage.
+    """
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._local = LocMemCache(f"fail-open-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+        self._redis_back_at = 0.0
+        self._lock = threading.Lock()
+
+    def _redis_failed(self, operation: str, error: Exception) -> None:
+        with self._lock:
+            was_up = self._redis_back_at == 0.0
+            self._redis_back_at = time.monotonic() + RETRY_REDIS_AFTER_SECONDS
+        if was_up:
+            logger.warning(
+                "Redis unreachable (%s on %s: %s): rate limits count in this process only until it is back",
+                type(error).__name__,
+                operation,
+                error,
+            )
+
+    def _redis_answered(self) -> None:
+        if self._redis_back_at:
+            with self._lock:
+                self._redis_back_at = 0.0
+            logger.warning("Redis reachable again: rate limits are shared between processes again")
+
+
+def _fail_open(name: str):
+    redis_method = getattr(RedisCache, name)
+
+    def method(self, *args, **kwargs):
+        if time.monotonic() >= self._redis_back_at:
+            try:
+                result = redis_method(self, *args, **kwargs)
+            except REDIS_DOWN_ERRORS as error:
+                self._redis_failed(name, error)
+            else:
+                self._redis_answered()
+                return result
+        return getattr(self._local, name)(*args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = redis_method.__doc__
+    return method
+
+
+CACHE_OPERATIONS = (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+)
+for _name in CACHE_OPERATIONS:
+    setattr(FailOpenRedisCache, _name, _fail_open(_name))
 
 
 @dataclass(frozen=True)
 class Limit:
     attempts: int
     window_seconds: int
+
+    @classmethod
+    def from_rate(cls, rate: str) -> "Limit":
+        """DRF's spelling, "600/minute" or "20/hour" (also "5/s", "100/day")."""
+        count, period = rate.split("/")
+        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[0].lower()]
+        return cls(int(count), seconds)
 
 
 def _key(scope: str, identity: str) -> str:
@@ -53,3 +149,28 @@ def client_ip(request) -> str:
     if proxies and len(hops) >= proxies:
         return hops[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class ScopedLimitThrottle(BaseThrottle):
+    """DRF's `throttle_scope` counted by this module: the rate is REST_FRAMEWORK's DEFAULT_THROTTLE_RATES
+    entry of the view's scope, per integration client, else per user, else per client address."""
+
+    def allow_request(self, request, view):
+        from django.conf import settings
+
+        scope = getattr(view, "throttle_scope", None)
+        rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(scope) if scope else None
+        if not rate:
+            return True
+        self.limit = Limit.from_rate(rate)
+        client_pk = getattr(request.auth, "pk", None) if request.auth is not None else None
+        if client_pk is not None and not getattr(request.user, "is_authenticated", False):
+            identity = f"client:{client_pk}"
+        elif getattr(request.user, "is_authenticated", False):
+            identity = f"user:{request.user.pk}"
+        else:
+            identity = f"ip:{client_ip(request)}"
+        return attempt_count(f"api:{scope}", identity, self.limit) <= self.limit.attempts
+
+    def wait(self):
+        return self.limit.window_seconds

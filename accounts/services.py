@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.enqueue import enqueue_after_commit, enqueue_many_after_commit
 from accounts.languages import path_in_language
 from accounts.models import (
     NOTICE_OF_EMAIL_KIND,
@@ -251,18 +252,13 @@ def emails_enqueue(drafts: list[EmailDraft], *, queue_sends: bool = True) -> int
 def _send_after_commit(email_id: int) -> None:
     from accounts.tasks import email_send
 
-    transaction.on_commit(lambda: email_send.delay(email_id))
+    enqueue_after_commit(email_send, email_id)
 
 
 def _send_many_after_commit(email_ids: list[int]) -> None:
     from accounts.tasks import email_send
 
-    def publish():
-        for email_id in email_ids:
-            email_send.delay(email_id)
-
-    if email_ids:
-        transaction.on_commit(publish)
+    enqueue_many_after_commit(email_send, [(email_id,) for email_id in email_ids])
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import ReadOnlyAdmin
+from accounts.enqueue import enqueue
 from billing.delivery import print_batch_mark_printed
 from billing.invoicing import invoice_void
 from billing.models import Invoice, InvoiceStatus, Payment, PrintBatch
@@ -215,6 +216,6 @@ class PrintBatchAdmin(ReadOnlyAdmin):
         batches = print_batches_build(run=None, now=timezone.now(), max_batches=5)
         messages.success(request, _("Print batches built: %(count)s.") % {"count": len(batches)})
         if print_queue().exists():
-            build_task.delay(None)
+            enqueue(build_task, None)  # without a broker, print_batches_waiting starts it later
             messages.info(request, _("More invoices are waiting: a worker is building their batches."))
         return redirect("admin:billing_printbatch_changelist")

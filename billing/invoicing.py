@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from accounts.enqueue import enqueue_after_commit
 from accounts.models import AccountLink, InvoiceMode, PersonalAccount
 from accounts.windows import add_months
 from billing.invoice_content import ChargeRow, PaymentRow, invoice_content
@@ -480,7 +481,7 @@ def _after_issue(invoice_ids: list[int]) -> None:
     from billing.tasks import invoices_render
 
     if invoice_ids:
-        transaction.on_commit(lambda: invoices_render.delay(invoice_ids))
+        enqueue_after_commit(invoices_render, invoice_ids)
 
 
 def after_issue(invoice_ids: list[int]) -> None:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from accounts.enqueue import enqueue_after_commit
 from accounts.models import PersonalAccount
 from accounts.windows import add_months
 from billing.estimates import Snapshot, months_before
@@ -320,13 +321,13 @@ def _queue_estimate_notices(run: BillingRun) -> None:
     """Customers whose months were estimated hear of it by email (billing/notices.py) once the pass commits."""
     from billing.tasks import estimate_notices_start
 
-    transaction.on_commit(lambda: estimate_notices_start.delay(run.pk))
+    enqueue_after_commit(estimate_notices_start, run.pk)
 
 
 def _queue_print_batches(run: BillingRun) -> None:
     from billing.tasks import print_batches_build
 
-    transaction.on_commit(lambda: print_batches_build.delay(run.pk))
+    enqueue_after_commit(print_batches_build, run.pk)
 
 
 def interim_bill(*, account: PersonalAccount, today: date, now: datetime) -> int:

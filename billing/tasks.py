@@ -5,7 +5,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from billing.models import BillingRun
+from accounts.enqueue import enqueue
+from billing.models import BillingRun, Pass, RunStatus
 from billing.services import RunRefused, chunk_bill, pending_chunk_ids, run_finish, run_start
 
 
@@ -64,7 +65,7 @@ def print_batches_build(run_id: int | None = None) -> int:
     run = BillingRun.objects.filter(pk=run_id).first() if run_id else None
     built = build(run=run, now=timezone.now(), max_batches=PRINT_BATCHES_PER_TASK)
     if len(built) == PRINT_BATCHES_PER_TASK and print_queue().exists():
-        print_batches_build.delay(run_id)
+        enqueue(print_batches_build, run_id)  # if the broker is gone, print_batches_waiting restarts the chain
     return len(built)
 
 
@@ -80,8 +81,45 @@ def invoices_render_missing(limit: int = 2000) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     for start in range(0, len(ids), 100):
-        invoices_render.delay(ids[start : start + 100])
+        if not enqueue(invoices_render, ids[start : start + 100]):
+            break
     return len(ids)
+
+
+PRINT_CHAIN_IDLE = timedelta(minutes=10)
+
+
+@shared_task
+def print_batches_waiting() -> bool:
+    """Safety net, every few minutes: when paper invoices wait and no batch was built for a while (the
+    build's chain was lost with the broker or a worker), start the chain again. True when queued."""
+    from billing.delivery import print_queue
+    from billing.models import PrintBatch
+
+    idle_since = timezone.now() - PRINT_CHAIN_IDLE
+    waiting = print_queue().filter(issued_at__lt=idle_since).exists()
+    if not waiting or PrintBatch.objects.filter(created_at__gte=idle_since).exists():
+        return False
+    return enqueue(print_batches_build, None)
+
+
+@shared_task
+def estimate_notices_missing() -> int:
+    """Safety net, every few minutes: the final passes of the last week whose estimate notices were never
+    fanned out (the broker was down when the pass committed). Sending skips what the outbox has."""
+    runs = list(
+        BillingRun.objects.filter(
+            pass_name=Pass.FINAL,
+            status=RunStatus.DONE,
+            notices_queued_at__isnull=True,
+            finished_at__lt=timezone.now() - timedelta(minutes=2),
+            finished_at__gte=timezone.now() - timedelta(days=7),
+        ).values_list("pk", flat=True)
+    )
+    for run_id in runs:
+        if not enqueue(estimate_notices_start, run_id):
+            break
+    return len(runs)
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
@@ -99,5 +137,7 @@ def estimate_notices_start(run_id: int) -> int:
 
     ranges = estimate_notice_ranges(run_id=run_id)
     for first_account_id, last_account_id in ranges:
-        estimate_notices_chunk.delay(run_id, first_account_id, last_account_id)
+        if not enqueue(estimate_notices_chunk, run_id, first_account_id, last_account_id):
+            return 0  # not marked: estimate_notices_missing starts again (the outbox skips what was queued)
+    BillingRun.objects.filter(pk=run_id).update(notices_queued_at=timezone.now())
     return len(ranges)

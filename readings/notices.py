@@ -1,13 +1,15 @@
 """The email a customer gets when staff decide on a reading that waited for review (accepted, or rejected
 with the reason they wrote)."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts.languages import month_in_sentence
-from accounts.models import AccountLink, Notice
+from accounts.models import AccountLink, Notice, OutgoingEmail
 from accounts.services import absolute_url, draft_enqueue, notice_draft
 from readings.models import ReadingDecision, ReviewDecision
 from readings.reminders import meter_zone_names
@@ -61,3 +63,20 @@ def reading_decision_notify(*, decision_id: int) -> int:
         draft_enqueue(draft, user=user)
         sent += 1
     return sent
+
+
+def reading_decision_notices_missing(*, now: datetime) -> int:
+    """Notify again the decisions of the last day that have no email in the outbox yet (their task was
+    lost). A decision nobody wants to hear of is looked at again each sweep: a few queries, staff-paced."""
+    decisions = list(
+        ReadingDecision.objects.filter(
+            decided_at__gte=now - timedelta(days=1), decided_at__lt=now - timedelta(minutes=2)
+        ).values_list("pk", flat=True)
+    )
+    if not decisions:
+        return 0
+    keys = OutgoingEmail.objects.filter(
+        kind=EMAIL_KIND, created_at__gte=now - timedelta(days=2), dedup_key__startswith="reading-decision:"
+    ).values_list("dedup_key", flat=True)
+    notified = {int(key.split(":")[1]) for key in keys}
+    return sum(reading_decision_notify(decision_id=pk) for pk in decisions if pk not in notified)

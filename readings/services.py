@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from accounts.enqueue import enqueue_after_commit
 from accounts.models import User, WindowPolicy
 from readings.models import Channel, ClosedMonth, Meter, Reading, ReadingDecision, ReadingStatus, ReviewDecision
 from readings.validation import (
@@ -261,7 +262,7 @@ def _notify_after_commit(decision_id: int) -> None:
     """The customer hears of the decision by email (readings/notices.py), once it is committed."""
     from readings.tasks import reading_decision_notice
 
-    transaction.on_commit(lambda: reading_decision_notice.delay(decision_id))
+    enqueue_after_commit(reading_decision_notice, decision_id)
 
 
 def month_close(*, month: date, now: datetime) -> ClosedMonth:

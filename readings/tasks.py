@@ -5,6 +5,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
+from accounts.enqueue import enqueue
 from readings.reminders import reminder_chunks, reminders_chunk_send
 
 
@@ -27,7 +28,7 @@ def reminders_daily() -> str:
     """The beat entry (09:00): reminders of the districts whose window opens today or closes tomorrow."""
     chunks = reminder_chunks(today=timezone.localdate())
     for chunk in chunks:
-        reminders_chunk.delay(**chunk.as_kwargs())
+        enqueue(reminders_chunk, **chunk.as_kwargs())
     return f"{len(chunks)} reminder chunks queued"
 
 
@@ -37,3 +38,12 @@ def reading_decision_notice(decision_id: int) -> int:
     from readings.notices import reading_decision_notify
 
     return reading_decision_notify(decision_id=decision_id)
+
+
+@shared_task
+def reading_decision_notices_missing() -> int:
+    """Safety net, every few minutes: staff decisions of the last day whose notice task was lost (the broker
+    was down at the decision). Notifying is idempotent: the outbox's dedup key sends each email once."""
+    from readings.notices import reading_decision_notices_missing as missing
+
+    return missing(now=timezone.now())

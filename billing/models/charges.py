@@ -87,6 +87,8 @@ class BillingRun(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # Moved on by every chunk; a "running" run whose heartbeat stopped long ago crashed and may be resumed.
     heartbeat_at = models.DateTimeField(_("last progress"), default=timezone.now)
+    # Set once a final pass's estimate notices are fanned out: the sweeper queues them for a run without it.
+    notices_queued_at = models.DateTimeField(_("notices queued"), null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -117,9 +117,12 @@ REDIS_IS_EMBEDDED = not env_str("REDIS_URL")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Rate-limit counters only (ours and allauth's); with Redis down they count per process instead
+        # of failing the request (accounts/ratelimit.py). Short timeouts: a hung Redis must not hang a login.
+        "BACKEND": "accounts.ratelimit.FailOpenRedisCache",
         "LOCATION": redis_url_for_cache(REDIS_URL),
         "KEY_PREFIX": "portal",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 
@@ -234,7 +237,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.ratelimit.ScopedLimitThrottle"],  # the one rate-limit module
     "DEFAULT_THROTTLE_RATES": {
         "token": env_str("API_TOKEN_RATE") or "20/hour",  # password guesses per client address
         "verify": env_str("API_VERIFY_RATE") or "600/minute",  # per integration client (a bot serves many)

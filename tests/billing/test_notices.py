@@ -10,6 +10,7 @@ from billing.models import BillingChunk, BillingRun
 from billing.notices import estimate_notice_ranges, estimate_notices_send, norm_is_next
 from billing.services import run_in_process, run_start
 from tests.factories import AccountLinkFactory, ChargeFactory, MeterFactory, UserFactory
+from tests.servers import broker_on, own_redis, queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -109,17 +110,12 @@ def test_a_real_final_pass_queues_the_notices_on_commit_and_they_fan_out_by_its_
     """A meter with no reading and no history: the norm, 65 kWh x 2 residents = 130 kWh."""
     link = AccountLinkFactory(account__district=kyiv, account__number="1000100009", user__preferred_language="en")
     MeterFactory(account=link.account, serial_number="09000009", installed_on=datetime.date(2026, 9, 1))
-    from billing import tasks
-
-    started = []
-    monkeypatch.setattr(tasks.estimate_notices_start, "delay", lambda run_id: started.append(run_id))
-    # Nothing may reach the shared test broker (another suite's worker could take it).
-    monkeypatch.setattr(tasks.print_batches_build, "delay", lambda *args: None)
-    monkeypatch.setattr(tasks.invoices_render, "delay", lambda *args: None)
     run = run_start(month=NOVEMBER, pass_name="final", run_date=datetime.date(2026, 12, 4), now=timezone.now())
-    with django_capture_on_commit_callbacks(execute=True):
-        run_in_process(run=run)
-    assert started == [run.pk]
+    # A broker of this test's own: nothing reaches the shared test broker (another suite's worker could take it).
+    with own_redis() as broker, broker_on(broker.url()):
+        with django_capture_on_commit_callbacks(execute=True):
+            run_in_process(run=run)
+        assert ("billing.tasks.estimate_notices_start", [run.pk], {}) in queued_tasks(broker)
     ranges = estimate_notice_ranges(run_id=run.pk)
     assert ranges == list(BillingChunk.objects.filter(run=run).values_list("first_account_id", "last_account_id"))
     for first, last in ranges:

@@ -10,6 +10,7 @@ from readings.models import ReadingStatus, Reminder
 from readings.reminders import reminder_chunks, reminders_chunk_send
 from readings.zones import TWO_ZONE
 from tests.factories import AccountLinkFactory, MeterFactory, ReadingFactory, UserFactory
+from tests.servers import broker_on, own_redis, queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -133,10 +134,10 @@ def test_removed_and_smart_meters_and_other_districts_are_left_out(customer, dek
 def test_the_daily_task_fans_out_one_task_per_chunk(customer, monkeypatch):
     from readings import tasks
 
-    queued = []
-    monkeypatch.setattr(tasks.reminders_chunk, "delay", lambda **kwargs: queued.append(kwargs))
     monkeypatch.setattr(tasks.timezone, "localdate", lambda: OPEN_DAY)
-    tasks.reminders_daily()
+    with own_redis() as broker, broker_on(broker.url()):
+        tasks.reminders_daily()
+        queued = [kwargs for name, _, kwargs in queued_tasks(broker) if name == "readings.tasks.reminders_chunk"]
     assert queued == [
         {
             "district_id": customer.account.district_id,

@@ -22,6 +22,21 @@ INTERVAL_TASKS = {
         5,
         "Queues the PDFs of invoices that have none a few minutes after issue (a lost task or a broker outage).",
     ),
+    "Invoices: restart print batches": (
+        "billing.tasks.print_batches_waiting",
+        5,
+        "Builds print batches again when paper invoices wait and no batch was built for 10 minutes.",
+    ),
+    "Billing: queue missed estimate notices": (
+        "billing.tasks.estimate_notices_missing",
+        5,
+        "Queues the estimate notices of a final pass whose notices were never queued (a broker outage).",
+    ),
+    "Readings: queue missed decision notices": (
+        "readings.tasks.reading_decision_notices_missing",
+        5,
+        "Emails staff decisions of the last day whose notice was never queued (a broker outage).",
+    ),
 }
 
 
