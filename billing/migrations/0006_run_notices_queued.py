@@ -13,7 +13,7 @@ def finished_runs_had_their_notices(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0003_invoices_payments"),
+        ("billing", "0005_card_payments"),
     ]
 
     operations = [
