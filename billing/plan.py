@@ -14,6 +14,7 @@ from billing.estimates import (
     average_estimate,
     days_in,
     estimate_basis,
+    months_before,
     norm_estimate,
     used_between,
     zone_shares,
@@ -57,11 +58,13 @@ class MeterInput:
     new_reading: Snapshot | None = None
     open_estimates: tuple[OpenEstimate, ...] = ()
     history_start: Snapshot | None = None  # the earliest reading at most 6 months before L
+    installation: Snapshot | None = None  # the installation reading, which counts as history too
 
 
 @dataclass(frozen=True)
 class Rules:
     cap: int = 3  # ESTIMATE_AVERAGE_MAX_MONTHS; 0 = no limit
+    lookback_months: int = 6  # ESTIMATE_LOOKBACK_MONTHS
     min_history_days: int = 90
     default_shares: dict | None = None
 
@@ -129,8 +132,10 @@ def plan_meter(
     rules: Rules,
 ) -> MeterPlan:
     """The charges of `meter` for `month` in this pass, and its billing state afterwards."""
-    if meter.closed or meter.last_billed_month == month:
-        return MeterPlan()  # nothing left to bill, or this month is billed already (a rerun)
+    if meter.closed or (meter.last_billed_month is not None and meter.last_billed_month >= month):
+        # Nothing left to bill, or this month is billed already (a rerun), or the meter's billing has moved
+        # past it (a resumed run of an old month): a month behind a meter's state is never billed again.
+        return MeterPlan()
     if meter.new_reading is not None:
         return _actual(meter, month=month, tariffs=tariffs)
     month_end = month.replace(day=days_in(month))
@@ -167,11 +172,24 @@ def _actual(meter: MeterInput, *, month: date, tariffs) -> MeterPlan:
     return MeterPlan(lines, state)
 
 
+def history_start(meter: MeterInput, lookback_months: int) -> Snapshot | None:
+    """The earliest accepted actual reading at most `lookback_months` calendar months before L, the
+    installation reading included (DESIGN.md "Charges" 2): the average and the zone shares both use it."""
+    since = months_before(meter.last.on, lookback_months)
+    candidates = [
+        snapshot
+        for snapshot in (meter.history_start, meter.installation)
+        if snapshot is not None and since <= snapshot.on < meter.last.on
+    ]
+    return min(candidates, key=lambda snapshot: snapshot.on, default=None)
+
+
 def _estimate(meter: MeterInput, *, month: date, tariffs, norms, rules: Rules) -> MeterPlan:
     month_number = meter.estimated_months + 1
+    earliest = history_start(meter, rules.lookback_months)
     average = average_estimate(
         last=meter.last,
-        earliest=meter.history_start,
+        earliest=earliest,
         month=month,
         register_digits=meter.register_digits,
         multiplier=meter.multiplier,
@@ -182,10 +200,8 @@ def _estimate(meter: MeterInput, *, month: date, tariffs, norms, rules: Rules) -
         volumes = average
     else:
         history = (
-            used_between(
-                meter.history_start, meter.last, register_digits=meter.register_digits, multiplier=meter.multiplier
-            )
-            if meter.history_start is not None
+            used_between(earliest, meter.last, register_digits=meter.register_digits, multiplier=meter.multiplier)
+            if earliest is not None
             else None
         )
         norm_day, norm = max(((day, kwh) for day, kwh in norms if day <= month), default=(None, None))

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from accounts.enqueue import enqueue_after_commit
 from accounts.models import PersonalAccount
@@ -29,7 +30,7 @@ from billing.models import (
 from billing.plan import PASS_ACTUAL, PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
 from billing.tariffs import TariffVersion
 from billing.writes import insert_charges, upsert_states
-from readings.models import Meter, Reading, ReadingStatus
+from readings.models import ClosedMonth, Meter, Reading, ReadingStatus
 from readings.services import month_close
 from readings.zones import ALL_ZONES, zones_of
 
@@ -37,11 +38,60 @@ logger = logging.getLogger(__name__)
 
 
 class RunRefused(Exception):
-    """A run of this pass for this month is already in progress."""
+    """A pass that must not start now; the message says why in the staff member's language."""
+
+
+class MonthClosed(RunRefused):
+    """The month's final pass has closed it: no pass bills it again (DESIGN.md "Charges" 4)."""
+
+
+class PassAlreadyDone(RunRefused):
+    """This pass of this month completed before: there is nothing to do (a beat entry firing twice)."""
+
+
+def _month_words(month: date) -> str:
+    return formats.date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def _moment_words(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _start_guard(*, month: date, pass_name: str) -> None:
+    """Refuse a pass that completed before, or any pass of a closed month (a crashed run of the same pass
+    is resumed before this is asked)."""
+    done = (
+        BillingRun.objects.filter(month=month, pass_name=pass_name, status=RunStatus.DONE)
+        .order_by("-finished_at")
+        .first()
+    )
+    if done is not None:
+        raise PassAlreadyDone(
+            _("the %(pass)s pass of %(month)s already completed on %(finished)s (run %(run)s): nothing to do")
+            % {
+                "pass": pass_name,
+                "month": _month_words(month),
+                "finished": _moment_words(done.finished_at),
+                "run": done.pk,
+            }
+        )
+    closed = ClosedMonth.objects.filter(month=month).first()
+    if closed is not None:
+        raise MonthClosed(
+            _(
+                "%(month)s was closed by its final pass on %(closed)s; a closed month is never billed again "
+                "(its late readings bill the next open month)"
+            )
+            % {"month": _month_words(month), "closed": _moment_words(closed.closed_at)}
+        )
 
 
 def billing_rules() -> Rules:
-    return Rules(cap=settings.ESTIMATE_AVERAGE_MAX_MONTHS, min_history_days=settings.ESTIMATE_MIN_HISTORY_DAYS)
+    return Rules(
+        cap=settings.ESTIMATE_AVERAGE_MAX_MONTHS,
+        lookback_months=settings.ESTIMATE_LOOKBACK_MONTHS,
+        min_history_days=settings.ESTIMATE_MIN_HISTORY_DAYS,
+    )
 
 
 def run_start(
@@ -49,7 +99,8 @@ def run_start(
 ) -> BillingRun:
     """Create the run and its chunks, or take over a crashed run of the same pass (no heartbeat for a while).
 
-    A run whose heartbeat is recent is still working: a second start is refused.
+    A run whose heartbeat is recent is still working: a second start is refused. So is a pass that completed
+    before (`PassAlreadyDone`) and any new pass of a month its final pass closed (`MonthClosed`).
     """
     month = month.replace(day=1)
     chunk_size = chunk_size or settings.BILLING_CHUNK_SIZE
@@ -61,11 +112,15 @@ def run_start(
         )
         if running is not None:
             if now - running.heartbeat_at < timedelta(seconds=settings.BILLING_RUN_STALE_SECONDS):
-                raise RunRefused(f"the {pass_name} pass of {month:%Y-%m} is running (run {running.pk})")
+                raise RunRefused(
+                    _("the %(pass)s pass of %(month)s is running (run %(run)s)")
+                    % {"pass": pass_name, "month": _month_words(month), "run": running.pk}
+                )
             running.heartbeat_at = now
             running.save(update_fields=["heartbeat_at"])
             logger.warning("resuming run %s: its heartbeat had stopped", running.pk)
             return running
+        _start_guard(month=month, pass_name=pass_name)
         try:
             run = BillingRun.objects.create(
                 month=month,
@@ -77,7 +132,9 @@ def run_start(
                 started_by=started_by,
             )
         except IntegrityError as error:
-            raise RunRefused(f"the {pass_name} pass of {month:%Y-%m} is running") from error
+            raise RunRefused(
+                _("the %(pass)s pass of %(month)s is running") % {"pass": pass_name, "month": _month_words(month)}
+            ) from error
         ids = list(PersonalAccount.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
         chunks = [
             BillingChunk(
@@ -131,7 +188,8 @@ def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
         account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, account__is_active=True
     )
     # Meters this month is already billed for (the final pass after the actual pass) have nothing to do.
-    chunk_meters = chunk_meters.exclude(billing_state__last_billed_month=month).exclude(billing_state__closed=True)
+    # So have meters billed past it (a resumed run of an old month): plan_meter refuses them too.
+    chunk_meters = chunk_meters.exclude(billing_state__last_billed_month__gte=month).exclude(billing_state__closed=True)
     meters = list(
         chunk_meters.values(
             "pk",
@@ -199,10 +257,6 @@ def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
     for meter in meters:
         zones, state, new_row = zones_of(meter["zone_set"]), states.get(meter["pk"]), newest.get(meter["pk"])
         last = lasts[meter["pk"]]
-        history_start = history_starts.get(meter["pk"])
-        six_before = months_before(last.on, settings.ESTIMATE_LOOKBACK_MONTHS)
-        if history_start is None and six_before <= meter["installed_on"] < last.on:
-            history_start = Snapshot(_values(meter, zones, "install_"), meter["installed_on"])
         inputs.append(
             MeterInput(
                 meter_id=meter["pk"],
@@ -222,7 +276,8 @@ def _meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
                 new_reading_id=new_row["pk"] if new_row else None,
                 new_reading=Snapshot(_values(new_row, zones), new_row["reading_date"]) if new_row else None,
                 open_estimates=tuple(open_estimates.get(meter["pk"], ())),
-                history_start=history_start,
+                history_start=history_starts.get(meter["pk"]),
+                installation=Snapshot(_values(meter, zones, "install_"), meter["installed_on"]),
             )
         )
     return inputs

@@ -199,7 +199,7 @@ def demo_billing_history(*, today: date) -> int:
     already have a finished final run are skipped, so a second load bills nothing.
     """
     from billing.models import BillingRun, RunStatus
-    from billing.services import run_in_process, run_start
+    from billing.services import PassAlreadyDone, run_in_process, run_start
 
     last_closed = add_months(month_start(today), -1 if today.day >= 4 else -2)
     month = add_months(month_start(today), -HISTORY_MONTHS)
@@ -208,9 +208,12 @@ def demo_billing_history(*, today: date) -> int:
         if not BillingRun.objects.filter(month=month, pass_name="final", status=RunStatus.DONE).exists():
             next_month = add_months(month, 1)
             for pass_name, day in (("actual", 3), ("final", 4)):
-                run = run_start(
-                    month=month, pass_name=pass_name, run_date=next_month.replace(day=day), now=timezone.now()
-                )
+                try:
+                    run = run_start(
+                        month=month, pass_name=pass_name, run_date=next_month.replace(day=day), now=timezone.now()
+                    )
+                except PassAlreadyDone:
+                    continue  # an earlier load stopped between the two passes
                 run_in_process(run=run, queue_documents=False)
                 runs += 1
             _demo_payments(month, last=month == last_closed)

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.invoicing import InvoiceRefused, invoice_generate, invoice_generate_refusal, invoice_void, invoices_issue
-from billing.models import Charge, Invoice, InvoiceItem
+from billing.models import BillingChunk, Charge, Invoice, InvoiceItem
 from billing.payments import PaymentLine, payments_book
-from billing.services import run_in_process, run_start
+from billing.services import PassAlreadyDone, chunk_bill, run_in_process, run_start
 from readings.models import AppendOnlyError, ClosedMonth
 from readings.zones import TWO_ZONE
 from tests.billing.helpers import read_two_zone as read
@@ -87,8 +87,12 @@ def test_supplier_mode_invoices_on_the_3rd_those_with_a_reading_and_on_the_4th_t
 def test_rerunning_a_pass_issues_nothing_twice(prices, kyiv):
     account = account_with_meter(kyiv, "1000000001", "supplier")
     bill(OCTOBER, "actual", D(2026, 11, 3))
-    run = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=NOW)
-    run_in_process(run=run)
+    with pytest.raises(PassAlreadyDone):
+        run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=NOW)
+    # A chunk billed again (a task delivered twice, its first commit unseen) issues nothing either.
+    chunk = BillingChunk.objects.get(run__month=OCTOBER)
+    BillingChunk.objects.filter(pk=chunk.pk).update(done=False)
+    chunk_bill(chunk_id=chunk.pk, now=NOW, queue_documents=False)
     assert len(invoices_of(account)) == 1
     assert InvoiceItem.objects.filter(invoice__account=account).count() == 2
 

@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.models import BillingRun, Charge, MeterBillingState
-from billing.services import RunRefused, run_in_process, run_start
+from billing.services import PassAlreadyDone, RunRefused, run_in_process, run_start
 from readings.models import ClosedMonth
 from readings.zones import TWO_ZONE
 from tests.billing.helpers import read_two_zone as read
@@ -144,9 +144,11 @@ def test_a_meter_installed_during_the_month_is_not_estimated(prices, kyiv):
 def test_reruns_and_duplicate_runs_create_nothing_twice(meter):
     bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
     first = Charge.objects.count()
-    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
-    bill(D(2026, 10, 1), "final", D(2026, 11, 4))
-    bill(D(2026, 10, 1), "final", D(2026, 11, 4))
+    with pytest.raises(PassAlreadyDone):
+        bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    bill(D(2026, 10, 1), "final", D(2026, 11, 4))  # the meter is billed for October: nothing to estimate
+    with pytest.raises(PassAlreadyDone):
+        bill(D(2026, 10, 1), "final", D(2026, 11, 4))
     assert Charge.objects.count() == first
 
 

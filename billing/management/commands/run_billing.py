@@ -8,10 +8,10 @@ import time
 from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.models import BillingRun, Pass, RunStatus
-from billing.services import RunRefused, run_in_process, run_start
+from billing.services import PassAlreadyDone, RunRefused, run_in_process, run_start
 
 
 class Command(BaseCommand):
@@ -31,13 +31,19 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(f"--month must be YYYY-MM and --date YYYY-MM-DD: {error}") from error
         try:
-            run = run_start(
-                month=month,
-                pass_name=options["pass_name"],
-                run_date=run_date,
-                now=timezone.now(),
-                chunk_size=options["chunk_size"],
-            )
+            # The operator's console speaks English, as the command's other output does.
+            with translation.override("en"):
+                run = run_start(
+                    month=month,
+                    pass_name=options["pass_name"],
+                    run_date=run_date,
+                    now=timezone.now(),
+                    chunk_size=options["chunk_size"],
+                )
+        except PassAlreadyDone as done:
+            # A beat entry or an operator starting a completed pass again is not an alarm: exit 0, bill nothing.
+            self.stdout.write(f"Nothing to do: {done}.")
+            return
         except RunRefused as refused:
             raise CommandError(f"Refused: {refused}.") from refused
         self.stdout.write(
