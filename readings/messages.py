@@ -14,6 +14,7 @@ from readings.validation import (
     MONTH_CLOSED,
     NOT_A_NUMBER,
     PREVIOUSLY_REJECTED,
+    READING_BILLED,
     TOO_MANY_DIGITS,
     WINDOW_CLOSED,
     ZONE_MISSING,
@@ -82,6 +83,11 @@ def problem_message(problem: Problem, meter: Meter | None = None) -> str:
         }
     if problem.code == MONTH_CLOSED:
         return _("The bill for that month is already issued; the reading can no longer be changed.")
+    if problem.code == READING_BILLED:
+        return _(
+            "The reading for %(date)s has already been used in a charge, so it can no longer be changed here. "
+            "If it is wrong, contact the service centre: our staff will correct it."
+        ) % {"date": _day(params["reading_date"])}
     return problem.code
 
 

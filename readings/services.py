@@ -6,43 +6,31 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 
 from accounts.enqueue import enqueue_after_commit
 from accounts.models import User, WindowPolicy
-from readings.models import Channel, ClosedMonth, Meter, Reading, ReadingDecision, ReadingStatus, ReviewDecision
-from readings.validation import (
-    DATE_BEFORE_PREVIOUS,
-    MONTH_CLOSED,
-    PREVIOUSLY_REJECTED,
-    WINDOW_CLOSED,
-    MeterFacts,
-    Problem,
-    ReadingRules,
-    Snapshot,
-    average_daily_kwh,
-    check_reading,
-    parse_values,
-    swapped,
+from readings import policy
+from readings.models import ClosedMonth, Meter, Reading, ReadingDecision, ReadingStatus, ReviewDecision
+from readings.policy import (
+    ACCEPTED,
+    CUSTOMER_CHANNELS,
+    DUPLICATE,
+    NEEDS_PHOTO,
+    PENDING_REVIEW,
+    REJECTED,
+    SWAP_QUESTION,
+    MeterInfo,
+    StoredDay,
+    Submission,
+    SubmissionFacts,
+    WindowFacts,
+    decide,
 )
+from readings.validation import MeterFacts, Problem, ReadingRules, Snapshot
 
-# Channels a strict window applies to; staff and smart meters are never refused (DESIGN.md).
-CUSTOMER_CHANNELS = {
-    Channel.WEB_FORM,
-    Channel.CABINET,
-    Channel.API,
-    Channel.CHATBOT,
-    Channel.IVR,
-    Channel.SMS,
-    Channel.EMAIL,
-}
-
-ACCEPTED = "accepted"
-PENDING_REVIEW = "pending_review"
-REJECTED = "rejected"
-SWAP_QUESTION = "swap_question"
-NEEDS_PHOTO = "needs_photo"
-DUPLICATE = "duplicate"
+# Re-exported: the channels import the outcome names from here.
+__all__ = ["ACCEPTED", "CUSTOMER_CHANNELS", "DUPLICATE", "NEEDS_PHOTO", "PENDING_REVIEW", "REJECTED", "SWAP_QUESTION"]
 
 
 @dataclass(frozen=True)
@@ -74,48 +62,90 @@ def last_closed_month() -> date | None:
     return ClosedMonth.objects.aggregate(last=Max("month"))["last"]
 
 
-def snapshot_of(reading: Reading) -> Snapshot:
-    return Snapshot(reading.values, reading.reading_date)
-
-
-def installation_snapshot(meter: Meter) -> Snapshot:
-    return Snapshot(meter.installation_values, meter.installed_on)
-
-
-def meter_facts(meter: Meter, *, before: date, rules: ReadingRules, exclude_id: int | None = None) -> MeterFacts:
-    """The meter's state as the rules need it: its last accepted reading before `before` (or its installation
-    values) and its usual daily use over the year before that reading."""
-    counted = Reading.objects.current().filter(meter=meter, status=ReadingStatus.ACCEPTED).exclude(pk=exclude_id)
-    last = counted.filter(reading_date__lt=before).order_by("-reading_date", "-submitted_at").first()
-    previous = snapshot_of(last) if last else installation_snapshot(meter)
-    since = previous.reading_date - timedelta(days=settings.READING_AVERAGE_LOOKBACK_DAYS)
-    earliest = (
-        counted.filter(reading_date__gte=since, reading_date__lt=previous.reading_date).order_by("reading_date").first()
-    )
-    if earliest is not None:
-        start = snapshot_of(earliest)
-    elif meter.installed_on >= since and meter.installed_on < previous.reading_date:
-        start = installation_snapshot(meter)
-    else:
-        start = None
-    average = (
-        average_daily_kwh(
-            start, previous, register_digits=meter.register_digits, multiplier=meter.multiplier, rules=rules
-        )
-        if start
-        else None
-    )
-    return MeterFacts(
+def meter_info(meter: Meter) -> MeterInfo:
+    return MeterInfo(
         zones=meter.zones,
         zone_set=meter.zone_set,
         register_digits=meter.register_digits,
         multiplier=meter.multiplier,
         installed_on=meter.installed_on,
-        # A removed meter still takes its removal reading (a meter exchange), dated on or before removal.
-        active=meter.account.is_active and (meter.removed_on is None or before <= meter.removed_on),
-        previous=previous,
-        average_daily_kwh=average,
+        installation_values=meter.installation_values,
+        removed_on=meter.removed_on,
+        account_active=meter.account.is_active,
     )
+
+
+def used_by_a_charge() -> Exists:
+    """True for a reading a charge has used. The charge model belongs to billing, a higher app: reached
+    through the reverse relation, so readings imports nothing from billing."""
+    charge = Reading._meta.get_field("charges").related_model
+    return Exists(charge.objects.filter(reading_id=OuterRef("pk")))
+
+
+def _accepted_current(meter: Meter):
+    return Reading.objects.current().filter(meter=meter, status=ReadingStatus.ACCEPTED)
+
+
+def _last_and_lookback_start(meter: Meter, before: date) -> tuple[Snapshot | None, Snapshot | None]:
+    """L (the last accepted current reading before `before`) and the earliest one in the lookback before L."""
+    accepted = _accepted_current(meter)
+    last = accepted.filter(reading_date__lt=before).order_by("-reading_date", "-submitted_at").first()
+    previous_date = last.reading_date if last else meter.installed_on
+    since = previous_date - timedelta(days=settings.READING_AVERAGE_LOOKBACK_DAYS)
+    earliest = accepted.filter(reading_date__gte=since, reading_date__lt=previous_date).order_by("reading_date").first()
+    return (
+        Snapshot(last.values, last.reading_date) if last else None,
+        Snapshot(earliest.values, earliest.reading_date) if earliest else None,
+    )
+
+
+def meter_facts(meter: Meter, *, before: date, rules: ReadingRules) -> MeterFacts:
+    """The meter's state as the rules see it for a reading dated `before` (readings/policy.py)."""
+    last, lookback_start = _last_and_lookback_start(meter, before)
+    return policy.meter_facts(
+        meter_info(meter),
+        reading_date=before,
+        last=last,
+        lookback_start=lookback_start,
+        lookback_days=settings.READING_AVERAGE_LOOKBACK_DAYS,
+        rules=rules,
+    )
+
+
+def _window_facts(meter: Meter, today: date) -> WindowFacts | None:
+    district = meter.account.district
+    if district.window_policy != WindowPolicy.STRICT:
+        return None
+    status = district.window.status(today)
+    return WindowFacts(status.is_open, status.opens_on, status.closes_on)
+
+
+def submission_facts(meter: Meter, *, reading_date: date, today: date) -> tuple[SubmissionFacts, Reading | None]:
+    """The facts of one submission through the ORM (SQLite, and the reference for the one-statement
+    PostgreSQL path); also the same-day reading itself, which a duplicate answer shows."""
+    same_day = (
+        Reading.objects.current()
+        .filter(meter=meter, reading_date=reading_date)
+        .annotate(billed=used_by_a_charge())
+        .first()
+    )
+    rejected = (
+        Reading.objects.filter(meter=meter, reading_date=reading_date, status=ReadingStatus.REJECTED)
+        .order_by("-submitted_at")
+        .select_related("meter")
+    )
+    last, lookback_start = _last_and_lookback_start(meter, reading_date)
+    facts = SubmissionFacts(
+        meter=meter_info(meter),
+        same_day=StoredDay(same_day.pk, same_day.values, same_day.billing_month, same_day.billed) if same_day else None,
+        rejected=tuple((reading.values, reading.reason) for reading in rejected),
+        latest_accepted_date=_accepted_current(meter).aggregate(latest=Max("reading_date"))["latest"],
+        last=last,
+        lookback_start=lookback_start,
+        closed_through=last_closed_month(),
+        window=_window_facts(meter, today),
+    )
+    return facts, same_day
 
 
 def reading_submit(
@@ -132,75 +162,44 @@ def reading_submit(
     photo_required_for_review: bool = False,
     submitted_on: date | None = None,
 ) -> SubmitOutcome:
-    """Validate and store one reading, the same way for every channel.
+    """Validate and store one reading, the same way for every channel: facts, then the policy
+    (readings/policy.py), then the write.
 
     `today` is the submission day in the portal's time zone (it fixes the billing month; imports pass the
     file's `submitted_on` instead). `swap_confirmed` answers the "did you swap day and night?" question:
     None = not asked yet, True = store swapped, False = keep as entered. Nothing is stored unless the
     outcome is ACCEPTED or PENDING_REVIEW; an identical repeat returns the stored reading (DUPLICATE).
     """
-    rules = reading_rules()
     submitted_on = submitted_on or today
+    submission = Submission(
+        values=values,
+        reading_date=reading_date,
+        channel=channel,
+        today=today,
+        swap_confirmed=swap_confirmed,
+        has_photo=bool(photo),
+        photo_required_for_review=photo_required_for_review,
+    )
     with transaction.atomic():
         # One submission per meter at a time: the second waits, then sees the first.
         meter = Meter.objects.select_for_update().select_related("account__district").get(pk=meter.pk)
-        district = meter.account.district
-        if channel in CUSTOMER_CHANNELS and district.window_policy == WindowPolicy.STRICT:
-            status = district.window.status(today)
-            if not status.is_open:
-                problem = Problem(WINDOW_CLOSED, params={"opens_on": status.opens_on, "closes_on": status.closes_on})
-                return SubmitOutcome(REJECTED, problems=(problem,))
-
-        same_day = Reading.objects.current().filter(meter=meter, reading_date=reading_date).first()
-        if same_day is not None and parse_values(meter.zones, values, meter.register_digits)[0] == same_day.values:
-            # An identical repeat (a retry, a double click, an older reading sent again) changes nothing.
-            return SubmitOutcome(DUPLICATE, reading=same_day, billing_month=same_day.billing_month)
-        parsed = parse_values(meter.zones, values, meter.register_digits)[0]
-        rejected = (
-            Reading.objects.filter(meter=meter, reading_date=reading_date, status=ReadingStatus.REJECTED)
-            .order_by("-submitted_at")
-            .first()
+        facts, same_day = submission_facts(meter, reading_date=reading_date, today=today)
+        decision = decide(
+            facts, submission, rules=reading_rules(), lookback_days=settings.READING_AVERAGE_LOOKBACK_DAYS
         )
-        if rejected is not None and rejected.values == parsed and same_day is None:
-            # Sending the same numbers again must not quietly reverse a staff decision.
-            return SubmitOutcome(REJECTED, problems=(Problem(PREVIOUSLY_REJECTED, params={"reason": rejected.reason}),))
-        closed_through = last_closed_month()
-        facts = meter_facts(meter, before=reading_date, rules=rules, exclude_id=same_day.pk if same_day else None)
-        if channel != Channel.STAFF:
-            # Customers pass today's state; a reading for an earlier date than L is a staff correction.
-            latest = (
-                Reading.objects.current()
-                .filter(meter=meter, status=ReadingStatus.ACCEPTED, reading_date__gt=reading_date)
-                .aggregate(latest=Max("reading_date"))["latest"]
-            )
-            if latest is not None:
-                problem = Problem(DATE_BEFORE_PREVIOUS, params={"previous_date": latest})
-                return SubmitOutcome(REJECTED, problems=(problem,), previous=facts.previous)
-        verdict = check_reading(
-            facts, values, reading_date, today=today, rules=rules, allow_backdating=channel == Channel.STAFF
-        )
-        if same_day is not None and verdict.values == same_day.values:
+        if decision.status == DUPLICATE:
             return SubmitOutcome(
-                DUPLICATE, reading=same_day, billing_month=same_day.billing_month, previous=facts.previous
+                DUPLICATE, reading=same_day, billing_month=same_day.billing_month, previous=decision.previous
             )
-        if same_day is not None and closed_through and same_day.billing_month <= closed_through:
-            return SubmitOutcome(REJECTED, problems=(Problem(MONTH_CLOSED, params={"month": same_day.billing_month}),))
-
-        if verdict.swap_suggested and swap_confirmed is None:
+        if not decision.stores:
             return SubmitOutcome(
-                SWAP_QUESTION, problems=verdict.problems, previous=facts.previous, swap_values=swapped(verdict.values)
+                decision.status,
+                problems=decision.problems,
+                consumption_kwh=decision.consumption_kwh,
+                previous=decision.previous,
+                swap_values=decision.swap_values,
             )
-        swap_corrected = bool(verdict.swap_suggested and swap_confirmed)
-        if swap_corrected:
-            verdict = check_reading(facts, swapped(verdict.values), reading_date, today=today, rules=rules)
-        if verdict.problems:
-            return SubmitOutcome(REJECTED, problems=verdict.problems, previous=facts.previous)
-
-        needs_review = verdict.needs_review and channel not in (Channel.STAFF,)
-        if needs_review and photo_required_for_review and not photo:
-            return SubmitOutcome(NEEDS_PHOTO, consumption_kwh=verdict.consumption_kwh, previous=facts.previous)
-
-        billing_month = district.window.billing_month(submitted_on, closed_through=closed_through)
+        billing_month = meter.account.district.window.billing_month(submitted_on, closed_through=facts.closed_through)
         if same_day is not None:
             same_day.superseded_at = now
             same_day.save(update_fields=["superseded_at"])
@@ -209,13 +208,13 @@ def reading_submit(
             reading_date=reading_date,
             zone_set=meter.zone_set,
             channel=channel,
-            status=ReadingStatus.PENDING_REVIEW if needs_review else ReadingStatus.ACCEPTED,
+            status=ReadingStatus.PENDING_REVIEW if decision.status == PENDING_REVIEW else ReadingStatus.ACCEPTED,
             submitted_by=submitted_by,
             submitted_at=now,
             billing_month=billing_month,
-            swap_corrected=swap_corrected,
+            swap_corrected=decision.swap_corrected,
             supersedes=same_day,
-            **verdict.values,
+            **decision.values,
         )
         if photo:
             reading.photo = photo
@@ -226,14 +225,14 @@ def reading_submit(
             # The partial unique index caught a race the lock did not (e.g. on a backend without row locks).
             existing = Reading.objects.current().get(meter=meter, reading_date=reading_date)
             return SubmitOutcome(
-                DUPLICATE, reading=existing, billing_month=existing.billing_month, previous=facts.previous
+                DUPLICATE, reading=existing, billing_month=existing.billing_month, previous=decision.previous
             )
     return SubmitOutcome(
-        PENDING_REVIEW if needs_review else ACCEPTED,
+        decision.status,
         reading=reading,
-        consumption_kwh=verdict.consumption_kwh,
+        consumption_kwh=decision.consumption_kwh,
         billing_month=billing_month,
-        previous=facts.previous,
+        previous=decision.previous,
     )
 
 
@@ -251,11 +250,25 @@ def reading_review(*, reading: Reading, decision: str, reason: str, staff: User,
         reading.status = ReadingStatus.ACCEPTED if decision == ReviewDecision.ACCEPT else ReadingStatus.REJECTED
         reading.reason = reason
         reading.save(update_fields=["status", "reason"])
+        if decision == ReviewDecision.REJECT and reading.supersedes_id is not None:
+            _restore_corrected(reading)
         recorded = ReadingDecision.objects.create(
             reading=reading, decision=decision, reason=reason, decided_by=staff, decided_at=now
         )
         _notify_after_commit(recorded.pk)
         return recorded
+
+
+def _restore_corrected(rejected: Reading) -> None:
+    """A rejected correction leaves the reading it would have replaced current again (DESIGN.md "Reading
+    validation"), unless something else has counted for that date since."""
+    original = Reading.objects.select_for_update().get(pk=rejected.supersedes_id)
+    if original.superseded_at is None or original.status == ReadingStatus.REJECTED:
+        return
+    if Reading.objects.current().filter(meter_id=original.meter_id, reading_date=original.reading_date).exists():
+        return
+    original.superseded_at = None
+    original.save(update_fields=["superseded_at"])
 
 
 def _notify_after_commit(decision_id: int) -> None:

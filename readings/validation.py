@@ -5,6 +5,7 @@ Every channel (cabinet, public form, API, SMS, Telegram, imports, staff) ends up
 stable `code`; the channels turn codes into words (readings/messages.py).
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -24,6 +25,10 @@ LOWER_THAN_PREVIOUS = "lower_than_previous"
 WINDOW_CLOSED = "window_closed"
 MONTH_CLOSED = "month_closed"
 PREVIOUSLY_REJECTED = "previously_rejected"
+READING_BILLED = "reading_billed"  # a charge has used the reading this one would replace: staff only
+
+# "012345.6" or "012345,67" as a display or register shows it; only channels that send that take the whole part.
+DECIMAL = re.compile(r"^(\d+)[.,]\d*$")
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,17 @@ class Verdict:
         return not self.problems
 
 
-def parse_values(zones: tuple[str, ...], raw: dict, register_digits: int) -> tuple[dict[str, int], list[Problem]]:
-    """Integers for exactly the meter's zones, within the register's digits."""
+def plain_digits(text: str) -> str:
+    """Any Unicode decimal digits ("١٢٣", full-width "１２３") as ASCII digits; a phone keyboard's digits are
+    the same number, so every channel accepts them (readings/policy.py)."""
+    return text if text.isascii() else "".join(str(int(char)) for char in text)
+
+
+def parse_values(
+    zones: tuple[str, ...], raw: dict, register_digits: int, *, whole_part: bool = False
+) -> tuple[dict[str, int], list[Problem]]:
+    """Integers for exactly the meter's zones, within the register's digits. With `whole_part` (SMS and
+    head-ends, readings/policy.py) a decimal part is dropped instead of refused."""
     problems: list[Problem] = []
     values: dict[str, int] = {}
     for zone in raw:
@@ -85,11 +99,13 @@ def parse_values(zones: tuple[str, ...], raw: dict, register_digits: int) -> tup
             problems.append(Problem(ZONE_UNKNOWN, zone))
     for zone in zones:
         text = "" if raw.get(zone) is None else str(raw[zone]).strip().replace(" ", "")
+        if whole_part and (decimal := DECIMAL.match(text)):
+            text = decimal.group(1)
         if text == "":
             problems.append(Problem(ZONE_MISSING, zone))
-        elif not text.isdigit() or not text.isascii():
+        elif not text.isdecimal():
             problems.append(Problem(NOT_A_NUMBER, zone, {"value": text}))
-        elif len(text.lstrip("0") or "0") > register_digits:
+        elif len(plain_digits(text).lstrip("0") or "0") > register_digits:
             problems.append(Problem(TOO_MANY_DIGITS, zone, {"value": text, "digits": register_digits}))
         else:
             values[zone] = int(text)
@@ -160,11 +176,12 @@ def check_reading(
     today: date,
     rules: ReadingRules,
     allow_backdating: bool = False,
+    whole_part: bool = False,
 ) -> Verdict:
     """Apply every rule of DESIGN.md "Reading validation" to one submission."""
     if not facts.active:
         return Verdict({}, (Problem(METER_INACTIVE),), {}, False, False)
-    values, problems = parse_values(facts.zones, raw_values, facts.register_digits)
+    values, problems = parse_values(facts.zones, raw_values, facts.register_digits, whole_part=whole_part)
     if reading_date > today:
         problems.append(Problem(DATE_IN_FUTURE, params={"today": today}))
     if reading_date < facts.installed_on:

@@ -1,6 +1,6 @@
 """What the reading rules need to know about many meters at once, read in a fixed number of queries.
 
-`readings.services.meter_facts` asks, for one meter and one date D: the last accepted current reading
+`readings.services.submission_facts` asks, for one meter and one date D: the last accepted current reading
 before D (L, else the installation) and the earliest accepted reading within
 READING_AVERAGE_LOOKBACK_DAYS before L (for the usual daily use). An import asks that for every row,
 and its rows move L forward as they are applied in date order. With F = a meter's first date in the
@@ -26,8 +26,10 @@ from functools import reduce
 
 from django.db.models import Case, DateField, OuterRef, Q, Subquery, Value, When
 
+from readings import policy
 from readings.models import Meter, Reading, ReadingStatus
-from readings.validation import MeterFacts, ReadingRules, Snapshot, average_daily_kwh
+from readings.services import meter_info, used_by_a_charge
+from readings.validation import MeterFacts, ReadingRules, Snapshot
 from readings.zones import ALL_ZONES, zones_of
 
 CHUNK = 5_000  # meters per query: well inside PostgreSQL's and SQLite's limits on parameters
@@ -44,13 +46,15 @@ class StoredReading:
     status: str
     billing_month: date
     values: dict[str, int]
+    billed: bool = False  # a charge has used it (read only where a file may correct it)
 
     @classmethod
     def from_row(cls, row: tuple) -> "StoredReading":
         pk, meter_id, reading_date, status, billing_month, zone_set, *zone_values = row
+        billed = len(zone_values) > len(ALL_ZONES) and zone_values.pop()
         named = dict(zip(ALL_ZONES, zone_values, strict=True))
         values = {zone: named[zone] for zone in zones_of(zone_set)}
-        return cls(pk, meter_id, reading_date, status, billing_month, values)
+        return cls(pk, meter_id, reading_date, status, billing_month, values, bool(billed))
 
 
 class MeterHistory:
@@ -58,6 +62,7 @@ class MeterHistory:
 
     def __init__(self, meter: Meter):
         self.meter = meter
+        self.info = meter_info(meter)
         self._accepted: dict[date, Snapshot] = {}  # current accepted readings, one per date
         self._dates: list[date] = []  # their dates, sorted
         self.current: dict[date, StoredReading] = {}  # stored current readings on or after F, any status
@@ -82,34 +87,23 @@ class MeterHistory:
     def latest_accepted_date(self) -> date | None:
         return self._dates[-1] if self._dates else None
 
+    def last_and_lookback_start(self, before: date, *, lookback_days: int) -> tuple[Snapshot | None, Snapshot | None]:
+        """L before `before` and the earliest accepted reading in the lookback before L, from memory (as
+        readings.services asks the database for one meter)."""
+        index = bisect_left(self._dates, before)
+        last = self._accepted[self._dates[index - 1]] if index else None
+        previous_date = last.reading_date if last else self.meter.installed_on
+        index = bisect_left(self._dates, previous_date - timedelta(days=lookback_days))
+        start = None
+        if index < len(self._dates) and self._dates[index] < previous_date:
+            start = self._accepted[self._dates[index]]
+        return last, start
+
     def facts(self, before: date, *, lookback_days: int, rules: ReadingRules) -> MeterFacts:
         """MeterFacts exactly as readings.services.meter_facts builds them, from what is in memory."""
-        meter = self.meter
-        installation = Snapshot(meter.installation_values, meter.installed_on)
-        index = bisect_left(self._dates, before)
-        previous = self._accepted[self._dates[index - 1]] if index else installation
-        since = previous.reading_date - timedelta(days=lookback_days)
-        index = bisect_left(self._dates, since)
-        if index < len(self._dates) and self._dates[index] < previous.reading_date:
-            start = self._accepted[self._dates[index]]
-        elif since <= meter.installed_on < previous.reading_date:
-            start = installation
-        else:
-            start = None
-        average = None
-        if start is not None:
-            average = average_daily_kwh(
-                start, previous, register_digits=meter.register_digits, multiplier=meter.multiplier, rules=rules
-            )
-        return MeterFacts(
-            zones=meter.zones,
-            zone_set=meter.zone_set,
-            register_digits=meter.register_digits,
-            multiplier=meter.multiplier,
-            installed_on=meter.installed_on,
-            active=meter.is_active and meter.account.is_active,
-            previous=previous,
-            average_daily_kwh=average,
+        last, start = self.last_and_lookback_start(before, lookback_days=lookback_days)
+        return policy.meter_facts(
+            self.info, reading_date=before, last=last, lookback_start=start, lookback_days=lookback_days, rules=rules
         )
 
 
@@ -152,9 +146,9 @@ def _by_date(dates: dict[int, date]) -> list[tuple[date, list[int]]]:
     return sorted(grouped.items())
 
 
-def _stored(queryset) -> list[StoredReading]:
+def _stored(queryset, *extra: str) -> list[StoredReading]:
     # No ORDER BY: Reading.Meta.ordering would sort rows that MeterHistory files by date anyway.
-    return [StoredReading.from_row(row) for row in queryset.order_by().values_list(*FIELDS)]
+    return [StoredReading.from_row(row) for row in queryset.order_by().values_list(*FIELDS, *extra)]
 
 
 def _anchors(firsts: dict[int, date]) -> list[StoredReading]:
@@ -206,4 +200,5 @@ def _all_in(before: dict[int, date], since: dict[int, date]) -> list[StoredReadi
 def _on_or_after(firsts: dict[int, date]) -> list[StoredReading]:
     """Per meter, every reading not superseded (rejected ones too) dated on or after its first date in the file."""
     ranges = (Q(meter_id__in=pks, reading_date__gte=day) for day, pks in _by_date(firsts))
-    return _stored(Reading.objects.filter(superseded_at__isnull=True).filter(reduce(operator.or_, ranges)))
+    found = Reading.objects.filter(superseded_at__isnull=True).filter(reduce(operator.or_, ranges))
+    return _stored(found.annotate(billed=used_by_a_charge()), "billed")

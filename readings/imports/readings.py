@@ -1,8 +1,9 @@
-"""`import_readings`: meter readings from a CSV (AMI head-ends, data migration), judged by the same rules as
-every channel (readings.validation.check_reading), checked in full before anything is written.
+"""`import_readings`: meter readings from a CSV (AMI head-ends, data migration), decided by the same policy as
+every channel (readings/policy.py `decide`), checked in full before anything is written.
 
-How it differs from `reading_submit`, and why:
-- a strict submission window never refuses an import (DESIGN.md);
+The facts come set-based for the whole file (readings/imports/history.py); the policy gets them per row, as
+`reading_submit` gets them for one meter. What the import does with a verdict, and why:
+- a strict submission window never refuses an import (DESIGN.md): its facts carry no window;
 - an identical repeat of a stored reading is skipped, even an old one, so that a file can be imported
   twice; a repeat of a reading staff rejected is skipped too, so a re-import does not undo the decision;
 - a row that `reading_submit` would answer with "did you swap day and night?" is judged as entered;
@@ -33,6 +34,15 @@ from readings.imports.csvfile import (
 from readings.imports.history import CHUNK, MeterHistory, meter_histories
 from readings.messages import problem_message
 from readings.models import Channel, Meter, Reading, ReadingStatus
+from readings.policy import (
+    DUPLICATE,
+    PENDING_REVIEW,
+    REJECTED,
+    StoredDay,
+    Submission,
+    SubmissionFacts,
+    decide,
+)
 from readings.services import last_closed_month, reading_rules
 from readings.validation import (
     DATE_BEFORE_INSTALLATION,
@@ -40,11 +50,11 @@ from readings.validation import (
     DATE_IN_FUTURE,
     METER_INACTIVE,
     MONTH_CLOSED,
+    PREVIOUSLY_REJECTED,
+    READING_BILLED,
     Problem,
     ReadingRules,
     Snapshot,
-    check_reading,
-    parse_values,
 )
 from readings.zones import ALL_ZONES
 
@@ -62,11 +72,11 @@ PROBLEM_COLUMNS = {
     DATE_BEFORE_INSTALLATION: "reading_date",
     DATE_BEFORE_PREVIOUS: "reading_date",
     MONTH_CLOSED: "reading_date",
+    READING_BILLED: "reading_date",
 }
 WRITE_BATCH = 5_000
 # Plain strings, looked up once: an enum's `.values` builds a new list on every call, and this runs per row.
 CHANNELS = tuple(Channel.values)
-STAFF = Channel.STAFF.value
 
 
 @dataclass(frozen=True)
@@ -216,56 +226,41 @@ class _Judge:
     def row(self, history: MeterHistory, row: ReadingRow) -> None:
         meter = history.meter
         same_day = history.current.get(row.reading_date)
-        rejected = history.rejected.get(row.reading_date, ())
-        if same_day is not None or rejected:
-            values, _ = parse_values(meter.zones, row.cells, meter.register_digits)
-            if same_day is not None and values == same_day.values:
-                self.result.duplicates += 1
-                return
-            if values in rejected:
-                self.result.previously_rejected += 1
-                return
-        if same_day is not None and self.closed_through and same_day.billing_month <= self.closed_through:
-            message = (
-                f"a different reading for this date bills {same_day.billing_month:%Y-%m}, a month already "
-                "closed; it can no longer be changed"
-            )
-            self.fail(row, "reading_date", MONTH_CLOSED, message)
-            return
-        latest = history.latest_accepted_date()
-        later_exists = latest is not None and latest > row.reading_date >= meter.installed_on
-        if row.channel != STAFF and later_exists:
-            # As in reading_submit: only staff add readings dated before the meter's last accepted one
-            # (a date before the installation is left to check_reading, whose message says so).
-            message = (
-                f"the meter already has an accepted reading dated {latest:%Y-%m-%d}; an earlier reading can be "
-                "added only with channel staff"
-            )
-            self.fail(row, "reading_date", DATE_BEFORE_PREVIOUS, message)
-            return
-        facts = history.facts(row.reading_date, lookback_days=self.lookback_days, rules=self.rules)
-        verdict = check_reading(
-            facts,
-            row.cells,
-            row.reading_date,
-            today=self.today,
-            rules=self.rules,
-            allow_backdating=row.channel == STAFF,
+        last, lookback_start = history.last_and_lookback_start(row.reading_date, lookback_days=self.lookback_days)
+        facts = SubmissionFacts(
+            meter=history.info,
+            same_day=StoredDay(same_day.id, same_day.values, same_day.billing_month, same_day.billed)
+            if same_day is not None
+            else None,
+            rejected=tuple((values, "") for values in history.rejected.get(row.reading_date, ())),
+            latest_accepted_date=history.latest_accepted_date(),
+            last=last,
+            lookback_start=lookback_start,
+            closed_through=self.closed_through,
+            window=None,  # a strict submission window never refuses an import
         )
-        if verdict.problems:
-            for problem in verdict.problems:
+        # A row is judged as entered: no one is there to answer "did you swap day and night?".
+        submission = Submission(row.cells, row.reading_date, row.channel, today=self.today, swap_confirmed=False)
+        decision = decide(facts, submission, rules=self.rules, lookback_days=self.lookback_days)
+        if decision.status == DUPLICATE:
+            self.result.duplicates += 1
+            return
+        if decision.status == REJECTED and decision.problems[0].code == PREVIOUSLY_REJECTED:
+            # Skipped, not an error: importing the file again must not fail on what staff decided.
+            self.result.previously_rejected += 1
+            return
+        if not decision.stores:
+            for problem in decision.problems:
                 self._problem(row, meter, problem)
             return
-        # Staff readings never wait for review (reading_submit); a suggested swap is not applied.
-        needs_review = verdict.needs_review and row.channel != STAFF
         if same_day is not None:
             self.superseded_ids.add(same_day.id)
             history.remove_accepted(same_day.reading_date)
-        if needs_review:
+        if decision.status == PENDING_REVIEW:
             self.result.pending_review += 1
         else:
             self.result.accepted += 1
-            history.add_accepted(Snapshot(verdict.values, row.reading_date))
+            history.add_accepted(Snapshot(decision.values, row.reading_date))
         submitted_at = timezone.make_aware(datetime.combine(row.submitted_on, time(12)), self.portal_zone)
         self.new_readings.append(
             Reading(
@@ -273,11 +268,11 @@ class _Judge:
                 reading_date=row.reading_date,
                 zone_set=meter.zone_set,
                 channel=row.channel,
-                status=ReadingStatus.PENDING_REVIEW if needs_review else ReadingStatus.ACCEPTED,
+                status=ReadingStatus.PENDING_REVIEW if decision.status == PENDING_REVIEW else ReadingStatus.ACCEPTED,
                 submitted_at=submitted_at,
                 billing_month=self._billing_month(meter, row.submitted_on),
                 supersedes_id=same_day.id if same_day is not None else None,
-                **verdict.values,
+                **decision.values,
             )
         )
 
@@ -290,6 +285,23 @@ class _Judge:
         return self.billing_months[key]
 
     def _problem(self, row: ReadingRow, meter: Meter, problem: Problem) -> None:
-        with translation.override("en"):
-            message = problem_message(problem, meter)
+        params = problem.params
+        if problem.code == MONTH_CLOSED:
+            message = (
+                f"a different reading for this date bills {params['month']:%Y-%m}, a month already "
+                "closed; it can no longer be changed"
+            )
+        elif problem.code == READING_BILLED:
+            message = (
+                f"the meter's reading for {params['reading_date']:%Y-%m-%d} has been used by a charge; only a row "
+                "with channel staff may correct it"
+            )
+        elif problem.code == DATE_BEFORE_PREVIOUS and params.get("staff_only"):
+            message = (
+                f"the meter already has an accepted reading dated {params['previous_date']:%Y-%m-%d}; an earlier "
+                "reading can be added only with channel staff"
+            )
+        else:
+            with translation.override("en"):
+                message = problem_message(problem, meter)
         self.fail(row, problem.zone or PROBLEM_COLUMNS.get(problem.code, ""), problem.code, message)

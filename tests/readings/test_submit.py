@@ -236,3 +236,34 @@ def test_the_same_numbers_after_a_staff_rejection_are_refused_with_the_reason(tw
     assert again.status == REJECTED and again.problems[0].code == "previously_rejected"
     assert again.problems[0].params["reason"] == "The photo shows 28 100."
     assert Reading.objects.filter(meter=two_zone_meter, reading_date=DEC_2).count() == 1
+
+
+def test_a_rejected_correction_leaves_the_original_current(two_zone_meter):
+    """Staff reject a same-day correction that waited for review: the reading it would have replaced counts
+    again (DESIGN.md "Reading validation"), and the history keeps both."""
+    first = submit(two_zone_meter, {"day": "28100", "night": "14020"})
+    assert first.status == ACCEPTED
+    # 1 107 + 106 kWh in 33 days (36.8 a day) against a usual 3.9 a day: five times more goes to review.
+    correction = submit(two_zone_meter, {"day": "29000", "night": "14020"})
+    assert correction.status == PENDING_REVIEW and correction.reading.supersedes_id == first.reading.pk
+    reading_review(
+        reading=correction.reading,
+        decision="reject",
+        reason="the photo shows 28100",
+        staff=UserFactory(is_staff=True),
+        now=aware(DEC_2, 12),
+    )
+    current = Reading.objects.current().get(meter=two_zone_meter, reading_date=DEC_2)
+    assert (current.pk, current.day, current.superseded_at) == (first.reading.pk, 28100, None)
+    assert Reading.objects.get(pk=correction.reading.pk).status == ReadingStatus.REJECTED
+
+
+def test_an_accepted_correction_keeps_the_original_superseded(two_zone_meter):
+    first = submit(two_zone_meter, {"day": "28100", "night": "14020"})
+    correction = submit(two_zone_meter, {"day": "29000", "night": "14020"})
+    reading_review(
+        reading=correction.reading, decision="accept", reason="", staff=UserFactory(is_staff=True), now=aware(DEC_2)
+    )
+    current = Reading.objects.current().get(meter=two_zone_meter, reading_date=DEC_2)
+    assert current.pk == correction.reading.pk
+    assert Reading.objects.get(pk=first.reading.pk).superseded_at is not None

@@ -58,7 +58,11 @@ def codes(verdict):
         ({"total": ""}, [(ZONE_MISSING, "total")]),
         ({"total": "12650.5"}, [(NOT_A_NUMBER, "total")]),
         ({"total": "-5"}, [(NOT_A_NUMBER, "total")]),
-        ({"total": "١٢٣"}, [(NOT_A_NUMBER, "total")]),  # non-ASCII digits
+        # Any decimal digit a phone keyboard types is the same number (readings/policy.py): Arabic-Indic,
+        # full-width; a superscript is not a digit of a number.
+        ({"total": "١٢٦٥٠"}, []),
+        ({"total": "１２６５０"}, []),
+        ({"total": "12²"}, [(NOT_A_NUMBER, "total")]),
         ({"total": "1234567"}, [(TOO_MANY_DIGITS, "total")]),
         ({"total": "12650", "day": "5"}, [(ZONE_UNKNOWN, "day")]),
     ],
