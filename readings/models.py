@@ -362,11 +362,10 @@ class SmsSwapQuestion(models.Model):
         return f"{self.phone} {self.values}"
 
 
-class TelegramChat(models.Model):
-    """Where a Telegram conversation stands. A chat verifies an account once; later readings start at the
-    meter. `last_update_id` makes a redelivered update (Telegram retries webhooks) a no-op."""
+class Conversation(models.Model):
+    """Where a chatbot conversation stands, whatever the messenger (readings/channels/conversation.py): a
+    chat verifies an account once; later readings start at the meter."""
 
-    chat_id = models.BigIntegerField(_("chat"), unique=True)
     language = models.CharField(_("language"), max_length=2, default="uk")
     state = models.CharField(_("step"), max_length=20, default="start")
     account = models.ForeignKey(
@@ -375,8 +374,23 @@ class TelegramChat(models.Model):
     meter = models.ForeignKey(Meter, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     entered_account = models.CharField(max_length=40, blank=True)
     values = models.JSONField(default=dict, blank=True)
-    last_update_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+SEEN_UPDATES_KEPT = 200
+
+
+class TelegramChat(Conversation):
+    """A Telegram chat's conversation. `seen_update_ids` holds the latest update ids answered: Telegram
+    retries a webhook (the same id, answered once) and delivers over parallel connections out of order
+    (a lower id than one already seen is new, so a "last id" would drop it)."""
+
+    chat_id = models.BigIntegerField(_("chat"), unique=True)
+    last_update_id = models.BigIntegerField(default=0)
+    seen_update_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("Telegram chat")

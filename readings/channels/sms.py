@@ -27,6 +27,7 @@ from accounts.ratelimit import Limit, attempt_count, limit_reached
 from readings import services as reading_services
 from readings.channels import sms_format
 from readings.channels import sms_replies as replies
+from readings.channels.conversation import printable
 from readings.models import Channel, Meter, SmsContract, SmsSwapQuestion
 from readings.selectors import meter_by_numbers
 
@@ -188,7 +189,7 @@ def sms_inbound(request):
         return JsonResponse(
             {"error": {"code": "malformed", "message": 'Send JSON: {"from": "+380...", "text": "..."}.'}}, status=400
         )
-    sender = sender.strip()[:16]
+    sender, text = printable(sender)[:16], printable(text)
     language = payload.get("language") if isinstance(payload.get("language"), str) else None
     reply = sms_handle(sender=sender, text=text, language=language, now=timezone.now(), today=timezone.localdate())
     return JsonResponse({"to": sender, "reply": reply.text, "status": reply.status, "code": reply.code})

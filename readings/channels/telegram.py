@@ -2,9 +2,13 @@
 
 Telegram posts each Update to `/channels/telegram/webhook/` with `X-Telegram-Bot-Api-Secret-Token` (set
 with setWebhook's `secret_token` = `TELEGRAM_WEBHOOK_SECRET`). The response body is the `sendMessage` call
-Telegram performs for us, so the portal needs no outbound connection. The conversation lives in
-`TelegramChat`: verify the account number and a meter serial once per chat, choose the meter, enter each
-zone by its display labels, confirm. The language follows Telegram's `language_code`.
+Telegram performs for us, so text needs no outbound connection. The conversation itself is
+`readings/channels/conversation.py` (the same for Viber and Messenger); this module reads the Update:
+every kind of message in a private chat is answered (a photo's or a file's caption is read as text; a
+sticker, a contact or a voice note gets the current prompt again; an edited message says it is not read),
+and updates that need no answer (groups, channels, callbacks, malformed shapes) get an empty 200. An
+update id already answered is not answered again; one lower than the last is still new (Telegram delivers
+over parallel connections out of order), so the chat keeps the set of ids it has seen.
 """
 
 import hmac
@@ -14,195 +18,93 @@ from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.ratelimit import Limit, attempt_count, limit_reached
-from readings import services as reading_services
-from readings.channel_messages import outcome_words
-from readings.messages import zone_name
-from readings.models import Channel, Meter, TelegramChat
-from readings.selectors import meter_by_numbers
+from readings.channels.conversation import EDITED, OTHER, STICKER, TEXT, BotReply, Inbound, conversation_step
+from readings.models import SEEN_UPDATES_KEPT, Channel, TelegramChat
 
-VERIFY_LIMIT = Limit(5, 3600)  # failed account + serial pairs per chat per hour
-MAX_VALUE_DIGITS = 9
+MESSAGE_KEYS = ("message", "edited_message")
 
 
 def chat_language(code) -> str:
-    code = (code or "").lower()
+    code = code.lower() if isinstance(code, str) else ""
     return next((language for language in ("uk", "ru", "en") if code.startswith(language)), "uk")
 
 
-def _keyboard(*rows: list[str]) -> dict:
+def _reply_markup(reply: BotReply) -> dict:
+    if not reply.buttons:
+        return {"remove_keyboard": True}
     return {
-        "keyboard": [[{"text": text} for text in row] for row in rows],
+        "keyboard": [[{"text": text} for text in row] for row in reply.buttons],
         "resize_keyboard": True,
         "one_time_keyboard": True,
     }
 
 
-def _answer(chat: TelegramChat, text: str, keyboard: dict | None = None) -> dict:
-    return {
-        "method": "sendMessage",
-        "chat_id": chat.chat_id,
-        "text": text,
-        "reply_markup": keyboard or {"remove_keyboard": True},
-    }
+def inbound_of(message: dict, *, edited: bool) -> Inbound:
+    """What a Message says to the conversation: its text, else its caption, else its kind."""
+    if edited:
+        return Inbound(None, EDITED)
+    for key in ("text", "caption"):
+        if isinstance(message.get(key), str):
+            return Inbound(message[key], TEXT)
+    if "sticker" in message:
+        return Inbound(None, STICKER)
+    return Inbound(None, OTHER)
 
 
-def _yes() -> str:
-    return _("Yes, send")
+def _private_message(update) -> tuple[dict, int, bool] | None:
+    """(message, chat id, edited) for a message in a private chat; None for anything else."""
+    if not isinstance(update, dict):
+        return None
+    key = next((key for key in MESSAGE_KEYS if isinstance(update.get(key), dict)), None)
+    if key is None:
+        return None
+    message = update[key]
+    chat = message.get("chat")
+    if not isinstance(chat, dict) or chat.get("type", "private") != "private":
+        return None
+    chat_id = chat.get("id")
+    if not isinstance(chat_id, int) or isinstance(chat_id, bool) or not -(2**62) < chat_id < 2**62:
+        return None
+    return message, chat_id, key == "edited_message"
 
 
-def _no() -> str:
-    return _("No, enter again")
+def _update_id(update: dict) -> int | None:
+    value = update.get("update_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62 else None
 
 
-def _another() -> str:
-    return _("Pass another reading")
-
-
-def _forget() -> str:
-    return _("Another account")
-
-
-def _ask_account(chat: TelegramChat, prefix: str = "") -> dict:
-    chat.state, chat.account, chat.meter, chat.values = "account", None, None, {}
-    text = _("Send your personal account number: it is on your bill (digits only).")
-    return _answer(chat, f"{prefix} {text}".strip())
-
-
-def _ask_zone(chat: TelegramChat, prefix: str = "") -> dict:
-    meter = chat.meter
-    zone = next(zone for zone in meter.zones if zone not in chat.values)
-    chat.state = "zone"
-    text = _(
-        "Meter %(serial)s. Send the reading of %(zone)s as the display shows it, digits before the decimal point."
-    ) % {
-        "serial": meter.serial_number,
-        "zone": zone_name(meter, zone),
-    }
-    return _answer(chat, f"{prefix} {text}".strip())
-
-
-def _start_meter(chat: TelegramChat, prefix: str = "") -> dict:
-    meters = list(chat.account.meters.filter(removed_on__isnull=True).order_by("serial_number"))
-    if len(meters) == 1:
-        chat.meter, chat.values = meters[0], {}
-        return _ask_zone(chat, prefix)
-    chat.state, chat.meter, chat.values = "meter", None, {}
-    text = _("Which meter? Choose its number.")
-    return _answer(chat, f"{prefix} {text}".strip(), _keyboard([meter.serial_number for meter in meters]))
-
-
-def _summary(chat: TelegramChat) -> str:
-    lines = "\n".join(f"{zone_name(chat.meter, zone)}: {chat.values[zone]}" for zone in chat.meter.zones)
-    return _("Meter %(serial)s:\n%(lines)s\nSend this reading?") % {"serial": chat.meter.serial_number, "lines": lines}
-
-
-def _submit(chat: TelegramChat, *, swap_confirmed, now, today) -> dict:
-    meter = Meter.objects.select_related("account__district").get(pk=chat.meter_id)
-    outcome = reading_services.reading_submit(
-        meter=meter,
-        values=chat.values,
-        reading_date=today,
-        channel=Channel.CHATBOT,
-        submitted_by=None,
-        now=now,
-        today=today,
-        swap_confirmed=swap_confirmed,
-    )
-    if outcome.status == reading_services.SWAP_QUESTION:
-        chat.state = "swap"
-        text = _("Did you swap %(day)s and %(night)s? With them swapped the reading fits your history.") % {
-            "day": zone_name(meter, "day"),
-            "night": zone_name(meter, "night"),
-        }
-        return _answer(chat, text, _keyboard([_("Yes, swap them"), _("No, keep as entered")]))
-    message, _speech = outcome_words(outcome, meter)
-    if outcome.status in (reading_services.REJECTED, reading_services.NEEDS_PHOTO):
-        chat.values = {}
-        return _ask_zone(chat, message)
-    chat.state, chat.values = "done", {}
-    return _answer(chat, message, _keyboard([_another()], [_forget()]))
-
-
-def _step(chat: TelegramChat, text: str, *, now, today) -> dict:
-    command = text.split()[0].lower() if text else ""
-    if command in ("/start", "/cancel") or text in (_another(),):
-        if chat.meter_id:
-            return _start_meter(chat)
-        return _ask_account(chat, _("Hello! Here you can pass your meter readings.") if command == "/start" else "")
-    if command == "/forget" or text == _forget():
-        return _ask_account(chat)
-    if chat.state in ("start", "account") or chat.account_id is None and chat.state != "serial":
-        digits = text.replace(" ", "")
-        if not digits.isdigit() or not 4 <= len(digits) <= 20:
-            return _ask_account(chat, _("The personal account number is 4 to 20 digits."))
-        chat.entered_account, chat.state = digits, "serial"
-        return _answer(chat, _("Now the meter's serial number, as on its nameplate."))
-    if chat.state == "serial":
-        key = str(chat.chat_id)
-        if limit_reached("telegram_verify", key, VERIFY_LIMIT):
-            return _answer(chat, _("Too many attempts. For your security, please try again in an hour."))
-        meter = meter_by_numbers(chat.entered_account, text)
-        if meter is None:
-            attempt_count("telegram_verify", key, VERIFY_LIMIT)
-            return _ask_account(chat, _("We could not find this account number with this meter. Let us start again."))
-        chat.account = meter.account
-        return _start_meter(chat, _("Account found: %(address)s.") % {"address": _masked(meter)})
-    if chat.state == "meter":
-        meter = chat.account.meters.filter(removed_on__isnull=True, serial_number__iexact=text.strip()).first()
-        if meter is None:
-            return _start_meter(chat, _("There is no such meter on this account."))
-        chat.meter, chat.values = meter, {}
-        return _ask_zone(chat)
-    if chat.state == "zone":
-        value = text.strip().lstrip("0") or "0"
-        if not text.strip().isdigit() or len(value) > MAX_VALUE_DIGITS:
-            return _ask_zone(chat, _("Use digits only, without a decimal part (e.g. 012345)."))
-        zone = next(zone for zone in chat.meter.zones if zone not in chat.values)
-        chat.values = {**chat.values, zone: int(value)}
-        if len(chat.values) < len(chat.meter.zones):
-            return _ask_zone(chat)
-        chat.state = "confirm"
-        return _answer(chat, _summary(chat), _keyboard([_yes(), _no()]))
-    if chat.state == "confirm":
-        if text == _yes():
-            return _submit(chat, swap_confirmed=None, now=now, today=today)
-        chat.values = {}
-        return _ask_zone(chat)
-    if chat.state == "swap":
-        return _submit(chat, swap_confirmed=text == _("Yes, swap them"), now=now, today=today)
-    return _start_meter(chat) if chat.meter_id else _ask_account(chat)
-
-
-def _masked(meter: Meter) -> str:
-    from readings.masking import mask_address
-
-    return mask_address(meter.account.address)
-
-
-def telegram_update(update: dict, *, now, today) -> dict | None:
+def telegram_update(update, *, now, today) -> dict | None:
     """Handle one Update; the Bot API call to answer with, or None for updates that need no answer."""
-    message = update.get("message") if isinstance(update, dict) else None
-    if not isinstance(message, dict) or not isinstance(message.get("text"), str):
+    found = _private_message(update)
+    if found is None:
         return None
-    chat_info = message.get("chat") or {}
-    if not isinstance(chat_info.get("id"), int) or chat_info.get("type", "private") != "private":
-        return None
-    update_id = update.get("update_id") if isinstance(update.get("update_id"), int) else 0
-    language = chat_language((message.get("from") or {}).get("language_code"))
+    message, chat_id, edited = found
+    update_id = _update_id(update)
+    sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+    language = chat_language(sender.get("language_code"))
     with transaction.atomic():
-        chat, _created = TelegramChat.objects.select_for_update().get_or_create(chat_id=chat_info["id"])
-        if update_id and update_id <= chat.last_update_id:
+        chat, _created = TelegramChat.objects.select_for_update().get_or_create(chat_id=chat_id)
+        seen = [value for value in chat.seen_update_ids if isinstance(value, int)]
+        if update_id is not None and update_id in seen:
             return None  # Telegram delivered this update again: it was answered already
-        chat.language, chat.last_update_id = language, max(update_id, chat.last_update_id)
+        if update_id is not None:
+            chat.seen_update_ids = sorted([*seen, update_id])[-SEEN_UPDATES_KEPT:]
+            chat.last_update_id = max(update_id, chat.last_update_id)
+        chat.language = language
         with translation.override(language):
-            answer = _step(chat, message["text"].strip()[:200], now=now, today=today)
+            reply = conversation_step(
+                chat,
+                inbound_of(message, edited=edited),
+                channel=Channel.CHATBOT,
+                limit_key=f"telegram:{chat_id}",
+                now=now,
+                today=today,
+            )
         chat.save()
-    return answer
+    return {"method": "sendMessage", "chat_id": chat_id, "text": reply.text, "reply_markup": _reply_markup(reply)}
 
 
 @csrf_exempt
@@ -211,11 +113,13 @@ def telegram_webhook(request):
     secret = settings.TELEGRAM_WEBHOOK_SECRET
     if not secret:
         return JsonResponse({"error": {"code": "channel_off"}}, status=404)
-    if not hmac.compare_digest(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), secret):
+    token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    # Bytes, not str: compare_digest refuses non-ASCII text, and a header is whatever the sender put there.
+    if not hmac.compare_digest(token.encode("utf-8", "surrogateescape"), secret.encode()):
         return JsonResponse({"error": {"code": "bad_secret_token"}}, status=403)
     try:
         update = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return JsonResponse({"error": {"code": "malformed"}}, status=400)
     answer = telegram_update(update, now=timezone.now(), today=timezone.localdate())
     return JsonResponse(answer or {})

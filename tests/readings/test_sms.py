@@ -330,3 +330,22 @@ def test_the_data_migration_rewrites_stored_phones_in_e164(one_zone):
         twin_typo.pk: ("+3800501234567", False),  # the same phone as `twin`, which already holds it
         twin.pk: ("+380501234567", True),
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"from": "+380670000000\u0000", "text": "1000100001 02000007 14010 28100"},
+        {"from": "\ud800", "text": "1000100001 02000007 14010 28100"},
+        {"from": "+380670000000", "text": "1000100001 0200\u00000007 28100 14010"},
+        {"from": "+380670000000", "text": "\ud800 1 # 5"},
+        {"from": "x" * 500, "text": "1"},
+    ],
+)
+def test_no_gateway_post_answers_500(client, two_zone_meter, body):
+    raw = json.dumps(body).encode()
+    signature = hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    response = client.post("/channels/sms/inbound/", raw, content_type="application/json", HTTP_X_SIGNATURE=signature)
+    assert response.status_code in (200, 400)
+    assert response.json().get("reply") or response.json().get("error")
