@@ -1,5 +1,7 @@
 """Property: whatever the gaps, once a real reading arrives the customer has paid for exactly what the
-meter measured, zone by zone (estimates are reversed at their own volume)."""
+meter measured, zone by zone, in kWh and in money at the prices in force on each day (estimates are reversed
+at their own volume and price), whatever the meter's multiplier. The money is recomputed by the test's own
+model of DESIGN.md (tests/billing/model.py), not by the project's pricing."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,6 +13,7 @@ from accounts.windows import add_months
 from billing.estimates import Snapshot, days_in
 from billing.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
 from billing.tariffs import TariffVersion
+from tests.billing import model
 
 TARIFFS = [
     TariffVersion(date(2020, 1, 1), {"day": Decimal("4.32000"), "night": Decimal("2.16000")}),
@@ -26,14 +29,15 @@ month_plans = st.lists(
 
 
 @settings(max_examples=150, deadline=None)
-@given(month_plans, st.integers(min_value=4, max_value=6), st.sampled_from([0, 3]))
-def test_after_an_actual_reading_charged_volumes_equal_measured_consumption(plans, digits, cap):
+@given(month_plans, st.integers(min_value=4, max_value=6), st.sampled_from([0, 3]), st.sampled_from([1, 30, 200]))
+def test_after_an_actual_reading_the_customer_paid_exactly_what_was_measured(plans, digits, cap, multiplier):
     span = 10**digits
     install = {"day": span - 200, "night": 100}  # the day register rolls over early on
     installed_on = date(2024, 1, 10)
     values = dict(install)
     last = Snapshot(dict(install), installed_on)
     last_reading_id, estimated, open_estimates, charged = None, 0, [], {"day": 0, "night": 0}
+    paid, spans = Decimal("0.00"), []
     history: list[Snapshot] = [last]
     next_id = 1
     month = date(2024, 2, 1)
@@ -49,7 +53,7 @@ def test_after_an_actual_reading_charged_volumes_equal_measured_consumption(plan
             account_id=1,
             zones=("day", "night"),
             register_digits=digits,
-            multiplier=1,
+            multiplier=multiplier,
             installed_on=installed_on,
             removed_on=None,
             category="household",
@@ -67,7 +71,9 @@ def test_after_an_actual_reading_charged_volumes_equal_measured_consumption(plan
         plan = plan_meter(meter, month=month, pass_name=PASS_FINAL, tariffs=TARIFFS, norms=NORMS, rules=Rules(cap=cap))
         for line in plan.lines:
             charged[line.zone] += line.volume
+            paid += line.amount
         if reading:
+            spans.append((last.on, reading.on, used))
             open_estimates = []
             last, last_reading_id, estimated = reading, next_id, 0
             history.append(reading)
@@ -80,6 +86,19 @@ def test_after_an_actual_reading_charged_volumes_equal_measured_consumption(plan
             estimated = plan.state.estimated_months
         month = add_months(month, 1)
     measured = {
-        zone: sum(step[index] for step in plans + [(1, 1)] if step) for index, zone in enumerate(("day", "night"))
+        zone: multiplier * sum(step[index] for step in plans + [(1, 1)] if step)
+        for index, zone in enumerate(("day", "night"))
     }
     assert charged == measured
+    # The money of what was measured, span by span between real readings, at the prices of its days.
+    versions = [(version.effective_from, version.prices) for version in TARIFFS]
+    expected = sum(
+        (
+            line.amount
+            for start, end, used in spans
+            for index, zone in enumerate(("day", "night"))
+            for line in model.priced(zone, "actual", used[index] * multiplier, start, end, versions)
+        ),
+        Decimal("0.00"),
+    )
+    assert paid == expected

@@ -96,6 +96,30 @@ def test_a_real_reading_reverses_the_estimates_and_the_customer_pays_what_was_me
     measured = {"day": 28100 - 27000, "night": 14020 - 13500}
     charged = dict(Charge.objects.filter(meter=meter).values_list("zone").annotate(kwh=Sum("volume_kwh")))
     assert charged == measured
+    # And the money: what was measured at the prices of its days, October (893 x 4.32 + 414 x 2.16) and
+    # December (the four lines above); November's estimates cancel out.
+    paid = Charge.objects.filter(meter=meter).aggregate(money=Sum("amount"))["money"]
+    assert paid == Decimal("3857.76") + Decimal("894.24") + Decimal("1218.48") == Decimal("5970.48")
+
+
+def test_a_meter_with_a_multiplier_pays_what_was_measured_times_the_multiplier(prices, kyiv):
+    """A current-transformer meter (x30): 1000 -> 1030 by 30 October, 1035 on 2 January, November estimated."""
+    account = PersonalAccountFactory(district=kyiv, residents=2)
+    meter = MeterFactory(account=account, multiplier=30, installed_on=D(2026, 1, 15), install_total=1000)
+    for on, total in ((D(2026, 4, 30), 1010), (D(2026, 10, 30), 1030), (D(2027, 1, 2), 1035)):
+        month = on.replace(day=1) if on.day > 2 else D(2026, 12, 1)
+        ReadingFactory(meter=meter, total=total, reading_date=on, billing_month=month, submitted_at=aware(on))
+    bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    bill(D(2026, 11, 1), "final", D(2026, 12, 4))
+    # November by the average of 30 April - 30 October: 20 x 30 = 600 kWh in 183 days -> 98 kWh.
+    assert Charge.objects.filter(meter=meter, billing_month=D(2026, 11, 1)).aggregate(kwh=Sum("volume_kwh")) == {
+        "kwh": 98
+    }
+    bill(D(2026, 12, 1), "actual", D(2027, 1, 3))
+    totals = Charge.objects.filter(meter=meter).aggregate(kwh=Sum("volume_kwh"), money=Sum("amount"))
+    # (1035 - 1000) x 30 = 1050 kWh: October 900 x 4.32 = 3888.00; December 150 kWh over 64 days, 15 at 4.32
+    # and 49 at 4.80 -> 35 x 4.32 = 151.20 and 115 x 4.80 = 552.00.
+    assert totals == {"kwh": 1050, "money": Decimal("3888.00") + Decimal("151.20") + Decimal("552.00")}
 
 
 def test_the_fourth_estimated_month_switches_to_the_norm(meter):
