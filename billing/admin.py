@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from billing.models import BillingRun, Charge, Norm, Pass, Tariff
 from billing.services import RunRefused, run_start
+from portal.widgets import IsoDateInput
 
 
 @admin.register(Tariff)
@@ -30,9 +31,9 @@ class NormAdmin(AuditedAdmin):
 
 
 class StartPassForm(forms.Form):
-    month = forms.DateField(label=gettext_lazy("Month (any day of it)"), widget=forms.DateInput(attrs={"type": "date"}))
+    month = forms.DateField(label=gettext_lazy("Month (any day of it)"), widget=IsoDateInput())
     pass_name = forms.ChoiceField(label=gettext_lazy("Pass"), choices=Pass.choices)
-    run_date = forms.DateField(label=gettext_lazy("Run date"), widget=forms.DateInput(attrs={"type": "date"}))
+    run_date = forms.DateField(label=gettext_lazy("Run date"), widget=IsoDateInput())
 
 
 @admin.register(BillingRun)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from accounts.phones import phone_e164
+from portal.widgets import IsoDateInput
 from readings.models import (
     Channel,
     ClosedMonth,
@@ -84,8 +85,8 @@ class ReviewForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("From"), widget=IsoDateInput())
+    end = forms.DateField(label=gettext_lazy("To"), widget=IsoDateInput())
 
 
 @admin.register(Reading)

@@ -7,6 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.widgets import IsoDateHiddenInput, IsoDateInput
 from readings.models import ZONE_TITLES, Meter
 from readings.photos import NOT_A_PHOTO, TOO_LARGE, TOO_MANY_PIXELS, PhotoError, photo_reencode
 from readings.selectors import labels_text
@@ -23,9 +24,7 @@ def zone_label(meter: Meter, zone: str) -> str:
 class ReadingForm(forms.Form):
     """Values per zone plus the date. Validation of the numbers themselves is the service's job."""
 
-    reading_date = forms.DateField(
-        label=_("Date of the reading"), widget=forms.DateInput(attrs={"type": "date"}), required=True
-    )
+    reading_date = forms.DateField(label=_("Date of the reading"), widget=IsoDateInput(), required=True)
     photo = forms.FileField(
         label=_("Photo of the display"),
         required=False,
@@ -53,7 +52,7 @@ class ReadingForm(forms.Form):
             )
         self.fields["reading_date"].initial = timezone.localdate()
         if not ask_date:
-            self.fields["reading_date"].widget = forms.HiddenInput()
+            self.fields["reading_date"].widget = IsoDateHiddenInput()
         self.order_fields([*meter.zones, "reading_date", "photo"])
 
     def zone_fields(self):

@@ -1,9 +1,10 @@
-"""Template filters for localized money."""
+"""Template filters: localized money and months for people, `machine` for values programs read."""
 
 from django import template
 from django.conf import settings
 from django.utils.translation import get_language
 
+from portal.machine import machine_value
 from portal.money_format import format_money
 
 register = template.Library()
@@ -15,6 +16,12 @@ def money(amount):
     if amount is None or amount == "":
         return ""
     return format_money(amount, currency=settings.CURRENCY, language=(get_language() or "uk")[:2])
+
+
+@register.filter(is_safe=True)
+def machine(value):
+    """`{{ rect.x|machine }}`: a value for a program (attribute, SVG coordinate), never localized."""
+    return machine_value(value)
 
 
 @register.filter

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from readings.models import Channel, Meter, Reading
 from readings.zones import DEFAULT_REGISTER_LABELS, ONE_ZONE, ZONE_SETS
@@ -38,3 +39,11 @@ class ReadingFactory(factory.django.DjangoModelFactory):
     billing_month = datetime.date(2026, 10, 1)
     channel = Channel.CABINET
     total = factory.LazyAttribute(lambda reading: 1200 if reading.zone_set == ONE_ZONE else None)
+    # Submitted on the day it reads (09:00 local), not whenever the test runs: reports by day and
+    # "submitted by the run date" then give the same answer on any day of the month.
+    submitted_at = factory.LazyAttribute(
+        lambda reading: min(
+            timezone.now(),
+            timezone.make_aware(datetime.datetime.combine(reading.reading_date, datetime.time(9))),
+        )
+    )
