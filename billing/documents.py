@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.request import url2pathname
 
 from babel.numbers import format_decimal
 from django.conf import settings
@@ -254,6 +255,32 @@ def _font_config():
 atexit.register(_font_config.cache_clear)
 
 
+def static_files_only_fetcher():
+    """WeasyPrint's URL fetcher limited to the portal's own static files and inline `data:` images.
+
+    An invoice prints text that came from outside (names, addresses, imported values): should markup ever
+    slip into it, the renderer must not read local files or reach the network on its behalf.
+    """
+    from weasyprint.urls import URLFetcher
+
+    roots = [Path(root).resolve() for root in (*settings.STATICFILES_DIRS, settings.STATIC_ROOT)]
+
+    class StaticFilesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("file:"):
+                path = Path(url2pathname(url.split("?", 1)[0].removeprefix("file:"))).resolve()
+                if not any(path.is_relative_to(root) for root in roots):
+                    raise ValueError(f"invoice documents read only the portal's static files, not {url[:200]}")
+            return super().fetch(url, headers)
+
+    return StaticFilesOnly(allowed_protocols=("file", "data"), timeout=2)
+
+
+@functools.cache
+def _url_fetcher():
+    return static_files_only_fetcher()
+
+
 @functools.cache
 def _stylesheet():
     from weasyprint import CSS
@@ -263,13 +290,13 @@ def _stylesheet():
         for key, name in (("regular", "DejaVuSans.ttf"), ("bold", "DejaVuSans-Bold.ttf"))
     }
     css = render_to_string("billing/invoice_document.css", {"fonts": fonts})
-    return CSS(string=css, font_config=_font_config())
+    return CSS(string=css, font_config=_font_config(), url_fetcher=_url_fetcher())
 
 
 def _pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_url_fetcher()).write_pdf(
         stylesheets=[_stylesheet()], font_config=_font_config()
     )
 

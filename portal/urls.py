@@ -9,7 +9,7 @@ from django.views.i18n import JavaScriptCatalog
 from accounts import views as account_views
 from billing import pay_views
 from billing import views as billing_views
-from portal import cabinet, views
+from portal import cabinet, csp_reports, views
 from readings import public_views
 from readings import views as reading_views
 from readings.channels import sms, telegram
@@ -18,6 +18,7 @@ admin.site.site_header = admin.site.site_title = _("Energy portal")
 
 urlpatterns = [
     path("health/", views.health, name="health"),
+    path("csp-report/", csp_reports.csp_report, name="csp_report"),
     path("i18n/setlang/", views.language_switch, name="set_language"),
     # Machines' endpoints: no language prefix (the API reads Accept-Language).
     path("", include("portal.api.urls")),

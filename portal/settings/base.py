@@ -7,6 +7,7 @@ TIME_ZONE, CURRENCY, EMBEDDED_REDIS_SOCKET, CSRF_TRUSTED_ORIGINS.
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from portal.settings.environment import (
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "allauth",
     "allauth.account",
     "auditlog",
@@ -63,8 +65,30 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every response (django-csp); the policy is CONTENT_SECURITY_POLICY below.
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# --- Content-Security-Policy (django-csp, docs/decisions.md) ---
+# Scripts run only from the portal's own files, or from an inline block carrying this response's nonce
+# (Swagger UI's start-up script). Inline style attributes stay allowed: Django's admin and Swagger UI use
+# them, and CSS cannot run code. Violations are reported to /csp-report/ and logged.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],  # Redoc parses the schema in a worker it builds from a blob
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": "/csp-report/",
+    },
+}
 
 # The portal's one audit log (django-auditlog, docs/decisions.md): who changed which price, norm, meter or
 # account, and when. Staff views and staff actions are written to the same table (auditlog.LogEntry).
