@@ -182,9 +182,30 @@ def supplier_invoice_of_day(invoices: list[Invoice], day: date) -> Invoice | Non
     )
 
 
+def with_counting_invoice(payments):
+    """Each payment with `invoice_number`: the (not void) invoice whose payments include it, or None while
+    no invoice has counted it yet. One subquery, not a query per payment."""
+    from django.db.models import OuterRef, Subquery
+
+    from billing.models import InvoiceItem, InvoiceStatus
+
+    counting = (
+        InvoiceItem.objects.filter(payment=OuterRef("pk"))
+        .exclude(invoice__status=InvoiceStatus.VOID)
+        .order_by("-invoice__issued_at", "-invoice__pk")
+        .values("invoice__number")[:1]
+    )
+    return payments.annotate(invoice_number=Subquery(counting))
+
+
+def payment_source_label(source: str) -> str:
+    """`Payment.source` is open-ended (no choices on the field): the known sources in words."""
+    return str(dict(PaymentSource.choices).get(source, source))
+
+
 def account_payments_page(account: PersonalAccount, page_number) -> Page:
     """One page of the account's payments, newest first."""
-    payments = (
+    payments = with_counting_invoice(
         Payment.objects.filter(account=account)
         .only("pk", "account_id", "amount", "paid_on", "source", "reference")
         .order_by("-paid_on", "-pk")

@@ -15,7 +15,13 @@ from rest_framework.views import APIView
 
 from accounts.selectors import account_for_user
 from billing.models import Charge
-from billing.selectors import account_invoice, account_invoices, account_money
+from billing.selectors import (
+    account_invoice,
+    account_invoices,
+    account_money,
+    payment_source_label,
+    with_counting_invoice,
+)
 from portal.api import serializers as s
 from portal.api.auth import IsCustomer
 from portal.api.errors import ApiError
@@ -184,8 +190,14 @@ class AccountPayments(CustomerView):
     @extend_schema(operation_id="account_payments_list", responses={200: s.PaymentSerializer(many=True), **ERRORS})
     def get(self, request, number):
         account = account_for_user(request.user, number)
-        rows = account.payments.order_by("-paid_on", "-pk").values("paid_on", "amount", "reference", "source")[:500]
-        return Response(s.PaymentSerializer(list(rows), many=True).data)
+        rows = list(
+            with_counting_invoice(account.payments.order_by("-paid_on", "-pk")).values(
+                "paid_on", "amount", "reference", "source", "invoice_number"
+            )[:500]
+        )
+        for row in rows:
+            row["source_label"] = payment_source_label(row["source"])
+        return Response(s.PaymentSerializer(rows, many=True).data)
 
 
 class TokenCreate(APIView):

@@ -154,7 +154,11 @@ class PaymentSerializer(serializers.Serializer):
     paid_on = serializers.DateField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     reference = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField(help_text="bank (bank statement), card, staff (cash desk), or another source's name")
+    source_label = serializers.CharField(help_text="the source in the request's language")
+    invoice_number = serializers.CharField(
+        allow_null=True, help_text="the invoice whose payments include this one; null until an invoice counts it"
+    )
 
 
 class TokenInSerializer(serializers.Serializer):
