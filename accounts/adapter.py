@@ -1,11 +1,11 @@
 """django-allauth adapter: signups remember the language, and every email goes through the outbox."""
 
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -46,8 +46,15 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         language = _supported(user.preferred_language if user else translation.get_language())
         request = allauth_context.request
         context = {**context, **_links_in_language(context, language)}
-        full_context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
         with translation.override(language):
+            full_context = {
+                "request": request,
+                "email": email,
+                "current_site": portal_site(),
+                "portal_url": settings.PORTAL_URL,
+                "expiry_days": settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS,
+                **context,
+            }
             message = self.render_mail(template_prefix, email, full_context)
         html = next(
             (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
@@ -62,8 +69,23 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         )
 
 
-# Links allauth puts into its emails; they open the site in the language of the email.
-LINK_KEYS = ("activate_url", "password_reset_url")
+@dataclass(frozen=True)
+class Site:
+    name: str
+    domain: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def portal_site() -> Site:
+    """What allauth's templates call `current_site`: the portal's name in the current language and the host of
+    PORTAL_URL, not the host a request happened to use (emails said "Hello from 127.0.0.1:18110")."""
+    return Site(name=gettext("Energy portal"), domain=urlsplit(settings.PORTAL_URL).netloc)
+
+
+# Links allauth puts into its emails: on PORTAL_URL (as every other email's), in the language of the email.
+LINK_KEYS = ("activate_url", "password_reset_url", "signup_url")
 
 
 def _links_in_language(context: dict, language: str) -> dict:
@@ -71,5 +93,6 @@ def _links_in_language(context: dict, language: str) -> dict:
     for key in LINK_KEYS:
         if context.get(key):
             parts = urlsplit(context[key])
-            links[key] = urlunsplit(parts._replace(path=path_in_language(parts.path, language)))
+            query = f"?{parts.query}" if parts.query else ""
+            links[key] = settings.PORTAL_URL + path_in_language(parts.path, language) + query
     return links

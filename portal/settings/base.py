@@ -217,7 +217,8 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "portal@localhost"
 # The portal's public address, for links in emails sent by background jobs (no request to build them from).
-PORTAL_URL = (env_str("PORTAL_URL") or "http://127.0.0.1:8000").rstrip("/")
+# Without PORTAL_URL, `make run`'s own address: every process it starts (web, worker, beat) sees the same PORT.
+PORTAL_URL = (env_str("PORTAL_URL") or f"http://127.0.0.1:{env_str('PORT') or '8000'}").rstrip("/")
 
 # Proxies in front of the web processes that append to X-Forwarded-For (nginx: 1). 0 = trust none.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

@@ -54,7 +54,10 @@ def demo_account(districts):
 
 
 @pytest.mark.parametrize("language", ["uk", "en"])
-def test_register_verify_login_link_and_set_up(page, live_server, demo_account, shoot, assert_accessible, language):
+def test_register_verify_login_link_and_set_up(
+    page, live_server, settings, demo_account, shoot, assert_accessible, language
+):
+    settings.PORTAL_URL = live_server.url  # every email links to PORTAL_URL, here the live server
     words = WORDS[language]
     base = live_server.url + words["prefix"]
     email = f"household-{language}@example.com"

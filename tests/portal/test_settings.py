@@ -189,3 +189,15 @@ def test_make_test_runs_pytest_with_the_test_settings(tmp_path):
         timeout=60,
     )
     assert "settings=None" in result.stdout, result.stdout + result.stderr
+
+
+def test_links_in_background_emails_follow_the_port_make_run_serves():
+    """`PORT=18110 make run`: the worker's emails link to port 18110, not 8000; PORTAL_URL, when set, wins."""
+    link = "__import__('accounts.services', fromlist=['absolute_url']).absolute_url('cabinet', language='ru')"
+    on_port = settings_in_subprocess("portal.settings.local", {"PORT": "18110", "PORTAL_URL": ""}, link)
+    assert on_port.returncode == 0, on_port.stderr
+    assert on_port.stdout.strip() == "http://127.0.0.1:18110/ru/cabinet/"
+    public = settings_in_subprocess(
+        "portal.settings.local", {"PORT": "18110", "PORTAL_URL": "https://portal.example/"}, link
+    )
+    assert public.stdout.strip() == "https://portal.example/ru/cabinet/"
