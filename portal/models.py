@@ -88,3 +88,18 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Each Celery worker writes its row every WORKER_HEARTBEAT_SECONDS (portal/celery.py); /health/ reads
+    the newest, so no request waits for a broadcast ping to learn whether a worker is alive."""
+
+    hostname = models.CharField(_("worker"), max_length=200, unique=True)
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return self.hostname

@@ -19,6 +19,8 @@ admin.site.site_header = admin.site.site_title = _("Energy portal")
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("csp-report/", csp_reports.csp_report, name="csp_report"),
+    path("health/live", views.health_live, name="health_live"),
+    path("health/ready", views.health_ready, name="health_ready"),
     path("i18n/setlang/", views.language_switch, name="set_language"),
     # Machines' endpoints: no language prefix (the API reads Accept-Language).
     path("", include("portal.api.urls")),

@@ -9,13 +9,29 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.languages import path_in_language
 from accounts.services import user_language_set
-from portal.health import OK, portal_health
+from portal.health import OK, portal_health, readiness
 from portal.selectors import district_window_statuses
 
 
 @require_GET
 def home(request):
     return render(request, "portal/home.html", {"district_windows": district_window_statuses()})
+
+
+@never_cache
+@require_GET
+def health_live(request):
+    """The process answers: for a load balancer's liveness probe (restart the node when this fails)."""
+    return JsonResponse({"status": OK})
+
+
+@never_cache
+@require_GET
+def health_ready(request):
+    """The node can serve customers (the database answers): for the load balancer's pool. A broker that
+    does not answer is a warning only; the web keeps working and queued work waits for the sweepers."""
+    ready, body = readiness()
+    return JsonResponse(body, status=200 if ready else 503)
 
 
 @never_cache

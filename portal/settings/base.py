@@ -68,6 +68,7 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response (django-csp); the policy is CONTENT_SECURITY_POLICY below.
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.middleware.DependencyUnavailableMiddleware",  # the database down: a 503 page, not a traceback
 ]
 
 # --- Content-Security-Policy (django-csp, docs/decisions.md) ---
@@ -306,9 +307,11 @@ SUPPLIER_KPP = env_str("SUPPLIER_KPP") or ""  # RUB only
 SUPPLIER_ADDRESS = env_str("SUPPLIER_ADDRESS") or "вул. Демонстраційна, 1, Київ, 01001"
 SUPPLIER_PHONE = env_str("SUPPLIER_PHONE") or "0 800 000 000"
 
-# How long /health/ waits for the broker and a worker's ping before calling them down.
-HEALTH_BROKER_TIMEOUT_SECONDS = 2.0
-HEALTH_WORKER_TIMEOUT_SECONDS = 1.5
+# How long /health/ waits for the broker; how often workers write their heartbeat, and how old the newest
+# may be before /health/ calls the workers down.
+HEALTH_BROKER_TIMEOUT_SECONDS = 1.0
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10)
+HEALTH_WORKER_STALE_SECONDS = env_int("HEALTH_WORKER_STALE_SECONDS", 60)
 
 LOGGING = {
     "version": 1,
