@@ -12,7 +12,7 @@ from billing import views as billing_views
 from portal import cabinet, csp_reports, views
 from readings import public_views
 from readings import views as reading_views
-from readings.channels import sms, telegram
+from readings.channels import messenger, sms, telegram, viber
 
 admin.site.site_header = admin.site.site_title = _("Energy portal")
 
@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("portal.api.urls")),
     path("channels/sms/inbound/", sms.sms_inbound, name="sms_inbound"),
     path("channels/telegram/webhook/", telegram.telegram_webhook, name="telegram_webhook"),
+    path("channels/viber/webhook/", viber.viber_webhook, name="viber_webhook"),
+    path("channels/messenger/webhook/", messenger.messenger_webhook, name="messenger_webhook"),
     path("payments/<str:provider_name>/callback/", pay_views.card_callback, name="card_callback"),
 ]
 

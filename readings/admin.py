@@ -18,6 +18,7 @@ from accounts.phones import phone_e164
 from portal.widgets import IsoDateInput
 from readings.models import (
     Channel,
+    ChannelChat,
     ClosedMonth,
     Meter,
     Reading,
@@ -285,3 +286,10 @@ class SmsContractAdmin(admin.ModelAdmin):
 class TelegramChatAdmin(ReadOnlyAdmin):
     list_display = ["chat_id", "account", "meter", "state", "language", "updated_at"]
     search_fields = ["=chat_id", "=account__number"]
+
+
+@admin.register(ChannelChat)
+class ChannelChatAdmin(ReadOnlyAdmin):
+    list_display = ["transport", "user_id", "account", "meter", "state", "language", "updated_at"]
+    list_filter = ["transport"]
+    search_fields = ["=user_id", "=account__number"]

@@ -120,6 +120,8 @@ class Channel(models.TextChoices):
     CABINET = "cabinet", _("personal cabinet")
     API = "api", _("mobile app / API")
     CHATBOT = "chatbot", _("chatbot")
+    VIBER = "viber", _("Viber")
+    MESSENGER = "messenger", _("Facebook Messenger")
     IVR = "ivr", _("voice menu")
     SMS = "sms", _("SMS")
     EMAIL = "email", _("email")
@@ -398,6 +400,34 @@ class TelegramChat(Conversation):
 
     def __str__(self) -> str:
         return f"{self.chat_id} ({self.state})"
+
+
+class ChatTransport(models.TextChoices):
+    VIBER = "viber", "Viber"
+    MESSENGER = "messenger", "Facebook Messenger"
+
+
+class ChannelChat(Conversation):
+    """A Viber or Messenger conversation, keyed by the messenger's user id (Viber's `sender.id`, a
+    Messenger page-scoped id). `seen_message_ids` holds the latest message tokens answered, so a webhook
+    the messenger delivers twice is answered once."""
+
+    transport = models.CharField(_("messenger"), max_length=10, choices=ChatTransport.choices)
+    user_id = models.CharField(_("user"), max_length=100)
+    seen_message_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("messenger chat")
+        verbose_name_plural = _("messenger chats")
+        constraints = [
+            models.UniqueConstraint(fields=["transport", "user_id"], name="channel_chat_once_per_user"),
+            models.CheckConstraint(
+                condition=models.Q(transport__in=ChatTransport.values), name="channel_chat_transport"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transport} {self.user_id} ({self.state})"
 
 
 class ReminderKind(models.TextChoices):

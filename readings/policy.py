@@ -48,7 +48,7 @@ from readings.validation import (
 STAFF = "staff"
 AMI = "ami"
 SMS = "sms"
-CUSTOMER_CHANNELS = frozenset({"web_form", "cabinet", "api", "chatbot", "ivr", SMS, "email"})
+CUSTOMER_CHANNELS = frozenset({"web_form", "cabinet", "api", "chatbot", "viber", "messenger", "ivr", SMS, "email"})
 # Channels whose values come as the display or register shows them, decimals included.
 WHOLE_PART_CHANNELS = frozenset({SMS, AMI})
 

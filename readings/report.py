@@ -16,7 +16,7 @@ from readings.models import Channel, Reading
 PUBLISHED_GROUPS = [
     (gettext_lazy("through the site without registration"), {Channel.WEB_FORM}),
     (gettext_lazy("through the cabinet and the app"), {Channel.CABINET, Channel.API}),
-    (gettext_lazy("by chatbots"), {Channel.CHATBOT}),
+    (gettext_lazy("by chatbots"), {Channel.CHATBOT, Channel.VIBER, Channel.MESSENGER}),
     (gettext_lazy("by voice menu"), {Channel.IVR}),
     (gettext_lazy("by SMS"), {Channel.SMS}),
     (gettext_lazy("by email"), {Channel.EMAIL}),

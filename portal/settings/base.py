@@ -289,6 +289,20 @@ SPECTACULAR_SETTINGS = {
 }
 SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET") or "local-sms-secret"
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET") or "local-telegram-secret"
+# Viber REST Bot API (readings/channels/viber.py): the bot's auth token signs webhooks and authorises sends.
+VIBER_AUTH_TOKEN = env_str("VIBER_AUTH_TOKEN") or "local-viber-token"
+VIBER_API_URL = env_str("VIBER_API_URL") or "https://chatapi.viber.com/pa"
+VIBER_BOT_NAME = env_str("VIBER_BOT_NAME") or "Energy portal"
+# Facebook Messenger (readings/channels/messenger.py): the app secret signs webhooks, the page token sends.
+MESSENGER_APP_SECRET = env_str("MESSENGER_APP_SECRET") or "local-messenger-secret"
+MESSENGER_VERIFY_TOKEN = env_str("MESSENGER_VERIFY_TOKEN") or "local-messenger-verify"
+MESSENGER_PAGE_TOKEN = env_str("MESSENGER_PAGE_TOKEN") or "local-messenger-page-token"
+MESSENGER_API_URL = env_str("MESSENGER_API_URL") or "https://graph.facebook.com/v21.0"
+# The one outbound HTTP client (accounts/outbound.py): a webhook waits for its answer, so keep these short.
+OUTBOUND_HTTP_CONNECT_TIMEOUT_SECONDS = float(env_str("OUTBOUND_HTTP_CONNECT_TIMEOUT_SECONDS") or "3.05")
+OUTBOUND_HTTP_READ_TIMEOUT_SECONDS = float(env_str("OUTBOUND_HTTP_READ_TIMEOUT_SECONDS") or "10.0")
+OUTBOUND_HTTP_RETRIES = env_int("OUTBOUND_HTTP_RETRIES", 2)
+OUTBOUND_HTTP_BACKOFF_SECONDS = float(env_str("OUTBOUND_HTTP_BACKOFF_SECONDS") or "0.3")
 
 # --- Invoices (billing/invoicing.py) and the supplier's details printed on them and in the payment QR ---
 INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 14)  # pay-by date = issue date + this

@@ -40,3 +40,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 # The channel webhooks are off until their secrets are set (no local default in production).
 SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET")
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET")
+VIBER_AUTH_TOKEN = env_str("VIBER_AUTH_TOKEN")
+MESSENGER_APP_SECRET = env_str("MESSENGER_APP_SECRET")
+MESSENGER_VERIFY_TOKEN = env_str("MESSENGER_VERIFY_TOKEN")
+MESSENGER_PAGE_TOKEN = env_str("MESSENGER_PAGE_TOKEN")

@@ -10,6 +10,8 @@ in that language. Every kind of message gets an answer: what has no text gets th
 
 from dataclasses import dataclass
 
+from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.ratelimit import Limit, attempt_count, limit_reached
@@ -18,7 +20,7 @@ from readings.channel_messages import outcome_words
 from readings.channels.typed import typed_answer, typed_reading
 from readings.masking import mask_address
 from readings.messages import zone_name
-from readings.models import Conversation, Meter
+from readings.models import SEEN_UPDATES_KEPT, ChannelChat, Conversation, Meter
 from readings.selectors import meter_by_numbers
 
 VERIFY_LIMIT = Limit(5, 3600)  # failed account + serial pairs per chat per hour
@@ -41,6 +43,15 @@ class Inbound:
 class BotReply:
     text: str
     buttons: tuple[tuple[str, ...], ...] = ()
+
+
+LANGUAGES = ("uk", "ru", "en")
+
+
+def language_of(code) -> str:
+    """The portal language for a messenger's language code (`uk`, `ru-RU`, `en_GB`); Ukrainian otherwise."""
+    code = code.lower() if isinstance(code, str) else ""
+    return next((language for language in LANGUAGES if code.startswith(language)), "uk")
 
 
 def printable(text: str) -> str:
@@ -238,3 +249,26 @@ def conversation_step(chat: Conversation, inbound: Inbound, *, channel: str, lim
             return _ask_swap(chat, _("Please answer yes or no."))
         return _submit(chat, channel=channel, swap_confirmed=answer, now=now, today=today)
     return current_prompt(chat)
+
+
+def channel_chat_step(
+    *, transport: str, user_id: str, message_id: str, language: str | None, inbound: Inbound, channel: str, now, today
+) -> BotReply | None:
+    """One message of a Viber or Messenger user through the engine, with the chat row locked; None when this
+    message id was answered already (the messenger delivered its webhook again). The caller sends the
+    reply after this returns, outside the transaction, so no row stays locked during an HTTP call."""
+    user_id, message_id = printable(user_id)[:100], printable(message_id)[:100]
+    with transaction.atomic():
+        chat, _created = ChannelChat.objects.select_for_update().get_or_create(transport=transport, user_id=user_id)
+        if message_id and message_id in chat.seen_message_ids:
+            return None
+        if message_id:
+            chat.seen_message_ids = [*chat.seen_message_ids, message_id][-SEEN_UPDATES_KEPT:]
+        if language:
+            chat.language = language
+        with translation.override(chat.language):
+            reply = conversation_step(
+                chat, inbound, channel=channel, limit_key=f"{transport}:{user_id}", now=now, today=today
+            )
+        chat.save()
+    return reply

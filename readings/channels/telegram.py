@@ -21,15 +21,22 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from readings.channels.conversation import EDITED, OTHER, STICKER, TEXT, BotReply, Inbound, conversation_step
+from readings.channels.conversation import (
+    EDITED,
+    OTHER,
+    STICKER,
+    TEXT,
+    BotReply,
+    Inbound,
+    conversation_step,
+    language_of,
+)
 from readings.models import SEEN_UPDATES_KEPT, Channel, TelegramChat
 
 MESSAGE_KEYS = ("message", "edited_message")
 
 
-def chat_language(code) -> str:
-    code = code.lower() if isinstance(code, str) else ""
-    return next((language for language in ("uk", "ru", "en") if code.startswith(language)), "uk")
+chat_language = language_of
 
 
 def _reply_markup(reply: BotReply) -> dict:

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from readings.models import Channel, Reading, ReadingDecision
 from readings.report import in_thousands, readings_by_channel_and_day
@@ -99,7 +99,8 @@ def test_channel_report_counts_by_day_and_channel_and_says_it_like_a_press_relea
             submitted_at=aware(datetime.date(2026, 11, 29) + datetime.timedelta(days=index % 2)),
             billing_month=datetime.date(2026, 11, 1),
         )
-    report = readings_by_channel_and_day(start=datetime.date(2026, 11, 29), end=datetime.date(2026, 12, 1))
+    with translation.override("en"):  # the labels are translated when the report is made
+        report = readings_by_channel_and_day(start=datetime.date(2026, 11, 29), end=datetime.date(2026, 12, 1))
     assert report.total == 5
     assert report.by_channel == {"web_form": 2, "cabinet": 1, "api": 1, "ivr": 1}
     assert report.by_day[datetime.date(2026, 11, 29)] == 3 and report.by_day[datetime.date(2026, 12, 1)] == 0
@@ -139,3 +140,28 @@ def test_report_day_follows_kyiv_time(two_zone_meter):
     )
     report = readings_by_channel_and_day(start=datetime.date(2026, 11, 29), end=datetime.date(2026, 11, 29))
     assert report.total == 1
+
+
+def test_channel_report_counts_viber_messenger_and_email(staff_client, two_zone_meter):
+    channels = ["chatbot", "viber", "viber", "messenger", "email", "sms"]
+    for index, channel in enumerate(channels):
+        ReadingFactory(
+            meter=two_zone_meter,
+            zone_set="day+night",
+            total=None,
+            day=30000 + index,
+            night=15000,
+            reading_date=datetime.date(2026, 11, 20) + datetime.timedelta(days=index),
+            channel=channel,
+            submitted_at=aware(datetime.date(2026, 11, 29)),
+            billing_month=datetime.date(2026, 11, 1),
+        )
+    with translation.override("en"):
+        report = readings_by_channel_and_day(start=datetime.date(2026, 11, 29), end=datetime.date(2026, 11, 29))
+    assert report.by_channel == {"chatbot": 1, "viber": 2, "messenger": 1, "sms": 1, "email": 1}
+    assert report.published == [("by chatbots", 4), ("by SMS", 1), ("by email", 1)]
+    page = page_text(
+        staff_client.get("/en/admin/readings/reading/report/", {"start": "2026-11-29", "end": "2026-11-29"})
+    )
+    assert "4 by chatbots, 1 by SMS, 1 by email." in page
+    assert "Viber" in page and "Facebook Messenger" in page  # each channel's own column
