@@ -58,19 +58,20 @@ def read(raw: bytes, *, today, own_accounts: frozenset[str]) -> Statement:
     documents: list[tuple[int, dict[str, tuple[int, str]]]] = []
     current: dict[str, tuple[int, str]] | None = None
     start = 0
-    for number, row in enumerate(text.splitlines(), start=1):
-        key, _, value = row.strip().partition("=")
+    # Only CR LF or LF end a line: str.splitlines() would also split on \x0b, \x1c or U+2028 inside a value.
+    for number, row in enumerate(text.split("\n"), start=1):
+        key, _, value = row.strip(" \t\r").partition("=")
         if current is None:
             if key == DOCUMENT_START:
                 current, start = {}, number
-            elif key == "РасчСчет" and value.strip():
+            elif key == "РасчСчет" and value.strip(" \t"):
                 ours |= own_keys([value])
             continue
         if key == DOCUMENT_END:
             documents.append((start, current))
             current = None
         elif key and key not in current:
-            current[key] = (number, value.strip())
+            current[key] = (number, value.strip(" \t"))
     if current is not None:
         statement.errors.append(LineError(start, DOCUMENT_START, REQUIRED, f"the document has no {DOCUMENT_END}"))
 

@@ -4,6 +4,7 @@ second import books nothing; unmatched lines wait in the staff queue until staff
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -355,3 +356,38 @@ def test_staff_assign_an_unmatched_line_in_the_admin_and_it_is_booked_once(clien
     out, _ = command(tmp_path, ONEC)  # the statement again: the assigned line is not booked a second time
     assert "Booked: 0 payments; already booked before: 2." in out
     assert Payment.objects.filter(account=account).count() == 1
+
+
+# --- No input crashes the readers ------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PREFIXES = [b"", b"1CClientBankExchange\r\n", b"<?xml version='1.0'?>", "Дата;Сума;Опис\r\n".encode("cp1251")]
+
+
+@FUZZ
+@given(prefix=st.sampled_from(PREFIXES), body=st.binary(max_size=400))
+def test_no_bytes_crash_the_statement_readers(prefix, body):
+    statement = read_statement(prefix + body, today=TODAY, own_accounts=frozenset({OURS}))
+    assert all(line.amount > 0 and line.paid_on <= TODAY for line in statement.lines)
+
+
+@FUZZ
+@given(
+    amount=st.one_of(st.text(max_size=12), st.sampled_from(["12\u20283", "12\x1c", "1\x0b5", "751.68"])),
+    purpose=st.text(max_size=60).filter(lambda text: "\r" not in text and "\n" not in text),
+)
+def test_any_amount_or_purpose_in_a_1c_document_is_a_line_or_a_named_error(amount, purpose):
+    raw = onec_file(
+        onec_document("@2PL7", amount.replace("\r", "").replace("\n", ""), PAYER, OURS, purpose), encoding="utf-8"
+    )
+    statement = read_statement(raw, today=TODAY, own_accounts=frozenset({OURS}))
+    assert len(statement.lines) + len({error.line for error in statement.errors}) == 1
+    for error in statement.errors:
+        assert error.field == "Сумма" and error.code.startswith("amount_")
+    for line in statement.lines:  # nothing but ASCII digits is a number, even beside a U+2028 or \x1c
+        written = amount.replace("\r", "").replace("\n", "").strip(" \t")
+        assert re.fullmatch(r"[0-9]+(\.[0-9]{1,2})?", written) and Decimal(written) == line.amount
+        assert line.purpose == purpose.strip(" \t")
