@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.ratelimit import Limit, attempt_count, client_ip
 from accounts.selectors import account_for_user
 from billing.acquiring import CallbackRefused
 from billing.card_payments import card_payment_callback, card_payment_start, card_provider
@@ -76,6 +77,9 @@ def invoice_pay_card(request, number, invoice_number):
 @require_POST
 def card_callback(request, provider_name):
     """The acquirer's server-to-server callback. A forged or mismatching one books nothing (400)."""
+    limit = Limit.from_rate(settings.CARD_CALLBACK_RATE)
+    if attempt_count("card-callback", client_ip(request), limit) > limit.attempts:
+        return HttpResponse("too many callbacks", status=429, content_type="text/plain")
     provider = card_provider()
     if provider is None or provider.name != provider_name:
         return HttpResponseBadRequest("card payments are not configured")

@@ -311,6 +311,9 @@ INVOICE_QR_FORMAT = env_str("INVOICE_QR_FORMAT") or "002"  # NBU format for UAH:
 LIQPAY_PUBLIC_KEY = env_str("LIQPAY_PUBLIC_KEY") or ""
 LIQPAY_PRIVATE_KEY = env_str("LIQPAY_PRIVATE_KEY") or ""
 LIQPAY_SANDBOX = env_bool("LIQPAY_SANDBOX", default=False)  # accept LiqPay's "sandbox" status as paid (tests)
+# The callback URL is public: a forger guessing signatures is stopped per client address (the acquirer's few
+# servers stay far below this).
+CARD_CALLBACK_RATE = env_str("CARD_CALLBACK_RATE") or "300/minute"
 SUPPLIER_LEGAL_NAME = env_str("SUPPLIER_LEGAL_NAME") or 'ТОВ "Енергозбут-Демо"'
 SUPPLIER_CODE = env_str("SUPPLIER_CODE") or "43123452"  # EDRPOU (UAH) or INN (RUB)
 SUPPLIER_IBAN = env_str("SUPPLIER_IBAN") or "UA193000010000026009876543210"  # or the 20-digit account (RUB)

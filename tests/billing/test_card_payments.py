@@ -168,3 +168,15 @@ def test_a_failed_card_payment_books_nothing(client, customer_client, invoice):
     sandbox = liqpay_signed(liqpay_callback(order.order_id, invoice.amount_due, status="sandbox"))
     client.post("/payments/liqpay/callback/", sandbox)  # test mode is not money unless LIQPAY_SANDBOX
     assert not Payment.objects.exists()
+
+
+@LIQPAY
+@override_settings(CARD_CALLBACK_RATE="3/minute")
+def test_the_public_callback_is_rate_limited_per_client(client):
+    from accounts.ratelimit import attempts_clear
+
+    attempts_clear("card-callback", "127.0.0.1")  # only this test's counter: the cache is shared
+    forged = liqpay_signed(liqpay_callback("KYIV-2026-0000001-abc", Decimal("10.00")), private_key="guess")
+    codes = [client.post("/payments/liqpay/callback/", forged).status_code for _ in range(4)]
+    assert codes == [400, 400, 400, 429]
+    attempts_clear("card-callback", "127.0.0.1")
