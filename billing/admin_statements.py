@@ -1,5 +1,6 @@
-"""Staff screen "Unmatched payments": statement lines whose purpose names no account (or two). Staff pick the
-account; the line is then booked as a payment (billing/statement_import.py `unmatched_payment_assign`)."""
+"""Staff screens for money from statements and cards. "Unmatched payments": statement lines whose purpose
+names no account (or two); staff pick the account and the line is booked as a payment
+(billing/statement_import.py `unmatched_payment_assign`). "Card payments": checkouts and their callbacks."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from billing.models import UnmatchedPayment
+from accounts.admin_base import ReadOnlyAdmin
+from billing.models import CardPayment, UnmatchedPayment
 from billing.statement_import import unmatched_payment_assign
 
 
@@ -78,3 +80,14 @@ class UnmatchedPaymentAdmin(admin.ModelAdmin):
             _("Booked %(amount)s to personal account %(number)s.")
             % {"amount": payment.amount, "number": payment.account.number},
         )
+
+
+@admin.register(CardPayment)
+class CardPaymentAdmin(ReadOnlyAdmin):
+    """Card checkouts customers started and what the acquirer's callback said: staff answer "I paid by card,
+    where is my money?" from here. Nothing is edited: money is booked from the verified callback only."""
+
+    list_display = ["created_at", "order_id", "account", "invoice", "amount", "status", "payment", "callback_at"]
+    list_filter = ["status", "provider", "created_at"]
+    search_fields = ["=order_id", "=account__number", "=invoice__number"]
+    list_select_related = ["account", "invoice", "payment"]

@@ -180,3 +180,16 @@ def test_the_public_callback_is_rate_limited_per_client(client):
     codes = [client.post("/payments/liqpay/callback/", forged).status_code for _ in range(4)]
     assert codes == [400, 400, 400, 429]
     attempts_clear("card-callback", "127.0.0.1")
+
+
+@LIQPAY
+@time_machine.travel(TODAY, tick=False)
+def test_staff_see_card_orders_in_the_admin(client, customer_client, invoice):
+    from tests.factories import UserFactory
+
+    customer_client.post(url("invoice_pay_card", invoice.account, invoice.number))
+    order = CardPayment.objects.get()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    text = page_text(client.get("/en/admin/billing/cardpayment/").content.decode())
+    assert order.order_id in text and "started" in text
+    assert client.get(f"/en/admin/billing/cardpayment/{order.pk}/delete/").status_code == 403

@@ -15,7 +15,7 @@ from tests.e2e.conftest import PHONE
 from tests.e2e.test_invoice_journey import ACCOUNT, demo_customer  # noqa: F401 - the demo data fixture
 
 
-def test_pay_on_a_phone_in_ukrainian_then_by_card(page, live_server, demo_customer, settings, shoot):  # noqa: F811
+def test_pay_on_a_phone_in_ukrainian_then_by_card(page, live_server, demo_customer, settings, shoot, assert_accessible):  # noqa: F811
     settings.LIQPAY_PUBLIC_KEY, settings.LIQPAY_PRIVATE_KEY, settings.LIQPAY_SANDBOX = PUBLIC, PRIVATE, False
     settings.PORTAL_URL = live_server.url
     account = PersonalAccount.objects.get(number=ACCOUNT)
@@ -41,6 +41,7 @@ def test_pay_on_a_phone_in_ukrainian_then_by_card(page, live_server, demo_custom
     expect(page.locator("#pay-iban")).to_have_text(invoice.supplier["iban"])
     expect(page.locator(".pay-qr")).to_be_hidden()  # the phone opens the bank app; the QR is for desktops
     expect(page.get_by_role("button", name="Копіювати").first).to_be_visible()
+    assert_accessible()
     shoot("pay-uk")
 
     # LiqPay's checkout, mocked at the HTTP boundary: it receives the signed form the page sends itself.
