@@ -97,6 +97,7 @@ def meter_history(meter: Meter) -> list[HistoryRow]:
 class MonthBar:
     month: date
     by_zone: dict[str, int]
+    measured: bool = True  # False: no accepted reading counted in this month (not the same as 0 kWh)
 
     @property
     def total(self) -> int:
@@ -106,12 +107,14 @@ class MonthBar:
 def monthly_consumption(history: list[HistoryRow], *, months: list[date], zones: tuple[str, ...]) -> list[MonthBar]:
     """Consumption per zone attributed to the billing month of the reading that measured it."""
     totals = {month: dict.fromkeys(zones, 0) for month in months}
+    measured = set()
     for row in history:
         counted = row.reading.status == ReadingStatus.ACCEPTED
         if counted and row.consumption and row.reading.billing_month in totals:
+            measured.add(row.reading.billing_month)
             for zone, used in row.consumption.items():
                 totals[row.reading.billing_month][zone] += used
-    return [MonthBar(month, totals[month]) for month in months]
+    return [MonthBar(month, totals[month], month in measured) for month in months]
 
 
 def meter_by_numbers(account_number: str, meter_serial: str) -> Meter | None:

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import account_for_user
 from accounts.windows import add_months, month_start
-from readings.chart import bar_chart
+from portal.templatetags.portal_format import month_year
+from readings.chart import ChartMonth, bar_chart
 from readings.models import ZONE_TITLES, Channel, Meter, Reading
 from readings.photos import CONTENT_TYPES, PhotoError, photo_reencode
 from readings.selectors import meter_history, monthly_consumption
@@ -67,7 +68,21 @@ def meter_history_page(request, number, serial):
     months = [add_months(last_month, -offset) for offset in range(12, -1, -1)]
     bars = monthly_consumption(history, months=months, zones=meter.zones)
     titles = {zone: str(ZONE_TITLES[zone]) for zone in meter.zones}
-    chart = bar_chart([(date_format(bar.month, "M"), bar.by_zone) for bar in bars], meter.zones, titles)
+    chart = bar_chart(
+        [
+            ChartMonth(
+                month=date_format(bar.month, "M"),
+                # The year under January, and under the first month unless January follows too closely.
+                year=str(bar.month.year) if bar.month.month == 1 or (index == 0 and bar.month.month <= 10) else "",
+                by_zone=bar.by_zone if bar.measured else None,
+                title=month_year(bar.month),
+            )
+            for index, bar in enumerate(bars)
+        ],
+        meter.zones,
+        titles,
+        kwh=_("kWh"),
+    )
     context = {"account": account, "meter": meter, "history": history, "bars": bars, "chart": chart, "titles": titles}
     return render(request, "readings/history.html", context)
 

@@ -57,43 +57,104 @@ def log_in(page, base, email):
     page.locator("main form button[type=submit]").click()
 
 
+PREFIX = {"uk": "", "ru": "/ru", "en": "/en"}
+# What the customer reads, in each language, as the catalogs say it (written out, not looked up).
+WORDS = {
+    "uk": {
+        "link": "Передати покази",
+        "last": "Останні покази: 27893",
+        "day": "День, на табло позначено 1.8.2, 15.8.2 або T22",
+        "night": "Ніч, на табло позначено 1.8.1, 15.8.1 або T21",
+        "send": "Передати покази",
+        "swap": "Ви не переплутали день і ніч?",
+        "yes": "Так, поміняти місцями",
+        "saved": "Покази збережено",
+        "used": "28100 · 207 кВт·год від попередніх показів",
+        "swapped": "День і ніч поміняно місцями, як ви підтвердили.",
+        "history": "Історія цього лічильника",
+        "chart": "Споживання за місяцями, кВт·год",
+    },
+    "ru": {
+        "link": "Передать показания",
+        "last": "Последние показания: 27893",
+        "day": "День, на табло обозначено 1.8.2, 15.8.2 или T22",
+        "night": "Ночь, на табло обозначено 1.8.1, 15.8.1 или T21",
+        "send": "Передать показания",
+        "swap": "Вы не перепутали день и ночь?",
+        "yes": "Да, поменять местами",
+        "saved": "Показания сохранены",
+        "used": "28100 · 207 кВт·ч от предыдущих показаний",
+        "swapped": "День и ночь переставлены, как вы подтвердили.",
+        "history": "История этого счётчика",
+        "chart": "Потребление по месяцам, кВт·ч",
+    },
+    "en": {
+        "link": "Pass a reading",
+        "last": "Last reading: 27893",
+        "day": "Day, shown as 1.8.2, 15.8.2 or T22 on the display",
+        "night": "Night, shown as 1.8.1, 15.8.1 or T21 on the display",
+        "send": "Send the reading",
+        "swap": "Did you swap day and night?",
+        "yes": "Yes, swap them",
+        "saved": "Reading saved",
+        "used": "28100 · 207 kWh since the previous reading",
+        "swapped": "Day and night were swapped as you confirmed.",
+        "history": "History of this meter",
+        "chart": "Consumption by month, kWh",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["uk", "ru", "en"])
 def test_customer_passes_a_two_zone_reading_with_a_swapped_pair(
-    page, live_server, districts, household, shoot, assert_accessible
+    page, live_server, districts, household, shoot, assert_accessible, language
 ):
-    base = live_server.url + "/en"
-    log_in(page, base, "olena@example.com")
-    page.wait_for_url("**/en/cabinet/")
-    page.get_by_role("link", name="Pass a reading").click()
-    expect(page.get_by_text("Last reading: 27893")).to_be_visible()
-    page.get_by_label("Day, shown as 1.8.2, 15.8.2 or T22 on the display").fill("14020")
-    page.get_by_label("Night, shown as 1.8.1, 15.8.1 or T21 on the display").fill("28100")
+    """The main job, first try, without touching the date (it is pre-filled with today, as ISO, which a
+    browser's date input shows in every language), then the swap question, the receipt and the chart."""
+    words, prefix = WORDS[language], PREFIX[language]
+    today = timezone.localdate()
+    log_in(page, live_server.url + prefix, "olena@example.com")
+    page.wait_for_url(f"**{prefix}/cabinet/")
+    page.get_by_role("link", name=words["link"]).first.click()
+    expect(page.get_by_text(words["last"])).to_be_visible()
+    date_input = page.locator("input[name=reading_date]")
+    expect(date_input).to_have_value(today.isoformat())
+    assert page.evaluate("document.querySelector('input[name=reading_date]').valueAsDate !== null")
+    page.get_by_label(words["day"]).fill("14020")
+    page.get_by_label(words["night"]).fill("28100")
     assert_accessible()
-    shoot("readings-1-form-en")
-    page.get_by_role("button", name="Send the reading").click()
+    shoot(f"readings-1-form-{language}")
+    page.get_by_role("button", name=words["send"]).click()
 
     question = page.locator("#swap-question")
-    expect(question).to_contain_text("Did you swap day and night?")
+    expect(question).to_contain_text(words["swap"])
     expect(question).to_be_focused()
     assert_accessible()
-    shoot("readings-2-swap-question-en")
-    page.get_by_role("button", name="Yes, swap them").click()
+    shoot(f"readings-2-swap-question-{language}")
+    page.get_by_role("button", name=words["yes"]).click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Reading saved")
-    expect(page.locator(".receipt")).to_contain_text("28100 · 207 kWh since the previous reading")
-    expect(page.locator(".receipt")).to_contain_text("Day and night were swapped as you confirmed.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["saved"])
+    expect(page.locator(".receipt")).to_contain_text(words["used"])
+    expect(page.locator(".receipt")).to_contain_text(words["swapped"])
     assert_accessible()
-    shoot("readings-3-receipt-en")
+    shoot(f"readings-3-receipt-{language}")
 
-    page.get_by_role("link", name="History of this meter").click()
-    expect(page.locator("figure.chart svg")).to_be_visible()
-    # 207 kWh in the row of the month the Kyiv window gives today (November on 2 December).
-    with translation.override("en"):
-        month = month_year(districts[0].window.billing_month(timezone.localdate()))
+    page.get_by_role("link", name=words["history"]).click()
+    expect(page.get_by_role("heading", name=words["chart"])).to_be_visible()
+    # The chart draws: every bar has a real rendered height (a localized "100,0" renders as nothing), three
+    # months have a reading (two zones each: 200 and 45 days ago, and today), the other ten are marked as
+    # months without one.
+    heights = page.eval_on_selector_all("figure.chart svg rect.bar", "bars => bars.map(b => b.getBBox().height)")
+    assert len(heights) == 6 and all(height > 0 for height in heights), heights
+    assert page.locator("figure.chart svg text.no-reading").count() == 10
+    # 207 kWh day, 106 night in the row of the month the Kyiv window gives today (November on 2 December).
+    with translation.override(language):
+        month = month_year(districts[0].window.billing_month(today))
     row = page.locator("table.data-table").first.locator("tr", has_text=month)
     expect(row.locator("td")).to_have_text(["207", "106", "313"])
     assert_accessible()
-    shoot("readings-4-history-en")
-    reading = Reading.objects.current().get(meter=household, reading_date=timezone.localdate())
+    shoot(f"readings-4-history-{language}")
+    reading = Reading.objects.current().get(meter=household, reading_date=today)
     assert (reading.day, reading.night, reading.swap_corrected) == (28100, 14020, True)
 
 
