@@ -5,13 +5,17 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 
-.PHONY: run test venv install install-dev migrate translations messages seed lint format bench check-deploy clean
+.PHONY: run test property-nightly venv install install-dev migrate translations messages seed lint format bench check-deploy clean
 
 run: install migrate translations seed ## start web, Celery worker and beat (and embedded Redis) on demo data
 	$(PY) -m portal.launcher run
 
 test: install-dev translations ## the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m portal.launcher exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+property-nightly: install-dev translations ## the stateful property test of the charge run, large profile (~1 h)
+	BILLING_PROPERTY_EXAMPLES=$${BILLING_PROPERTY_EXAMPLES:-300} BILLING_PROPERTY_STEPS=$${BILLING_PROPERTY_STEPS:-24} \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m portal.launcher exec -- $(PY) -m pytest tests/billing/test_run_stateful.py -q
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
