@@ -1,5 +1,6 @@
 """`import_readings`: meter readings from a CSV (AMI head-ends, data migration), decided by the same policy as
-every channel (readings/policy.py `decide`), checked in full before anything is written.
+every channel (readings/policy.py `decide`), checked in full before anything is written. A head-end's
+OBIS-coded export is recognised by its header and read into the same rows (readings/imports/headend.py).
 
 The facts come set-based for the whole file (readings/imports/history.py); the policy gets them per row, as
 `reading_submit` gets them for one meter. What the import does with a verdict, and why:
@@ -31,6 +32,7 @@ from readings.imports.csvfile import (
     in_file_order,
     read_records,
 )
+from readings.imports.headend import headend_file
 from readings.imports.history import CHUNK, MeterHistory, meter_histories
 from readings.messages import problem_message
 from readings.models import Channel, Meter, Reading, ReadingStatus
@@ -99,6 +101,8 @@ class ReadingsImportResult:
     superseded: int = 0
     duplicates: int = 0
     previously_rejected: int = 0
+    file_format: str = "portal"  # or obis-long / obis-wide (readings/imports/obis.py)
+    skipped_registers: dict[str, int] = field(default_factory=dict)  # why -> registers, in OBIS files
 
     @property
     def created(self) -> int:
@@ -108,8 +112,11 @@ class ReadingsImportResult:
 def readings_import(*, source: bytes, today: date, now: datetime) -> ReadingsImportResult:
     """Check the whole file, then store its new readings in one transaction, or store nothing and return
     every error. `today` is the import day in the portal's time zone (no reading may be dated later)."""
-    records, errors = read_records(source, READING_COLUMNS)
+    headend = headend_file(source)  # an OBIS-coded head-end export, detected from its header
+    records, errors = (headend.records, headend.errors) if headend else read_records(source, READING_COLUMNS)
     result = ReadingsImportResult(errors=errors, rows=len(records))
+    if headend:
+        result.file_format, result.skipped_registers = headend.shape, dict(headend.skipped)
     rows = [row for row in (_parse(record, errors, today) for record in records) if row is not None]
     with transaction.atomic():
         rows_by_meter, meters = _resolve(rows, errors)

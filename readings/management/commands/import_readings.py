@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = (
         "Import meter readings from a UTF-8 CSV file with the columns "
         + ",".join(READING_COLUMNS)
-        + ". A file with any error changes nothing; importing a file again skips the readings already stored."
+        + ". A head-end's OBIS-coded export (long: MeterSerial;Timestamp;OBIS;Value;Unit;Status, or wide: "
+        "meter_serial,read_at,1.8.1,1.8.2) is recognised by its header. A file with any error changes "
+        "nothing; importing a file again skips the readings already stored."
     )
 
     def add_arguments(self, parser):
@@ -28,3 +30,6 @@ class Command(BaseCommand):
             f"review, {result.superseded} of these correcting a stored reading; skipped {result.duplicates} "
             f"already stored and {result.previously_rejected} rejected earlier by staff."
         )
+        if result.skipped_registers:
+            reasons = ", ".join(f"{count} {why}" for why, count in sorted(result.skipped_registers.items()))
+            self.stdout.write(f"{result.file_format}: skipped registers: {reasons}.")
