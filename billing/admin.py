@@ -13,21 +13,59 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from billing.models import BillingRun, Charge, Norm, Pass, Tariff
+from billing.selectors import norm_billed, tariff_billed
 from billing.services import RunRefused, run_start
 from portal.widgets import IsoDateInput
 
 
+class BilledVersionAdmin(AuditedAdmin):
+    """A tariff or norm version a charge used is shown read-only and cannot be deleted: billed prices never
+    change (a new version from a later date is the way)."""
+
+    def billed(self, obj) -> bool:
+        raise NotImplementedError
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and self.billed(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and self.billed(obj))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a bulk delete would not ask per version whether it is billed
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and self.billed(obj):
+            messages.warning(
+                request,
+                _(
+                    "Charges have been calculated with this version, so it cannot be changed or deleted. "
+                    "To change the price or norm, add a new version from a later date."
+                ),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Tariff)
-class TariffAdmin(AuditedAdmin):
+class TariffAdmin(BilledVersionAdmin):
     list_display = ["category", "effective_from", "zone", "price"]
     list_filter = ["category", "zone"]
     date_hierarchy = "effective_from"
 
+    def billed(self, obj) -> bool:
+        return tariff_billed(category=obj.category, effective_from=obj.effective_from, zone=obj.zone)
+
 
 @admin.register(Norm)
-class NormAdmin(AuditedAdmin):
+class NormAdmin(BilledVersionAdmin):
     list_display = ["category", "effective_from", "kwh_per_resident"]
     list_filter = ["category"]
+
+    def billed(self, obj) -> bool:
+        return norm_billed(category=obj.category, effective_from=obj.effective_from)
 
 
 class StartPassForm(forms.Form):

@@ -19,4 +19,4 @@ class Command(BaseCommand):
             result = norms_import(source=read_source(options["file"]))
         if result.errors:
             report_errors(self, result.errors)
-        self.stdout.write(f"Imported: {result.created} new, {result.updated} updated.")
+        self.stdout.write(f"Imported: {result.created} new, {result.updated} updated, {result.unchanged} unchanged.")
