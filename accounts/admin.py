@@ -109,7 +109,17 @@ class AccountLinkEventAdmin(ReadOnlyAdmin):
 
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "to_email", "subject", "kind", "language", "status", "attempts", "sent_at"]
+    list_display = [
+        "created_at",
+        "to_email",
+        "subject",
+        "kind",
+        "language",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
     list_filter = ["status", "kind", "language"]
     search_fields = ["to_email", "subject"]
     date_hierarchy = "created_at"

@@ -272,12 +272,27 @@ def retry_delay(attempts: int) -> int:
     return min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.OUTBOX_RETRY_MAX_SECONDS)
 
 
+# A worker on another machine may read the clock a little ahead of the one that set next_attempt_at.
+CLAIM_CLOCK_SLACK = timedelta(seconds=5)
+
+
 def email_deliver(*, email_id: int, now: datetime) -> Delivery:
-    """Send one queued email once. The row lock makes a second worker skip it; a sent row is never resent."""
+    """Send one queued email once, with no row lock held while SMTP talks (it may take EMAIL_TIMEOUT).
+
+    1. Claim (a short transaction): count the attempt and move `next_attempt_at` past the backoff, so a
+       duplicate delivery finds the email not due and skips it, and a worker killed mid-send leaves it for
+       `email_requeue_due` after the backoff. A first attempt is always due; a later one only once its
+       `next_attempt_at` has come.
+    2. Send, outside any transaction.
+    3. Record the outcome: sent; or a temporary failure (4xx, timeout, refused connection) to retry after
+       the backoff, failed after OUTBOX_MAX_ATTEMPTS; or a permanent rejection (5xx) failed at once.
+       The last error stays on the row for staff (the outbox in the admin).
+    """
     with transaction.atomic():
         email = (
             OutgoingEmail.objects.select_for_update(skip_locked=True)
             .filter(pk=email_id, status=EmailStatus.QUEUED)
+            .filter(models.Q(attempts=0) | models.Q(next_attempt_at__lte=now + CLAIM_CLOCK_SLACK))
             .first()
         )
         if email is None:
@@ -287,37 +302,54 @@ def email_deliver(*, email_id: int, now: datetime) -> Delivery:
             email.status = EmailStatus.CANCELLED
             email.save(update_fields=["status"])
             return Delivery("cancelled")
-        message = EmailMultiAlternatives(
-            email.subject,
-            email.body_text,
-            settings.DEFAULT_FROM_EMAIL,
-            [email.to_email],
-            headers=email.headers or None,
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        if email.attachment_path:
-            with default_storage.open(email.attachment_path, "rb") as attachment:
-                message.attach(email.attachment_name or "attachment.pdf", attachment.read(), "application/pdf")
         email.attempts += 1
-        try:
-            message.send()
-        except (smtplib.SMTPException, OSError) as error:
-            email.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                email.status = EmailStatus.FAILED
-                outcome = Delivery("failed")
-                logger.error("email %s to %s failed for good: %s", email.pk, email.to_email, email.last_error)
-            else:
-                outcome = Delivery("retry", retry_delay(email.attempts))
-                email.next_attempt_at = now + timedelta(seconds=outcome.retry_in)
-                logger.warning("email %s: %s; retry in %s s", email.pk, email.last_error, outcome.retry_in)
-            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            return outcome
-        email.status = EmailStatus.SENT
-        email.sent_at = now
-        email.save(update_fields=["attempts", "status", "sent_at"])
+        email.next_attempt_at = now + timedelta(seconds=retry_delay(email.attempts))
+        email.save(update_fields=["attempts", "next_attempt_at"])
+    try:
+        _smtp_send(email)
+    except (smtplib.SMTPException, OSError) as error:
+        return _delivery_failed(email, error, now=now)
+    OutgoingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.SENT, sent_at=now, last_error="")
     return Delivery("sent")
+
+
+def _smtp_send(email: OutgoingEmail) -> None:
+    message = EmailMultiAlternatives(
+        email.subject,
+        email.body_text,
+        settings.DEFAULT_FROM_EMAIL,
+        [email.to_email],
+        headers=email.headers or None,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    if email.attachment_path:
+        with default_storage.open(email.attachment_path, "rb") as attachment:
+            message.attach(email.attachment_name or "attachment.pdf", attachment.read(), "application/pdf")
+    message.send()
+
+
+def smtp_rejection_is_permanent(error: Exception) -> bool:
+    """A 5xx reply (unknown mailbox, refused sender, message refused) will not change on a retry."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def _delivery_failed(email: OutgoingEmail, error: Exception, *, now: datetime) -> Delivery:
+    last_error = f"{type(error).__name__}: {error}"[:2000]
+    permanent = smtp_rejection_is_permanent(error)
+    if permanent or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        OutgoingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.FAILED, last_error=last_error)
+        why = "rejected for good" if permanent else f"failed after {email.attempts} attempts"
+        logger.error("email %s to %s %s: %s", email.pk, email.to_email, why, last_error)
+        return Delivery("failed")
+    retry_in = retry_delay(email.attempts)
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        last_error=last_error, next_attempt_at=now + timedelta(seconds=retry_in)
+    )
+    logger.warning("email %s: %s; retry in %s s", email.pk, last_error, retry_in)
+    return Delivery("retry", retry_in)
 
 
 def _unsubscribed_meanwhile(email: OutgoingEmail) -> bool:

@@ -110,3 +110,33 @@ def queued_tasks(server: RedisServer, queue: str = "celery") -> list[tuple[str, 
         args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
         tasks.append((message["headers"]["task"], args, kwargs))
     return tasks
+
+
+class HangingServer:
+    """Accepts TCP connections and never answers (an SMTP server stuck before its greeting)."""
+
+    def __init__(self):
+        import threading
+
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.accepted = threading.Event()
+        self.connections = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+            self.accepted.set()
+
+    def close(self):
+        self.listener.close()
+        for conn in self.connections:
+            conn.close()

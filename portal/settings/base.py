@@ -216,6 +216,9 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Seconds one SMTP operation may block a worker (connect, each reply); an SMTP server that accepts and never
+# answers must not hold a worker for minutes. Used by every SMTP backend (production.py).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "portal@localhost"
 # The portal's public address, for links in emails sent by background jobs (no request to build them from).
 # Without PORTAL_URL, `make run`'s own address: every process it starts (web, worker, beat) sees the same PORT.

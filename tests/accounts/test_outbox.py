@@ -1,6 +1,7 @@
 """The outbox: every email is a row first; a worker sends it once, retrying while SMTP is down."""
 
 import socket
+import threading
 import time
 from datetime import timedelta
 
@@ -13,6 +14,8 @@ from django.utils import timezone
 from accounts.models import EmailStatus, OutgoingEmail
 from accounts.services import email_deliver, email_enqueue, email_requeue_due, email_retry_now, retry_delay
 from portal.celery import app as celery_app
+from tests.readings.conftest import postgresql_only  # noqa: F401 - fixture
+from tests.servers import HangingServer
 
 
 def free_port() -> int:
@@ -101,10 +104,13 @@ def test_smtp_down_means_retry_later_with_backoff_then_failed(settings):
     email.refresh_from_db()
     assert email.status == EmailStatus.QUEUED and email.next_attempt_at == now + timedelta(seconds=60)
     assert "ConnectionRefusedError" in email.last_error
-    assert email_deliver(email_id=email.pk, now=now).retry_in == 120
-    assert email_deliver(email_id=email.pk, now=now).status == "failed"
+    assert email_deliver(email_id=email.pk, now=now).status == "skipped"  # not due: a duplicate task
+    second = email_deliver(email_id=email.pk, now=now + timedelta(seconds=60))
+    assert second.retry_in == 120
+    assert email_deliver(email_id=email.pk, now=now + timedelta(seconds=180)).status == "failed"
     email.refresh_from_db()
     assert (email.status, email.attempts) == (EmailStatus.FAILED, 3)
+    assert "ConnectionRefusedError" in email.last_error
 
 
 def test_backoff_doubles_and_is_capped(settings):
@@ -144,3 +150,61 @@ def test_smtp_failing_then_recovering_the_email_goes_out_once(smtp_server, setti
     assert smtp_server.rejected == 2
     assert len(smtp_server.received) == 1
     assert smtp_server.received[0].rcpt_tos == ["olena@example.com"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgresql_only")  # row locks: SQLite has none to hold
+def test_a_hanging_smtp_server_times_out_counts_the_attempt_and_holds_no_row_lock(settings):
+    """An SMTP server that accepts and never answers: the send gives up after EMAIL_TIMEOUT, and while it
+    waits the outbox row is not locked (staff may resend it, the sweeper may look at it)."""
+    from django.db import DatabaseError, transaction
+
+    server = HangingServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.port, 3
+    settings.OUTBOX_RETRY_BASE_SECONDS = 60
+    email = queue()
+    outcome = {}
+    sender = threading.Thread(
+        target=lambda: outcome.update(delivery=email_deliver(email_id=email.pk, now=timezone.now()))
+    )
+    try:
+        sender.start()
+        assert server.accepted.wait(10), "the send reached the hanging server"
+        try:
+            with transaction.atomic():
+                OutgoingEmail.objects.select_for_update(nowait=True).get(pk=email.pk)
+        except DatabaseError as error:
+            pytest.fail(f"the outbox row is locked while SMTP hangs: {error}")
+        email.refresh_from_db()
+        assert email.attempts == 1  # counted before the send: a worker killed now still counts it
+        sender.join(20)
+        assert not sender.is_alive()
+    finally:
+        server.close()
+    assert (outcome["delivery"].status, outcome["delivery"].retry_in) == ("retry", 60)
+    email.refresh_from_db()
+    assert email.status == EmailStatus.QUEUED and "timed out" in email.last_error
+
+
+class RejectingSmtpHandler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown"
+
+
+@pytest.mark.django_db
+def test_a_permanent_rejection_fails_at_once_and_staff_see_why(settings, admin_client):
+    port = free_port()
+    controller = Controller(RejectingSmtpHandler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    try:
+        email = queue(to_email="nobody@example.com")
+        assert email_deliver(email_id=email.pk, now=timezone.now()).status == "failed"
+    finally:
+        controller.stop()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (EmailStatus.FAILED, 1)
+    outbox = admin_client.get("/admin/accounts/outgoingemail/?status__exact=failed")
+    assert "Recipient address rejected: User unknown" in outbox.content.decode()
