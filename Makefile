@@ -57,11 +57,14 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-check-deploy: install ## `check --deploy` with production settings and throwaway values
+check-deploy: install ## `check --deploy` with production settings and throwaway values (valid checksums, not the demo's)
 	DJANGO_SETTINGS_MODULE=portal.settings.production \
 	SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-looking-secret-value-for-the-check \
 	DATABASE_URL=$${DATABASE_URL:-sqlite:///var/check.sqlite3} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
-	ALLOWED_HOSTS=portal.example.com $(MANAGE) check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=portal.example.com PORTAL_URL=https://portal.example.com \
+	SUPPLIER_LEGAL_NAME='ТОВ "Перевірка-Деплою"' SUPPLIER_CODE=40000006 SUPPLIER_IBAN=UA223052990000026001234567890 \
+	SUPPLIER_BANK='АТ "Тестовий Банк"' SUPPLIER_ADDRESS='вул. Тестова, 1, Київ' SUPPLIER_PHONE='0 800 111 111' \
+	$(MANAGE) check --deploy --fail-level WARNING
 
 bench: install-dev
 	$(PY) -m portal.launcher exec -- $(PY) bench/run.py

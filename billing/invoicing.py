@@ -28,6 +28,8 @@ from billing.models import (
     Payment,
 )
 from billing.qr import Payee, payment_qr
+from billing.suppliers import FIELDS as SUPPLIER_FIELDS
+from billing.suppliers import Supplier, setting_name, supplier_of
 from billing.writes import insert_invoices
 from readings.models import ClosedMonth, Meter
 from readings.zones import ALL_ZONES
@@ -42,26 +44,36 @@ class InvoiceRefused(Exception):
         self.invoice = invoice
 
 
-def supplier_payee() -> Payee:
+def district_supplier(district_code: str = "") -> Supplier:
+    """The district's own supplier (SUPPLIER_DISTRICTS) or the portal's default one (SUPPLIER_*)."""
+    own = settings.DISTRICT_SUPPLIERS.get(district_code)
+    if own:
+        return supplier_of(own)
+    return supplier_of({field: getattr(settings, setting_name("", field)) for field in SUPPLIER_FIELDS})
+
+
+def supplier_payee(district_code: str = "") -> Payee:
+    supplier = district_supplier(district_code)
     return Payee(
-        name=settings.SUPPLIER_LEGAL_NAME,
-        code=settings.SUPPLIER_CODE,
-        iban=settings.SUPPLIER_IBAN,
-        bank=settings.SUPPLIER_BANK,
-        bic=settings.SUPPLIER_BIC,
-        corresp_account=settings.SUPPLIER_CORRESP_ACCOUNT,
-        kpp=settings.SUPPLIER_KPP,
+        name=supplier.legal_name,
+        code=supplier.code,
+        iban=supplier.iban,
+        bank=supplier.bank,
+        bic=supplier.bic,
+        corresp_account=supplier.corresp_account,
+        kpp=supplier.kpp,
     )
 
 
-def supplier_details() -> dict:
+def supplier_details(district_code: str = "") -> dict:
+    supplier = district_supplier(district_code)
     return {
-        "name": settings.SUPPLIER_LEGAL_NAME,
-        "code": settings.SUPPLIER_CODE,
-        "iban": settings.SUPPLIER_IBAN,
-        "bank": settings.SUPPLIER_BANK,
-        "address": settings.SUPPLIER_ADDRESS,
-        "phone": settings.SUPPLIER_PHONE,
+        "name": supplier.legal_name,
+        "code": supplier.code,
+        "iban": supplier.iban,
+        "bank": supplier.bank,
+        "address": supplier.address,
+        "phone": supplier.phone,
     }
 
 
@@ -275,9 +287,11 @@ def invoices_issue(
         per_district[fact.district_id] += 1
     next_number = _take_numbers(per_district, issued_on.year)
     due_on = issued_on + timedelta(days=settings.INVOICE_DUE_DAYS)
-    payee, supplier = supplier_payee(), supplier_details()
+    payees = {code: supplier_payee(code) for code in {fact.district_code for fact in facts}}
+    suppliers = {code: supplier_details(code) for code in payees}
     invoices = []
     for fact in facts:
+        payee, supplier = payees[fact.district_code], suppliers[fact.district_code]
         content, charges_total, payments_total = invoice_content(
             charges=charges.get(fact.account_id, []),
             payments=payments.get(fact.account_id, []),
@@ -338,7 +352,7 @@ def _qr_data(payee: Payee, account_number: str, amount: Decimal, month: date, no
         currency=settings.CURRENCY,
         payee=payee,
         amount=amount,
-        purpose=payment_purpose(account_number=account_number, month=month),
+        purpose=payment_purpose(account_number=account_number, month=month, currency=settings.CURRENCY),
         personal_account=account_number,
         period=month,
         nbu_format=settings.INVOICE_QR_FORMAT,

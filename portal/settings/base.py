@@ -4,12 +4,14 @@ Variables (see README "Configuration"): DATABASE_URL, REDIS_URL, SECRET_KEY, ALL
 TIME_ZONE, CURRENCY, EMBEDDED_REDIS_SOCKET, CSRF_TRUSTED_ORIGINS.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from billing.suppliers import district_supplier_values
 from portal.settings.environment import (
     embedded_redis_socket,
     env_bool,
@@ -326,6 +328,11 @@ SUPPLIER_CORRESP_ACCOUNT = env_str("SUPPLIER_CORRESP_ACCOUNT") or ""  # RUB only
 SUPPLIER_KPP = env_str("SUPPLIER_KPP") or ""  # RUB only
 SUPPLIER_ADDRESS = env_str("SUPPLIER_ADDRESS") or "вул. Демонстраційна, 1, Київ, 01001"
 SUPPLIER_PHONE = env_str("SUPPLIER_PHONE") or "0 800 000 000"
+# Districts whose invoices name a supplier of their own (a DEK invoice carries DEK's details): list their
+# codes in SUPPLIER_DISTRICTS and set SUPPLIER_<CODE>_LEGAL_NAME, _CODE, _IBAN, _BANK, _ADDRESS, _PHONE
+# (and _BIC, _CORRESP_ACCOUNT, _KPP for RUB). Other districts use the SUPPLIER_* details above.
+SUPPLIER_DISTRICTS = [code.upper() for code in env_list("SUPPLIER_DISTRICTS")]
+DISTRICT_SUPPLIERS = district_supplier_values(os.environ, SUPPLIER_DISTRICTS)
 
 # How long /health/ waits for the broker; how often workers write their heartbeat, and how old the newest
 # may be before /health/ calls the workers down.

@@ -1,14 +1,40 @@
 """Production: PostgreSQL, Redis, gunicorn, Celery. Refuses to start without the required variables."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
+from billing.suppliers import default_supplier_values, supplier_problems
 from portal.settings.base import *  # noqa: F403
 from portal.settings.environment import env_bool, env_int, env_str
 
-REQUIRED_VARIABLES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS")
+# The supplier's details have demo defaults for local runs; an invoice must never carry those in production.
+REQUIRED_VARIABLES = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ALLOWED_HOSTS",
+    "PORTAL_URL",
+    "SUPPLIER_LEGAL_NAME",
+    "SUPPLIER_CODE",
+    "SUPPLIER_IBAN",
+    "SUPPLIER_BANK",
+    "SUPPLIER_ADDRESS",
+    "SUPPLIER_PHONE",
+    *(("SUPPLIER_BIC", "SUPPLIER_CORRESP_ACCOUNT", "SUPPLIER_KPP") if CURRENCY == "RUB" else ()),  # noqa: F405
+)
 _missing = [name for name in REQUIRED_VARIABLES if not env_str(name)]
 if _missing:
     raise ImproperlyConfigured("Production settings need these environment variables: " + ", ".join(_missing))
+
+# Checksums and lengths: a typo in an IBAN or a code must stop the start, not reach a printed QR.
+_problems = supplier_problems(default_supplier_values(os.environ, demo=False), district="", currency=CURRENCY)  # noqa: F405
+for _district, _values in DISTRICT_SUPPLIERS.items():  # noqa: F405
+    _problems += supplier_problems(_values, district=_district, currency=CURRENCY)  # noqa: F405
+if _problems:
+    raise ImproperlyConfigured(
+        "The supplier's payment details are wrong: " + "; ".join(f"{name} {text}" for name, text in _problems)
+    )
 
 DEBUG = env_bool("DEBUG", default=False)
 if DEBUG:

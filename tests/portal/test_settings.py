@@ -89,6 +89,8 @@ def settings_in_subprocess(module: str, env: dict, *expressions: str) -> subproc
         key: value
         for key, value in os.environ.items()
         if key not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "DEBUG", "TIME_ZONE", "CURRENCY")
+        and key != "PORTAL_URL"
+        and not key.startswith("SUPPLIER_")
     }
     code = (
         f"import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = '{module}'; django.setup(); "
@@ -151,7 +153,82 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://portal:secret@db.internal:5432/portal",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "ALLOWED_HOSTS": "portal.example.com",
+    "PORTAL_URL": "https://portal.example.com",
+    # A real-looking supplier (valid checksums) that is not the demo one.
+    "SUPPLIER_LEGAL_NAME": 'ТОВ "Київенергозбут-Тест"',
+    "SUPPLIER_CODE": "40000006",
+    "SUPPLIER_IBAN": "UA223052990000026001234567890",
+    "SUPPLIER_BANK": 'АТ "Тестовий Банк"',
+    "SUPPLIER_ADDRESS": "вул. Тестова, 1, Київ, 01001",
+    "SUPPLIER_PHONE": "0 800 111 111",
 }
+BASE_ONLY = {key: PRODUCTION_ENV[key] for key in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS")}
+
+
+def check_deploy(env: dict) -> subprocess.CompletedProcess:
+    # A test-only variable (Playwright needs it) that production must never carry.
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE") and not key.startswith("SUPPLIER_")
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "portal.settings.production"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_the_supplier_and_the_public_address():
+    result = settings_in_subprocess("portal.settings.production", BASE_ONLY, "'started'")
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert (
+        "need these environment variables: PORTAL_URL, SUPPLIER_LEGAL_NAME, SUPPLIER_CODE, SUPPLIER_IBAN, "
+        "SUPPLIER_BANK, SUPPLIER_ADDRESS, SUPPLIER_PHONE" in result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("changed", "message"),
+    [
+        ({"SUPPLIER_IBAN": "UA223052990000026001234567891"}, "SUPPLIER_IBAN is not a valid Ukrainian IBAN"),
+        ({"SUPPLIER_CODE": "40000007"}, "SUPPLIER_CODE is not a valid EDRPOU"),
+        ({"SUPPLIER_LEGAL_NAME": "Т" * 71}, "SUPPLIER_LEGAL_NAME has 71 characters; the payment QR holds 70"),
+        ({"SUPPLIER_DISTRICTS": "DEK"}, "SUPPLIER_DEK_LEGAL_NAME is not set"),
+        (
+            {"CURRENCY": "RUB", "SUPPLIER_BIC": "044525225", "SUPPLIER_CORRESP_ACCOUNT": "30101810400000000225",
+             "SUPPLIER_KPP": "770901001", "SUPPLIER_CODE": "7709123453", "SUPPLIER_IBAN": "40702810938000012346"},
+            "SUPPLIER_IBAN is not a 20-digit account whose control key matches SUPPLIER_BIC",
+        ),
+    ],
+)  # fmt: skip
+def test_production_refuses_to_start_with_a_wrong_supplier_detail(changed, message):
+    result = settings_in_subprocess("portal.settings.production", {**PRODUCTION_ENV, **changed}, "'started'")
+    assert result.returncode != 0 and "started" not in result.stdout
+    assert "The supplier's payment details are wrong" in result.stderr and message in result.stderr, result.stderr
+
+
+def test_check_deploy_with_a_demo_supplier_fails_naming_each_setting():
+    demo = {"SUPPLIER_IBAN": "UA193000010000026009876543210", "SUPPLIER_CODE": "43123452"}
+    result = check_deploy({**PRODUCTION_ENV, **demo})
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "(portal.W001) SUPPLIER_IBAN is the demo supplier's value" in output
+    assert "(portal.W001) SUPPLIER_CODE is the demo supplier's value" in output
+    assert "SUPPLIER_LEGAL_NAME is the demo" not in output  # only what is demo is named
+
+
+def test_check_deploy_names_a_local_address_and_a_local_webhook_secret():
+    result = check_deploy(
+        {**PRODUCTION_ENV, "PORTAL_URL": "http://127.0.0.1:8000", "SMS_WEBHOOK_SECRET": "local-sms-secret"}
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "(portal.W002) PORTAL_URL is 'http://127.0.0.1:8000'" in output
+    assert "(portal.W003) SMS_WEBHOOK_SECRET is the local development secret" in output
 
 
 def test_production_refuses_debug():
@@ -161,16 +238,7 @@ def test_production_refuses_debug():
 
 
 def test_production_passes_check_deploy():
-    # A test-only variable (Playwright needs it) that production must never carry.
-    clean = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR,
-        env={**clean, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "portal.settings.production"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = check_deploy(PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
