@@ -150,7 +150,8 @@ def unmatched_payment_assign(*, row: UnmatchedPayment, account: PersonalAccount,
 def _own_accounts() -> list[str]:
     """The supplier's accounts: a credit from one of them is an own transfer, not a customer's payment."""
     extra = getattr(settings, "SUPPLIER_OWN_IBANS", [])
-    return [settings.SUPPLIER_IBAN, *extra]
+    districts = [supplier["iban"] for supplier in settings.DISTRICT_SUPPLIERS.values()]  # SUPPLIER_DISTRICTS
+    return [settings.SUPPLIER_IBAN, *districts, *extra]
 
 
 def _keyed(lines: list[StatementLine], errors: list[LineError]) -> list[_Keyed]:
