@@ -28,8 +28,7 @@ def supplier_details_check(app_configs=None, **kwargs):
         for name in demo_values_in(values, district=district):
             messages.append(
                 checks.Warning(
-                    f"{name} is the demo supplier's value: invoices and their payment QR would name the demo "
-                    "supplier.",
+                    f"{name} is the demo supplier's value: invoices and their payment QR would name the demo supplier.",
                     hint=f"Set {name} to the supplier's real detail.",
                     id="portal.W001",
                 )
