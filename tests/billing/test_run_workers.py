@@ -54,7 +54,8 @@ def two_thousand_accounts(postgresql_only):
             total=1100 + i % 50,
             channel=Channel.AMI,
             billing_month=OCTOBER,
-            submitted_at=timezone.now() - datetime.timedelta(days=30),
+            # Submitted on its date, before the run date (3 November) whatever day the suite runs.
+            submitted_at=timezone.make_aware(datetime.datetime(2026, 10, 30, 12)),
         )
         for i, meter in enumerate(meters)
     )

@@ -17,15 +17,29 @@ WORDS = {
         "prefix": "",
         "account_label": "Номер особового рахунку",
         "serial_label": "Заводський номер лічильника",
-        "add": "Додати рахунок",
-        "neutral": "Не вдалося знайти рахунок із таким номером і заводським номером лічильника.",
-        "card": "Рахунок 1000100001",
-        "details": "Дані рахунку й налаштування",
+        "add": "Додати особовий рахунок",
+        "neutral": "Не вдалося знайти особовий рахунок із таким номером і заводським номером лічильника.",
+        "card": "Особовий рахунок 1000100001",
+        "details": "Дані особового рахунку й налаштування",
         "supplier": "Постачальник щомісяця виставляє мені рахунок",
         "paper": "Надсилати також паперовий рахунок поштою",
         "save": "Зберегти налаштування",
         "saved": "Налаштування збережено.",
         "day": "День (на табло: 1.8.2, 15.8.2 або T22)",
+    },
+    "ru": {
+        "prefix": "/ru",
+        "account_label": "Номер лицевого счёта",
+        "serial_label": "Заводской номер счётчика",
+        "add": "Добавить лицевой счёт",
+        "neutral": "Не удалось найти лицевой счёт с таким номером и заводским номером счётчика.",
+        "card": "Лицевой счёт 1000100001",
+        "details": "Данные лицевого счёта и настройки",
+        "supplier": "Поставщик ежемесячно выставляет мне счёт",
+        "paper": "Присылать также бумажный счёт по почте",
+        "save": "Сохранить настройки",
+        "saved": "Настройки сохранены.",
+        "day": "День (на табло: 1.8.2, 15.8.2 или T22)",
     },
     "en": {
         "prefix": "/en",
@@ -53,7 +67,7 @@ def demo_account(districts):
     return account
 
 
-@pytest.mark.parametrize("language", ["uk", "en"])
+@pytest.mark.parametrize("language", ["uk", "ru", "en"])
 def test_register_verify_login_link_and_set_up(
     page, live_server, settings, demo_account, shoot, assert_accessible, language
 ):
@@ -79,7 +93,7 @@ def test_register_verify_login_link_and_set_up(
     page.locator("main form button[type=submit]").click()
 
     # Log out and log in again with the new password.
-    page.locator("header form button[type=submit]").filter(has_text=re.compile("Log out|Вийти")).click()
+    page.locator("header form button[type=submit]").filter(has_text=re.compile("Log out|Вийти|Выйти")).click()
     page.goto(base + "/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
