@@ -28,6 +28,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from billing.invoice_content import CONTENT_SCHEMA
 from billing.models import Invoice
 from billing.qr import qr_payment_purpose, qr_png, qr_svg
 from portal.money_format import BABEL_LOCALES, CURRENCY_WORDS
@@ -222,6 +223,9 @@ def _qr_image(data: str) -> str:
 
 def invoice_view(invoice: Invoice, *, for_print: bool = False) -> InvoiceView:
     content = invoice.content or {}
+    # This view reads layout 1 (billing/invoice_content.py); a later layout needs its own reader here.
+    if content.get("schema", 1) != CONTENT_SCHEMA:
+        raise ValueError(f"invoice {invoice.number}: content schema {content.get('schema')} has no reader")
     payments = [
         {**row, "paid_on": _day(row["paid_on"]), "amount": Decimal(row["amount"])}
         for row in content.get("payments", [])

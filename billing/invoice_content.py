@@ -86,6 +86,12 @@ def _reading_rows(charges: list[ChargeRow], previous_values: dict, labels: dict)
     return rows
 
 
+# The layout of `Invoice.content` (keys and their meaning), stored in it as "schema". A change of layout
+# gets the next number and readers handle every number ever issued: old invoices are never rewritten.
+# Invoices issued before the number was stored have no "schema" key and the layout of schema 1.
+CONTENT_SCHEMA = 1
+
+
 def invoice_content(
     *,
     charges: list[ChargeRow],
@@ -118,6 +124,7 @@ def invoice_content(
     for charge in charges:
         by_month[charge.billing_month.isoformat()] += charge.amount
     content = {
+        "schema": CONTENT_SCHEMA,
         "readings": _reading_rows(charges, previous_values, labels),
         "lines": lines,
         "months": [{"month": month, "amount": str(round_money(total))} for month, total in sorted(by_month.items())],

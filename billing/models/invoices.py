@@ -62,17 +62,36 @@ class PrintBatch(models.Model):
         return f"{self.district_id} {self.created_at:%Y-%m-%d %H:%M} ({self.invoice_count})"
 
 
+# What may change on an issued invoice. Everything it prints is fixed at issue. A database trigger
+# (migration 0007) refuses any other change, whatever path the UPDATE takes.
+INVOICE_MUTABLE_FIELDS = frozenset(
+    {"status", "paid_on", "voided_at", "void_reason", "pdf", "pdf_rendered_at", "print_batch"}
+)
+
+
+def _refuse_fixed_fields(fields) -> None:
+    fixed = {field.removesuffix("_id") for field in fields} - INVOICE_MUTABLE_FIELDS
+    if fixed:
+        raise AppendOnlyError(
+            f"An issued invoice does not change ({', '.join(sorted(fixed))}); cancel it and issue a new one."
+        )
+
+
 class InvoiceQuerySet(models.QuerySet):
+    """`update` and `bulk_update` may touch only the fields an issued invoice may change."""
+
     def delete(self):
         raise AppendOnlyError("Invoices are never deleted; a correction voids and reissues.")
 
     delete.queryset_only = True
 
+    def update(self, **kwargs):
+        _refuse_fixed_fields(kwargs)
+        return super().update(**kwargs)
 
-# What may change on an issued invoice. Everything it prints is fixed at issue.
-INVOICE_MUTABLE_FIELDS = frozenset(
-    {"status", "paid_on", "voided_at", "void_reason", "pdf", "pdf_rendered_at", "print_batch"}
-)
+    def bulk_update(self, objs, fields, batch_size=None):
+        _refuse_fixed_fields(fields)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
 
 
 class Invoice(models.Model):
@@ -153,8 +172,9 @@ class Invoice(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             changed = set(kwargs.get("update_fields") or ())
-            if not changed or not changed <= INVOICE_MUTABLE_FIELDS:
-                raise AppendOnlyError("An issued invoice does not change; void it and issue a new one.")
+            if not changed:
+                raise AppendOnlyError("An issued invoice does not change; save(update_fields=[...]) names what may.")
+            _refuse_fixed_fields(changed)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

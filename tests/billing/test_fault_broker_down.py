@@ -11,8 +11,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
+from billing.invoicing import invoices_issue
 from billing.models import BillingRun, Invoice, PrintBatch
 from billing.tasks import (
     estimate_notices_missing,
@@ -118,8 +120,10 @@ def test_the_sweepers_queue_notices_and_print_batches_a_dead_broker_left(kyiv, a
         month=OCTOBER, pass_name="final", run_date=D(2026, 11, 4), chunk_size=10, status="done", finished_at=now
     )
     ChargeFactory(meter=meter, billing_month=OCTOBER)
-    invoice = issue(account, month=OCTOBER, issued_on=D(2026, 11, 4))
-    Invoice.objects.filter(pk=invoice.pk).update(paper_copy=True, issued_at=now)
+    account.paper_copy = True  # an issued invoice never changes: the account asks for paper before the issue
+    account.save()
+    with transaction.atomic():
+        invoices_issue(account_ids=[account.pk], kind="auto", billing_month=OCTOBER, issued_on=D(2026, 11, 4), now=now)
     with own_redis() as broker, broker_on(broker.url()):
         assert estimate_notices_missing() == 0 and print_batches_waiting() is False  # too fresh: a worker has it
         with time_machine.travel(now + timedelta(minutes=11), tick=False):

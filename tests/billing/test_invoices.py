@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from billing.invoicing import InvoiceRefused, invoice_generate, invoice_generate_refusal, invoice_void, invoices_issue
@@ -250,6 +250,28 @@ def test_an_issued_invoice_cannot_be_edited_or_deleted(prices, kyiv):
         Invoice.objects.all().delete()
     invoice.refresh_from_db()
     assert invoice.amount_due == OCTOBER_ACTUAL
+
+
+def test_set_based_updates_cannot_change_what_an_issued_invoice_prints(prices, kyiv):
+    """Issue 13: QuerySet.update and bulk_update pass only the fields an issued invoice may change, and a
+    database trigger refuses the rest whatever path the UPDATE takes (raw SQL too)."""
+    account = account_with_meter(kyiv, "1000000001", "supplier")
+    bill(OCTOBER, "actual", D(2026, 11, 3))
+    (invoice,) = invoices_of(account)
+    assert invoice.content["schema"] == 1  # the layout of what it copied (billing/invoice_content.py)
+    with pytest.raises(AppendOnlyError, match="amount_due"):
+        Invoice.objects.filter(pk=invoice.pk).update(amount_due=Decimal("1.00"))
+    invoice.content = {"lines": []}
+    with pytest.raises(AppendOnlyError, match="content"):
+        Invoice.objects.bulk_update([invoice], ["content", "status"])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE billing_invoice SET amount_due = 1 WHERE id = %s", [invoice.pk])
+    # What may change still does, by any path.
+    Invoice.objects.filter(pk=invoice.pk).update(status="paid", paid_on=D(2026, 11, 10))
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_on, invoice.amount_due) == ("paid", D(2026, 11, 10), OCTOBER_ACTUAL)
+    assert invoice.content["lines"]
 
 
 def test_the_invoice_copies_what_it_prints(prices, kyiv):
