@@ -28,6 +28,8 @@ urlpatterns = [
     path("channels/telegram/webhook/", telegram.telegram_webhook, name="telegram_webhook"),
     path("channels/viber/webhook/", viber.viber_webhook, name="viber_webhook"),
     path("channels/messenger/webhook/", messenger.messenger_webhook, name="messenger_webhook"),
+    # Inbound mail with readings: /channels/email/<service>/inbound/ (mailgun, amazon_ses, postmark, ...).
+    path("channels/email/", include("anymail.urls")),
     path("payments/<str:provider_name>/callback/", pay_views.card_callback, name="card_callback"),
 ]
 

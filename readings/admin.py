@@ -20,6 +20,7 @@ from readings.models import (
     Channel,
     ChannelChat,
     ClosedMonth,
+    EmailReading,
     Meter,
     Reading,
     ReadingDecision,
@@ -293,3 +294,88 @@ class ChannelChatAdmin(ReadOnlyAdmin):
     list_display = ["transport", "user_id", "account", "meter", "state", "language", "updated_at"]
     list_filter = ["transport"]
     search_fields = ["=user_id", "=account__number"]
+
+
+class EmailAcceptForm(forms.Form):
+    meter_serial = forms.CharField(label=gettext_lazy("Meter serial number"), max_length=32)
+    reading_date = forms.DateField(label=gettext_lazy("Reading date"), widget=IsoDateInput())
+    total = forms.IntegerField(label=gettext_lazy("Total"), min_value=0, required=False)
+    day = forms.IntegerField(label=gettext_lazy("Day"), min_value=0, required=False)
+    night = forms.IntegerField(label=gettext_lazy("Night"), min_value=0, required=False)
+    peak = forms.IntegerField(label=gettext_lazy("Peak"), min_value=0, required=False)
+    half_peak = forms.IntegerField(label=gettext_lazy("Half-peak"), min_value=0, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        serial = cleaned.get("meter_serial", "")
+        meter = Meter.objects.select_related("account__district").filter(serial_number__iexact=serial).first()
+        if serial and meter is None:
+            self.add_error("meter_serial", _("No meter with this serial number."))
+        elif meter is not None:
+            for zone in meter.zones:
+                if cleaned.get(zone) is None:
+                    self.add_error(zone, _("Meter %(serial)s needs this zone.") % {"serial": meter.serial_number})
+            cleaned["meter"] = meter
+        return cleaned
+
+
+@admin.register(EmailReading)
+class EmailReadingAdmin(ReadOnlyAdmin):
+    """The staff queue of emailed readings the portal could not match: open one, read the email, pick the
+    meter and accept (the reading goes through every rule, channel email) or discard it."""
+
+    list_display = ["received_at", "sender", "subject", "status", "reason", "meter"]
+    list_filter = ["status"]
+    search_fields = ["sender", "subject", "=meter__serial_number"]
+    readonly_fields = ["sender", "subject", "body", "received_at", "status", "reason", "meter", "reply"]
+    fields = readonly_fields
+    change_form_template = "admin/readings/emailreading/change_form.html"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/accept/", wrap(self.accept_view), name="readings_emailreading_accept"),
+            *super().get_urls(),
+        ]
+
+    def accept_view(self, request, pk):
+        from readings.channels.email import email_reading_accept, email_reading_discard
+        from readings.channels.email_format import parse_email_reading
+
+        row = get_object_or_404(EmailReading, pk=pk)
+        facts = parse_email_reading(f"{row.subject}\n{row.body}")
+        initial = {"meter_serial": facts.meter_serial or "", "reading_date": facts.reading_date, **facts.values}
+        form = EmailAcceptForm(request.POST or None, initial=initial)
+        if request.method == "POST" and "discard" in request.POST:
+            email_reading_discard(email_reading_id=row.pk, staff=request.user, now=timezone.now())
+            messages.success(request, _("The email was discarded."))
+            return redirect("admin:readings_emailreading_changelist")
+        if request.method == "POST" and form.is_valid():
+            meter = form.cleaned_data["meter"]
+            try:
+                reply = email_reading_accept(
+                    email_reading_id=row.pk,
+                    meter=meter,
+                    values={zone: form.cleaned_data[zone] for zone in meter.zones},
+                    reading_date=form.cleaned_data["reading_date"],
+                    staff=request.user,
+                    now=timezone.now(),
+                    today=timezone.localdate(),
+                )
+            except ValueError as error:
+                messages.error(request, str(error))
+            else:
+                if reply.status in ("accepted", "pending_review", "duplicate"):
+                    messages.success(
+                        request, _("Reading stored; the sender is told: %(reply)s") % {"reply": reply.text}
+                    )
+                    return redirect("admin:readings_emailreading_changelist")
+                form.add_error(None, reply.text)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Accept an emailed reading"),
+            "row": row,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/readings/emailreading/accept.html", context)

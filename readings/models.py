@@ -430,6 +430,48 @@ class ChannelChat(Conversation):
         return f"{self.transport} {self.user_id} ({self.state})"
 
 
+class EmailReadingStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting for staff")
+    ACCEPTED = "accepted", _("reading stored")
+    REJECTED = "rejected", _("refused by the reading rules")
+    DISCARDED = "discarded", _("discarded by staff")
+
+
+class EmailReading(models.Model):
+    """An email with readings (readings/channels/email.py). What the portal could match went through the
+    reading service; the rest waits here for staff, who pick the account and accept. `message_id` makes a
+    webhook the mail service posts twice one row."""
+
+    message_id = models.CharField(_("message id"), max_length=255, unique=True)
+    sender = models.CharField(_("from"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=250, blank=True)
+    body = models.TextField(_("text"))
+    received_at = models.DateTimeField(_("received"))
+    language = models.CharField(_("language"), max_length=2, default="uk")
+    status = models.CharField(_("status"), max_length=9, choices=EmailReadingStatus.choices)
+    reason = models.CharField(_("why it waits"), max_length=200, blank=True)
+    meter = models.ForeignKey(Meter, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reading = models.ForeignKey(Reading, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reply = models.TextField(_("reply sent"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("emailed reading")
+        verbose_name_plural = _("emailed readings")
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=EmailReadingStatus.values), name="email_reading_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} {self.received_at:%Y-%m-%d %H:%M}"
+
+
 class ReminderKind(models.TextChoices):
     OPENS = "opens", _("the window opens")
     CLOSES = "closes", _("the window closes tomorrow")

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "auditlog",
+    "anymail",
     "portal",
     "accounts",
     "readings",
@@ -303,6 +304,11 @@ MESSENGER_APP_SECRET = env_str("MESSENGER_APP_SECRET") or "local-messenger-secre
 MESSENGER_VERIFY_TOKEN = env_str("MESSENGER_VERIFY_TOKEN") or "local-messenger-verify"
 MESSENGER_PAGE_TOKEN = env_str("MESSENGER_PAGE_TOKEN") or "local-messenger-page-token"
 MESSENGER_API_URL = env_str("MESSENGER_API_URL") or "https://graph.facebook.com/v21.0"
+# Readings by email (readings/channels/email.py): django-anymail's inbound webhooks. Mailgun signs its posts;
+# for services that do not, set ANYMAIL_WEBHOOK_SECRET ("user:password", HTTP basic auth on the webhook URL).
+ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY") or "local-mailgun-signing-key"}
+if env_str("ANYMAIL_WEBHOOK_SECRET"):
+    ANYMAIL["WEBHOOK_SECRET"] = env_str("ANYMAIL_WEBHOOK_SECRET")
 # The one outbound HTTP client (accounts/outbound.py): a webhook waits for its answer, so keep these short.
 OUTBOUND_HTTP_CONNECT_TIMEOUT_SECONDS = float(env_str("OUTBOUND_HTTP_CONNECT_TIMEOUT_SECONDS") or "3.05")
 OUTBOUND_HTTP_READ_TIMEOUT_SECONDS = float(env_str("OUTBOUND_HTTP_READ_TIMEOUT_SECONDS") or "10.0")

@@ -90,7 +90,7 @@ def _meter_for(phone: str, contract: SmsContract | None, parsed) -> tuple[Meter 
     return meter, None
 
 
-def _outcome_reply(outcome, meter: Meter, values: dict, decimals: tuple[str, ...]) -> SmsReply:
+def outcome_reply(outcome, meter: Meter, values: dict, decimals: tuple[str, ...]) -> SmsReply:
     if outcome.status in (reading_services.ACCEPTED, reading_services.DUPLICATE, reading_services.PENDING_REVIEW):
         shown = replies.values_short(meter, outcome.reading.values)
         if outcome.status == reading_services.PENDING_REVIEW:
@@ -133,7 +133,7 @@ def _answer_swap(phone: str, answer: sms_format.SwapAnswer, *, now, today) -> Sm
         return _error("no_question", replies.no_question())
     values = {zone: int(value) for zone, value in question.values.items()}
     outcome = _submit(meter=question.meter, values=values, swap_confirmed=answer.swap, now=now, today=today)
-    return _outcome_reply(outcome, question.meter, values, ())
+    return outcome_reply(outcome, question.meter, values, ())
 
 
 def sms_handle(*, sender: str, text: str, language: str | None, now, today) -> SmsReply:
@@ -160,7 +160,7 @@ def sms_handle(*, sender: str, text: str, language: str | None, now, today) -> S
                 phone=phone, defaults={"meter": meter, "values": values, "language": language, "asked_at": now}
             )
             return SmsReply("swap_question", "swap_question", replies.swap_question())
-        return _outcome_reply(outcome, meter, values, parsed.decimals)
+        return outcome_reply(outcome, meter, values, parsed.decimals)
 
 
 def signature_valid(body: bytes, signature: str) -> bool:
