@@ -1,16 +1,18 @@
 """`Idempotency-Key` on every write: a retry with the same key and body gets the first response and creates
 nothing; the same key with another body is a 409.
 
-A retry finds the record of the first request and replays it. The record is inserted with the response, in
-the write's own transaction; a concurrent twin does its work (a reading waits on the meter's row lock, then
-sees the first one's result), fails on the unique index when it records, rolls everything back and replays
-the first answer. Server errors are never recorded, so a retry after one runs again.
+The record is inserted with the response, in the write's own transaction, by INSERT ... ON CONFLICT DO
+NOTHING RETURNING: a first request (the usual case at the peak) pays one statement and no read. A retry or
+a concurrent twin does its work (a reading waits on the meter's row lock, then sees the first one's result),
+finds the key taken when it records, rolls everything back and replays the first answer. Server errors are
+never recorded, so a retry after one runs again.
 """
 
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -53,28 +55,42 @@ def idempotent(request, handler) -> Response:
             _("Send an Idempotency-Key header (up to 100 characters, e.g. a UUID) with every write."),
         )
     owner, digest = _owner(request), _request_hash(request)
-    done = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-    if done is not None:
-        return _replay(done, digest)  # a retry: the usual case is answered by one indexed read
-    try:
-        with transaction.atomic():
-            response = handler()
-            if response.status_code >= 500:
-                transaction.set_rollback(True)
-                return response
-            # Stored as the client saw it (dates and decimals as JSON text): a replay is the same bytes.
-            IdempotencyRecord.objects.create(
-                owner=owner,
-                key=key,
-                request_hash=digest,
-                status_code=response.status_code,
-                response_body=json.loads(JSONRenderer().render(response.data)),
-            )
-    except IntegrityError:
-        # A twin with this key committed first (our reading waited for its row lock, then our record hit the
-        # unique index): everything this request did is rolled back, and the twin's answer is replayed.
-        first = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
-        if first is None:
-            raise
-        return _replay(first, digest)
-    return response
+    with transaction.atomic():
+        response = handler()
+        if response.status_code >= 500:
+            transaction.set_rollback(True)
+            return response
+        # Stored as the client saw it (dates and decimals as JSON text): a replay is the same bytes.
+        body = json.loads(JSONRenderer().render(response.data))
+        if _record(owner, key, digest, response.status_code, body):
+            return response
+        # This key was used before (a retry), or a twin with it committed first (our reading waited for its
+        # row lock): everything this request did is rolled back, and the first answer is replayed.
+        transaction.set_rollback(True)
+    first = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+    if first is None:  # the first request's record was purged in between: nothing to replay
+        raise ApiError("idempotency_key_reused", _("Please retry with a new Idempotency-Key."), status_code=409)
+    return _replay(first, digest)
+
+
+def _record(owner: str, key: str, digest: str, status_code: int, body) -> bool:
+    """Insert the record unless one exists for this owner and key: one statement, no read before it (the
+    usual write is a first request). True when inserted."""
+    meta = IdempotencyRecord._meta
+    values = {
+        "owner": owner,
+        "key": key,
+        "request_hash": digest,
+        "status_code": status_code,
+        "response_body": body,
+        "created_at": timezone.now(),
+    }
+    # Each value as its field stores it on this backend (jsonb on PostgreSQL, text on SQLite).
+    params = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {meta.db_table} ({', '.join(values)}) VALUES ({', '.join(['%s'] * len(values))}) "
+            "ON CONFLICT (owner, key) DO NOTHING RETURNING id",
+            params,
+        )
+        return cursor.fetchone() is not None

@@ -10,6 +10,7 @@ so the window is tested with the service alone in test_submit.py).
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from readings.imports import READING_COLUMNS, readings_import
@@ -67,6 +68,10 @@ def nothing(meter):
     pass
 
 
+def read_in_february(meter):
+    ReadingFactory(meter=meter, reading_date=date(2025, 2, 28), billing_month=date(2025, 2, 1), total=1180)
+
+
 # (case, setup, reading date, channel, value as typed) -> (verdict, the value that counts for that date)
 CASES = [
     ("accepted", nothing, date(2025, 3, 14), "cabinet", "1250", "accepted", 1250),
@@ -99,6 +104,8 @@ CASES = [
     ("other numbers that day", rejected_on_march_10, date(2025, 3, 10), "cabinet", "1120", "accepted", 1120),
     ("on the removal day", removed_on_march_10, date(2025, 3, 10), "staff", "1150", "accepted", 1150),
     ("after the removal day", removed_on_march_10, date(2025, 3, 11), "staff", "1150", "meter_inactive", None),
+    ("L in February, usual use from January", read_in_february, date(2025, 3, 14), "cabinet", "1300", "accepted", 1300),
+    ("before L of February", read_in_february, date(2025, 2, 20), "cabinet", "1150", "date_before_previous", None),
     ("account closed", account_closed, date(2025, 3, 14), "cabinet", "1250", "meter_inactive", None),
 ]
 
@@ -163,3 +170,25 @@ def test_the_service_and_the_import_reach_the_same_verdict(meter, setup, day, ch
             seen[path] = (submit(meter, day, channel, typed), counting_value(meter, day))
             transaction.set_rollback(True)
     assert seen == {"service": (verdict, value), "import": (verdict, value)}
+
+
+def test_the_one_statement_facts_equal_the_orm_facts(meter, postgresql_only):
+    """On PostgreSQL a submission reads its facts in one statement (readings/submission_sql.py); SQLite, and
+    this test, read them through the ORM: both must hand the policy the same record, for every stored state
+    and date of the table above."""
+    from readings import submission_sql
+    from readings.services import submission_facts
+
+    compared = 0
+    for setup in {case[1] for case in CASES}:
+        for day in {case[2] for case in CASES}:
+            with transaction.atomic():
+                setup(meter)
+                fresh = Meter.objects.select_related("account__district").get(pk=meter.pk)
+                orm, _ = submission_facts(fresh, reading_date=day, today=TODAY)
+                lookback = settings.READING_AVERAGE_LOOKBACK_DAYS
+                sql = submission_sql.fetch_facts(fresh, reading_date=day, window=orm.window, lookback_days=lookback)
+                assert sql == orm, (setup.__name__, day)
+                compared += 1
+                transaction.set_rollback(True)
+    assert compared == 7 * 8  # every stored state, every date
