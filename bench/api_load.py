@@ -1,13 +1,17 @@
-"""Benchmark: the reading-submission API under concurrent load, on PostgreSQL behind gunicorn, with wrk.
+"""Benchmark: the month-end peak on PostgreSQL behind gunicorn (sync workers, the production command), with wrk.
 
-    python bench/api_load.py [--accounts 40000] [--connections 32] [--seconds 10] [--workers 6] [--threads 1]
+    python bench/api_load.py [--accounts 40000] [--connections 32,128] [--seconds 10] [--workers 6]
 
 Generates one-zone accounts with a last reading (COPY), creates an integration client, starts gunicorn on
 the benchmark database, and runs wrk twice at the same concurrency: `GET /api/v1/ping/` (a trivial JSON
 view of the same server: the base) and `POST /api/v1/integrations/readings/` (a new reading for a different
 account each request, with its own Idempotency-Key, through the whole validation and the row lock).
-Reports requests/s and p50/p99, checks that every submission was stored, and appends to bench/RESULTS.md.
-Needs `wrk` (Debian: apt-get install wrk).
+A third run mixes what customers do at month end: 6 in 10 requests submit a reading, 2 open the public
+form, 2 open the cabinet (a signed-in customer's dashboard). Each run is repeated at every --connections
+figure. Beside requests/s and p50/p99, every run reports CPU per request: user + system seconds of the
+gunicorn process tree and of its PostgreSQL backends (read from /proc), divided by the requests served,
+which survives a machine shared with other work where wall-clock rates do not. Checks that every
+submission was stored, and appends to bench/RESULTS.md. Needs `wrk` (Debian: apt-get install wrk).
 """
 
 import argparse
@@ -64,6 +68,72 @@ end
 """
 
 
+MIXED_LUA = SUBMIT_LUA.replace(
+    "request = function()",
+    """local submit_request = nil
+request = function()
+  if counter % 10 >= 8 then
+    counter = counter + 1
+    return wrk.format("GET", "/cabinet/", {["Cookie"] = "sessionid=SESSION"}, nil)
+  elseif counter % 10 >= 6 then
+    counter = counter + 1
+    return wrk.format("GET", "/readings/", {}, nil)
+  end
+  return submit_request()
+end
+submit_request = function()""",
+)
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the process ended
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def server_cpu_seconds(server_pid: int) -> float:
+    """User + system CPU of the gunicorn tree and of the PostgreSQL backends of the benchmark database."""
+    pids, queue = [], [server_pid]
+    while queue:
+        pid = queue.pop()
+        pids.append(pid)
+        queue += _children(pid)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids += [row[0] for row in cursor.fetchall()]
+    return sum(_cpu(pid) for pid in pids)
+
+
+def cabinet_session() -> str:
+    """A signed-in customer linked to the first generated account: the cabinet run's cookie."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import AccountLink, PersonalAccount, User
+
+    user = User.objects.create_user(email="peak@example.com", password="peak-password-1")
+    AccountLink.objects.create(user=user, account=PersonalAccount.objects.get(number="6000000001"))
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
 def generate(accounts: int) -> str:
     """One-zone accounts 6000000001... with meter S000000001... and a reading of 1000 a month ago."""
     from accounts.models import District
@@ -114,7 +184,8 @@ def start_gunicorn(workers: int, threads: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{PORT}",
-            "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+            "--workers", str(workers), "--threads", str(threads),
+            "--worker-class", "sync" if threads == 1 else "gthread",
             "--no-control-socket", "--log-level", "warning",
         ],
         cwd=BASE_DIR, env=env, start_new_session=True,
@@ -154,10 +225,26 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
+def measured(server: subprocess.Popen, path: str, connections: int, seconds: int, script=None, key="") -> dict:
+    before = server_cpu_seconds(server.pid)
+    result = wrk(path, connections, seconds, script, key)
+    result["cpu_ms"] = (server_cpu_seconds(server.pid) - before) / max(result["requests"], 1) * 1000
+    return result
+
+
+def _row(case: str, result: dict, base: dict | None = None) -> str:
+    share = f" ({result['rps'] / base['rps']:.0%} of ping)" if base else ""
+    return (
+        f"| {case} | {result['requests']:,} requests, {result['errors']} non-2xx | "
+        f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms | {result['cpu_ms']:.2f} ms | "
+        f"{result['rps']:,.0f} req/s{share} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=40_000)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", default="32,128", help="comma-separated: one set of runs per figure")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=6)
     parser.add_argument("--threads", type=int, default=1)
@@ -167,16 +254,45 @@ def main() -> None:
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
     server = None
+    lines = []
     try:
         if connection.vendor != "postgresql":
             raise SystemExit("this benchmark needs PostgreSQL: set DATABASE_URL")
         key = generate(args.accounts)
+        session = cabinet_session()
         connection.close()
         server = start_gunicorn(args.workers, args.threads)
-        base = wrk("/api/v1/ping/", args.connections, args.seconds)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(SUBMIT_LUA.replace("PER_THREAD", str(args.accounts // 2)))
-        submit = wrk("/api/v1/integrations/readings/", args.connections, args.seconds, script.name, key)
+        figures = [int(figure) for figure in args.connections.split(",")]
+        # Two wrk threads per run, two submitting runs per figure: each thread submits for its own accounts,
+        # so that every submission is a first one (a new reading, not a repeat).
+        per_thread = str(args.accounts // (4 * len(figures)))
+        submitted = 0
+        for index, connections in enumerate(figures):
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as submit_script:
+                submit_script.write(
+                    SUBMIT_LUA.replace("PER_THREAD", per_thread).replace("#threads)", f"#threads + {index * 4})")
+                )
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as mixed_script:
+                mixed_script.write(
+                    MIXED_LUA.replace("PER_THREAD", per_thread)
+                    .replace("#threads)", f"#threads + {index * 4 + 2})")
+                    .replace("SESSION", session)
+                )
+            base = measured(server, "/api/v1/ping/", connections, args.seconds)
+            submit = measured(
+                server, "/api/v1/integrations/readings/", connections, args.seconds, submit_script.name, key
+            )
+            mixed = measured(
+                server, "/api/v1/integrations/readings/", connections, args.seconds, mixed_script.name, key
+            )
+            submitted += submit["requests"] + mixed["requests"] * 6 // 10
+            lines += [
+                _row(f"{connections} connections: base, GET /api/v1/ping/", base),
+                _row(
+                    f"{connections} connections: submit a reading (POST /api/v1/integrations/readings/)", submit, base
+                ),
+                _row(f"{connections} connections: month-end mix (6 submit : 2 public form : 2 cabinet)", mixed, base),
+            ]
         from readings.models import Reading
 
         stored = Reading.objects.filter(channel="ivr").count()
@@ -186,25 +302,16 @@ def main() -> None:
             server.wait(timeout=30)
         connection.close()
         teardown_databases(databases, verbosity=0)
-    setup = (
-        f"gunicorn {args.workers} workers x {args.threads} threads, wrk {args.connections} connections, "
-        f"{args.seconds} s"
-    )
-    lines = [
-        f"| API: submit a reading (POST /api/v1/integrations/readings/), {setup} | {submit['requests']:,} requests, "
-        f"{stored:,} readings stored, {submit['errors']} non-2xx | "
-        f"p50 {submit['p50']:.1f} ms, p99 {submit['p99']:.1f} ms | {submit['rps']:,.0f} req/s |",
-        f"| base: GET /api/v1/ping/ on the same server, same run | {base['requests']:,} requests | "
-        f"p50 {base['p50']:.1f} ms, p99 {base['p99']:.1f} ms | {base['rps']:,.0f} req/s |",
-    ]
+    kind = f"sync, {args.workers} workers" if args.threads == 1 else f"gthread, {args.workers} x {args.threads}"
+    lines.append(f"| readings stored by the runs | about {submitted:,} submitted | | | {stored:,} stored |")
     results_append(
         command=(
-            f"`make bench` (bench/api_load.py --accounts {args.accounts} --connections {args.connections} "
-            f"--seconds {args.seconds} --workers {args.workers} --threads {args.threads})"
+            f"`bench/api_load.py --accounts {args.accounts} --connections {args.connections} "
+            f"--seconds {args.seconds} --workers {args.workers} --threads {args.threads}` (gunicorn {kind})"
         ),
         lines=lines,
         database=connection.vendor,
-        columns="case | size | latency | rate",
+        columns="case | size | latency | CPU per request (web + PostgreSQL) | rate",
     )
 
 
