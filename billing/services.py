@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Concat
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -149,6 +150,40 @@ def run_start(
         run.chunks_total, run.accounts_total = len(chunks), len(ids)
         run.save(update_fields=["chunks_total", "accounts_total"])
     return run
+
+
+def runs_resume_stale(*, now: datetime) -> list[BillingRun]:
+    """Take over every running run whose heartbeat stopped BILLING_RUN_STALE_SECONDS ago (its heartbeat is
+    moved to now, so a second resumer skips it); the caller queues their pending chunks."""
+    stale_before = now - timedelta(seconds=settings.BILLING_RUN_STALE_SECONDS)
+    with transaction.atomic():
+        runs = list(
+            BillingRun.objects.select_for_update(skip_locked=True).filter(
+                status=RunStatus.RUNNING, heartbeat_at__lt=stale_before
+            )
+        )
+        for run in runs:
+            run.heartbeat_at = now
+            run.save(update_fields=["heartbeat_at"])
+            logger.warning("resuming run %s: no progress since %s", run.pk, stale_before)
+    return runs
+
+
+def run_fail(*, chunk_id: int, error: str, now: datetime) -> None:
+    """A chunk hit an error that a retry will not cure (a bug, bad data): the run stops as failed with the
+    error for staff; charges of the chunks done stay (a new start bills the rest, never twice)."""
+    run_id = BillingChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).first()
+    BillingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, finished_at=now, errors=Concat(F("errors"), Value(error[:2000] + "\n"))
+    )
+    logger.error("run %s failed: %s", run_id, error)
+
+
+def run_finish_if_complete(*, chunk_id: int, now: datetime) -> None:
+    """After a chunk: the worker whose chunk was the last one finishes the run (no chord, no results)."""
+    run_id = BillingChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).first()
+    if run_id and not BillingChunk.objects.filter(run_id=run_id, done=False).exists():
+        run_finish(run=BillingRun.objects.get(pk=run_id), now=now)
 
 
 def pending_chunk_ids(run: BillingRun) -> list[int]:

@@ -3,17 +3,51 @@
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from accounts.enqueue import enqueue
 from billing.models import BillingRun, Pass, RunStatus
-from billing.services import RunRefused, chunk_bill, pending_chunk_ids, run_finish, run_start
+from billing.services import (
+    RunRefused,
+    chunk_bill,
+    pending_chunk_ids,
+    run_fail,
+    run_finish,
+    run_finish_if_complete,
+    run_start,
+    runs_resume_stale,
+)
+
+# A lost database connection (PostgreSQL restarted, a failover, a killed backend) is worth waiting out:
+# retried after about 2, 4, 8 ... 60 s with jitter, for about ten minutes; then the beat's
+# billing_runs_resume queues the chunk again.
+DATABASE_LOST = (OperationalError, InterfaceError)
 
 
-@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=600,
+    time_limit=660,
+    autoretry_for=DATABASE_LOST,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=12,
+)
 def billing_chunk(chunk_id: int) -> int:
-    """Bill one chunk; a duplicate delivery finds it done (or locked) and does nothing."""
-    return chunk_bill(chunk_id=chunk_id, now=timezone.now())
+    """Bill one chunk; a duplicate delivery finds it done (or locked) and does nothing. The worker that
+    bills the last chunk finishes the run. An error that is not transient fails the run, for staff."""
+    try:
+        billed = chunk_bill(chunk_id=chunk_id, now=timezone.now())
+    except (*DATABASE_LOST, SoftTimeLimitExceeded):
+        raise  # retried (the database), or resumed by beat (a chunk too slow for its time limit)
+    except Exception as error:
+        run_fail(chunk_id=chunk_id, error=f"chunk {chunk_id}: {type(error).__name__}: {error}", now=timezone.now())
+        raise
+    run_finish_if_complete(chunk_id=chunk_id, now=timezone.now())
+    return billed
 
 
 @shared_task(acks_late=True)
@@ -21,14 +55,29 @@ def billing_run_finish(run_id: int) -> str:
     return run_finish(run=BillingRun.objects.get(pk=run_id), now=timezone.now()).status
 
 
-def queue_run(run: BillingRun):
-    """Fan the pending chunks out to the workers, then finish the run when all are done (a chord)."""
-    from celery import chord
-
+def queue_run(run: BillingRun) -> int:
+    """Fan the pending chunks out to the workers (fire-and-forget: the last chunk finishes the run).
+    Returns how many were queued; fewer than pending when the broker is unreachable (beat resumes it)."""
     chunk_ids = pending_chunk_ids(run)
     if not chunk_ids:
-        return billing_run_finish.delay(run.pk)
-    return chord(billing_chunk.s(chunk_id) for chunk_id in chunk_ids)(billing_run_finish.si(run.pk))
+        enqueue(billing_run_finish, run.pk)
+        return 0
+    queued = 0
+    for chunk_id in chunk_ids:
+        if not enqueue(billing_chunk, chunk_id):
+            break
+        queued += 1
+    return queued
+
+
+@shared_task
+def billing_runs_resume() -> int:
+    """Beat, every few minutes: take over the runs whose heartbeat stopped (a chunk lost with a worker, the
+    broker restarted) and queue their pending chunks again; nobody has to be awake at 02:00."""
+    runs = runs_resume_stale(now=timezone.now())
+    for run in runs:
+        queue_run(run)
+    return len(runs)
 
 
 @shared_task

@@ -99,11 +99,11 @@ def broker_on(url: str):
         app.conf.broker_url = previous
 
 
-def queued_tasks(server: RedisServer, queue: str = "celery") -> list[tuple[str, list, dict]]:
+def queued_tasks(server: RedisServer, queue: str = "celery", db: int = 0) -> list[tuple[str, list, dict]]:
     """(task name, args, kwargs) of each message waiting in `queue` of `server` (kombu's Redis format)."""
     import redis
 
-    raw_messages = redis.Redis.from_url(server.url()).lrange(queue, 0, -1)
+    raw_messages = redis.Redis.from_url(server.url(db)).lrange(queue, 0, -1)
     tasks = []
     for raw in reversed(raw_messages):  # kombu pushes on the left: the oldest is last
         message = json.loads(raw)

@@ -158,6 +158,9 @@ CELERY_BROKER_URL = redis_url_for_celery(REDIS_URL)
 CELERY_RESULT_BACKEND = redis_url_for_celery(REDIS_URL)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is redelivered; tasks are idempotent
+# ... and so is a task whose pool child was killed (the OOM killer, a hard time limit): without this Celery
+# acknowledges it as failed with WorkerLostError and the chunk is lost until someone reruns the pass.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360

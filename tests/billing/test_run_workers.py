@@ -1,23 +1,31 @@
 """The charge run on real Celery worker processes (PostgreSQL + Redis): two workers share a run and
 charge every account exactly once; a worker killed mid-run loses nothing and doubles nothing."""
 
+import contextlib
 import datetime
+import io
+import os
 import signal
 import time
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import District, PersonalAccount
-from billing.models import BillingRun, Charge, Invoice, Tariff
+from billing.models import BillingRun, Charge, Invoice, InvoiceCounter, Tariff
 from billing.services import run_in_process, run_start
-from billing.tasks import queue_run
+from billing.tasks import billing_runs_resume, queue_run
 from readings.models import Channel, Meter, Reading
+from tests.servers import broker_on, own_redis, queued_tasks
+from tests.workers import pool_children, stop_worker
 from tests.workers import start_worker as start_celery_worker
-from tests.workers import stop_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -138,3 +146,124 @@ def test_a_worker_killed_mid_run_then_the_pass_run_again_gives_the_same_rows(two
     assert run_in_process(run=resumed).status == "done"
     assert charged_rows() == expected_rows(two_thousand_accounts)  # row for row what an uninterrupted run gives
     assert_one_gap_free_series(2000)  # the killed chunk's numbers went back with its transaction
+
+
+# --- A run that heals itself (issue 15, finding 4) ------------------------------------------------------
+
+
+@contextlib.contextmanager
+def invoice_numbers_held(district):
+    """Hold the district's invoice counter row from another connection: a chunk blocks inside its
+    transaction (it takes the counter to number its invoices) until the block ends."""
+    counter, _ = InvoiceCounter.objects.get_or_create(district=district, year=2026)
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as holder:
+        holder.execute("SELECT 1 FROM billing_invoicecounter WHERE id = %s FOR UPDATE", [counter.pk])
+        yield
+        holder.rollback()
+
+
+def blocked_backends() -> list[int]:
+    """The database backends of this test database waiting for a row lock (the chunk held above)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+@pytest.fixture
+def own_broker():
+    """A Redis broker of this test's own: its chunk tasks reach only its own workers (which, on test
+    settings, use its database 9)."""
+    with own_redis() as server, broker_on(server.url(9)):
+        yield server
+
+
+def test_a_killed_pool_child_has_its_chunk_redelivered_and_the_run_finishes(two_thousand_accounts, own_broker):
+    worker = start_celery_worker(
+        "oom", log=BASE_DIR / "var" / "test-worker-oom.log", pool="prefork", redis_url=own_broker.url()
+    )
+    try:
+        run = run_start(
+            month=OCTOBER, pass_name="actual", run_date=datetime.date(2026, 11, 3), now=timezone.now(), chunk_size=1000
+        )
+        with invoice_numbers_held(two_thousand_accounts[0].account.district):
+            queue_run(run)
+            assert wait_for(blocked_backends, timeout=60), "the first chunk reached the invoice counter"
+            (child,) = pool_children(worker)
+            os.kill(child, signal.SIGKILL)  # as the OOM killer does: the worker lives, its pool child dies
+        assert wait_for(lambda: BillingRun.objects.get(pk=run.pk).status == "done", timeout=120), (
+            "the killed child's chunk was not redelivered"
+        )
+    finally:
+        stop(worker)
+    assert charged_rows() == expected_rows(two_thousand_accounts)
+    assert_one_gap_free_series(2000)
+
+
+def test_a_lost_database_connection_is_retried_with_backoff(two_thousand_accounts, own_broker):
+    worker = start_celery_worker(
+        "db-lost", log=BASE_DIR / "var" / "test-worker-db-lost.log", redis_url=own_broker.url()
+    )
+    try:
+        run = run_start(
+            month=OCTOBER, pass_name="actual", run_date=datetime.date(2026, 11, 3), now=timezone.now(), chunk_size=1000
+        )
+        with invoice_numbers_held(two_thousand_accounts[0].account.district):
+            queue_run(run)
+            assert wait_for(blocked_backends, timeout=60)
+            with connection.cursor() as cursor:  # the chunk's connection dies, as in a PostgreSQL restart
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [blocked_backends()])
+        assert wait_for(lambda: BillingRun.objects.get(pk=run.pk).status == "done", timeout=120), (
+            "the chunk was not retried after its database connection was lost"
+        )
+    finally:
+        stop(worker)
+    assert charged_rows() == expected_rows(two_thousand_accounts)
+    assert_one_gap_free_series(2000)
+
+
+def test_beat_resumes_a_stalled_run_by_queueing_its_pending_chunks(two_thousand_accounts, own_broker, settings):
+    run = run_start(
+        month=OCTOBER, pass_name="actual", run_date=datetime.date(2026, 11, 3), now=timezone.now(), chunk_size=500
+    )
+    assert billing_runs_resume() == 0  # its heartbeat is fresh: someone is working on it
+    BillingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=11))
+    assert billing_runs_resume() == 1
+    chunk_ids = list(run.chunks.order_by("index").values_list("pk", flat=True))
+    assert queued_tasks(own_broker, "celery", db=9) == [("billing.tasks.billing_chunk", [pk], {}) for pk in chunk_ids]
+    assert billing_runs_resume() == 0  # taken over: its heartbeat moved on
+
+
+def test_run_billing_queue_gives_up_waiting_after_its_timeout(two_thousand_accounts, own_broker):
+    with pytest.raises(CommandError, match=r"still running after 1 s \(0/2 chunks\)"):
+        call_command(
+            "run_billing",
+            "--month",
+            "2026-10",
+            "--pass",
+            "actual",
+            "--date",
+            "2026-11-03",
+            "--queue",
+            "--chunk-size",
+            "1000",
+            "--timeout",
+            "1",
+            stdout=io.StringIO(),
+        )
+    own_broker.stop()
+    BillingRun.objects.update(heartbeat_at=timezone.now() - datetime.timedelta(hours=1))
+    with pytest.raises(CommandError, match="the broker is unreachable"):
+        call_command(
+            "run_billing",
+            "--month",
+            "2026-10",
+            "--pass",
+            "actual",
+            "--date",
+            "2026-11-03",
+            "--queue",
+            stdout=io.StringIO(),
+        )

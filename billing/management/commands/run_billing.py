@@ -1,17 +1,19 @@
 """`run_billing --month YYYY-MM --pass actual|final [--date YYYY-MM-DD] [--queue]`: the monthly run.
 
-By default the chunks are billed in this process; with --queue they go to the Celery workers and the
-command waits, showing progress. Either way it prints the counts by basis when done.
+By default the chunks are billed in this process (no broker needed); with --queue they go to the Celery
+workers and the command waits, showing progress, until the run is done or failed or `--timeout` passes.
+Either way it prints the counts by basis when done.
 """
 
 import time
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from billing.models import BillingRun, Pass, RunStatus
-from billing.services import PassAlreadyDone, RunRefused, run_in_process, run_start
+from billing.services import PassAlreadyDone, RunRefused, pending_chunk_ids, run_in_process, run_start
 
 
 class Command(BaseCommand):
@@ -23,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="the run date, YYYY-MM-DD (default: today); later readings are not billed")
         parser.add_argument("--queue", action="store_true", help="hand the chunks to Celery workers and wait")
         parser.add_argument("--chunk-size", type=int, help="accounts per chunk (default: BILLING_CHUNK_SIZE)")
+        parser.add_argument(
+            "--timeout",
+            type=int,
+            default=6 * 3600,
+            help="with --queue: stop waiting after this many seconds (the workers go on); default 6 hours",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -54,8 +62,13 @@ class Command(BaseCommand):
         if options["queue"]:
             from billing.tasks import queue_run
 
-            queue_run(run)
-            run = self._wait(run)
+            pending = len(pending_chunk_ids(run))
+            if queue_run(run) < pending:
+                raise CommandError(
+                    f"Run {run.pk}: the broker is unreachable, not every chunk is queued. The beat resumes the run "
+                    f"after BILLING_RUN_STALE_SECONDS; or run this command again without --queue."
+                )
+            run = self._wait(run, timeout=options["timeout"])
         else:
             run = run_in_process(run=run, progress=self._progress)
         self.stdout.write("")
@@ -72,10 +85,25 @@ class Command(BaseCommand):
         self.stdout.write(f"\r  chunks {done}/{total}", ending="")
         self.stdout.flush()
 
-    def _wait(self, run: BillingRun) -> BillingRun:
+    def _wait(self, run: BillingRun, *, timeout: int) -> BillingRun:
+        """Progress until the run is done or failed; a run the workers stopped moving is said so (the beat
+        resumes it) and, after `timeout`, the command gives up waiting (the workers do not)."""
+        deadline = time.monotonic() + timeout
+        warned_stale = False
         while True:
             run.refresh_from_db()
             self._progress(run.chunks_done, run.chunks_total)
             if run.status != RunStatus.RUNNING:
                 return run
+            quiet = (timezone.now() - run.heartbeat_at).total_seconds()
+            if quiet > settings.BILLING_RUN_STALE_SECONDS and not warned_stale:
+                warned_stale = True
+                self.stdout.write(
+                    self.style.WARNING(f"\n  no progress for {quiet:.0f} s: are workers running? beat resumes the run")
+                )
+            if time.monotonic() >= deadline:
+                raise CommandError(
+                    f"Run {run.pk} still running after {timeout} s ({run.chunks_done}/{run.chunks_total} chunks); "
+                    "the workers go on, and the beat resumes the run if they stop."
+                )
             time.sleep(0.5)

@@ -22,6 +22,11 @@ INTERVAL_TASKS = {
         5,
         "Queues the PDFs of invoices that have none a few minutes after issue (a lost task or a broker outage).",
     ),
+    "Billing: resume stalled runs": (
+        "billing.tasks.billing_runs_resume",
+        5,
+        "Queues again the pending chunks of a run with no progress for BILLING_RUN_STALE_SECONDS (a lost worker).",
+    ),
     "Invoices: restart print batches": (
         "billing.tasks.print_batches_waiting",
         5,
