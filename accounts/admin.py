@@ -5,7 +5,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
+from accounts.admin_base import (
+    CATEGORY_TITLES,
+    EMAIL_KIND_TITLES,
+    AuditedAdmin,
+    ReadOnlyAdmin,
+    category_title,
+    titled_filter,
+)
 from accounts.models import AccountLink, AccountLinkEvent, District, OutgoingEmail, PersonalAccount, User
 from accounts.services import account_link_by_staff, account_unlink, email_retry_now
 
@@ -33,10 +40,29 @@ class DistrictAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("submission window"))
     def window_description(self, district):
-        return (
-            f"({district.window_open_month_offset}, {district.window_open_day}) - "
-            f"({district.window_close_month_offset}, {district.window_close_day})"
-        )
+        return _("opens: %(opens)s; closes: %(closes)s") % {
+            "opens": _window_day(district.window_open_month_offset, district.window_open_day),
+            "closes": _window_day(district.window_close_month_offset, district.window_close_day),
+        }
+
+
+def _window_day(month_offset: int, day: int) -> str:
+    """One end of a window in words: "25th, billing month", "last day but one, next month"."""
+    if month_offset == 0:
+        month = _("billing month")
+    elif month_offset == 1:
+        month = _("next month")
+    else:
+        month = _("%(count)s months after the billing month") % {"count": month_offset}
+    if day == -1:
+        day_words = _("last day")
+    elif day == -2:
+        day_words = _("last day but one")
+    elif day < 0:
+        day_words = _("%(count)s days before the end") % {"count": -day - 1}
+    else:
+        day_words = _("day %(day)s") % {"day": day}
+    return _("%(day)s, %(month)s") % {"day": day_words, "month": month}
 
 
 class AccountLinkInline(admin.TabularInline):
@@ -54,11 +80,18 @@ class AccountLinkInline(admin.TabularInline):
 
 @admin.register(PersonalAccount)
 class PersonalAccountAdmin(AuditedAdmin):
-    list_display = ["number", "holder_name", "address", "district", "category", "invoice_mode", "is_active"]
-    list_filter = ["district", "invoice_mode", "paper_copy", "is_active", "category"]
+    list_display = ["number", "holder_name", "address", "district", "category_display", "invoice_mode", "is_active"]
+    list_filter = [
+        "district", "invoice_mode", "paper_copy", "is_active",
+        titled_filter("category", _("customer category"), CATEGORY_TITLES),
+    ]  # fmt: skip
     search_fields = ["number", "holder_name", "address", "meters__serial_number", "links__user__email"]
     list_select_related = ["district"]
     inlines = [AccountLinkInline]
+
+    @admin.display(description=_("customer category"), ordering="category")
+    def category_display(self, account):
+        return category_title(account.category)
 
 
 @admin.register(AccountLink)
@@ -113,18 +146,23 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         "created_at",
         "to_email",
         "subject",
-        "kind",
+        "kind_display",
         "language",
         "status",
         "attempts",
         "sent_at",
         "last_error",
     ]
-    list_filter = ["status", "kind", "language"]
+    list_filter = ["status", titled_filter("kind", _("kind"), EMAIL_KIND_TITLES), "language"]
     search_fields = ["to_email", "subject"]
     date_hierarchy = "created_at"
     actions = ["send_again_now"]
-    readonly_fields = [field.name for field in OutgoingEmail._meta.fields]
+    readonly_fields = ["kind_display" if field.name == "kind" else field.name for field in OutgoingEmail._meta.fields]
+    fields = readonly_fields
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_display(self, email):
+        return EMAIL_KIND_TITLES.get(email.kind, email.kind)
 
     def has_add_permission(self, request):
         return False

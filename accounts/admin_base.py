@@ -2,6 +2,9 @@
 
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.categories import CATEGORY_TITLES, category_title  # noqa: F401 (the admins import them from here)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -27,3 +30,40 @@ class AuditedAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     def history_view(self, request, object_id, extra_context=None):
         # One history per record: the audit log (which also has imports and services), not the admin's own.
         return self.auditlog_history_view(request, object_id, extra_context)
+
+
+def titled_filter(field_name: str, title, titles: dict):
+    """A list filter that names stored codes the way staff say them (`half_peak` -> "Half-peak"), for fields
+    whose codes are not model choices (or whose choices are the codes themselves). Unknown codes show as they
+    are."""
+
+    class TitledFilter(admin.SimpleListFilter):
+        parameter_name = field_name
+
+        def lookups(self, request, model_admin):
+            codes = model_admin.get_queryset(request).order_by().values_list(field_name, flat=True).distinct()
+            return [(code, titles.get(code, code)) for code in sorted(set(codes))]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field_name: self.value()}) if self.value() else queryset
+
+    TitledFilter.title = title
+    return TitledFilter
+
+
+# What each kind of email in the outbox is, in staff's words (the kinds are allauth's template names and ours).
+EMAIL_KIND_TITLES = {
+    "email_confirmation_signup": _("confirm the address (registration)"),
+    "email_confirmation": _("confirm the address"),
+    "password_reset_key": _("new password link"),
+    "unknown_account": _("new password asked for an unknown address"),
+    "account_already_exists": _("registration with an address already registered"),
+    "password_changed": _("password changed"),
+    "password_set": _("password set"),
+    "email_changed": _("email address changed"),
+    "email_deleted": _("email address removed"),
+    "reading_reminder": _("reminder to pass a reading"),
+    "reading_decision": _("decision on a reading"),
+    "estimate_notice": _("estimated month"),
+    "invoice_ready": _("bill ready"),
+}

@@ -8,14 +8,41 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
-from billing.models import BillingRun, Charge, Norm, Pass, Tariff
+from accounts.admin_base import CATEGORY_TITLES, AuditedAdmin, ReadOnlyAdmin, category_title, titled_filter
+from billing.models import Basis, BillingRun, Charge, Norm, Pass, Tariff
 from billing.selectors import norm_billed, tariff_billed
 from billing.services import RunRefused, run_start
 from portal.widgets import IsoDateInput
+from readings.models import ZONE_TITLES
+
+
+def zone_title(zone: str) -> str:
+    return str(ZONE_TITLES.get(zone, zone))
+
+
+ZONE_FILTER = titled_filter("zone", gettext_lazy("zone"), ZONE_TITLES)
+CATEGORY_FILTER = titled_filter("category", gettext_lazy("customer category"), CATEGORY_TITLES)
+
+
+class TitledCodesAdmin(admin.ModelAdmin):
+    """Zones and categories in staff's words in lists and forms (the model stores codes such as half_peak)."""
+
+    @admin.display(description=gettext_lazy("customer category"), ordering="category")
+    def category_display(self, row):
+        return category_title(row.category)
+
+    @admin.display(description=gettext_lazy("zone"), ordering="zone")
+    def zone_display(self, row):
+        return zone_title(row.zone)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "zone":
+            kwargs["choices"] = [("", "---------"), *((code, zone_title(code)) for code, _label in db_field.choices)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
 class BilledVersionAdmin(AuditedAdmin):
@@ -50,9 +77,9 @@ class BilledVersionAdmin(AuditedAdmin):
 
 
 @admin.register(Tariff)
-class TariffAdmin(BilledVersionAdmin):
-    list_display = ["category", "effective_from", "zone", "price"]
-    list_filter = ["category", "zone"]
+class TariffAdmin(TitledCodesAdmin, BilledVersionAdmin):
+    list_display = ["category_display", "effective_from", "zone_display", "price"]
+    list_filter = [CATEGORY_FILTER, ZONE_FILTER]
     date_hierarchy = "effective_from"
 
     def billed(self, obj) -> bool:
@@ -60,9 +87,9 @@ class TariffAdmin(BilledVersionAdmin):
 
 
 @admin.register(Norm)
-class NormAdmin(BilledVersionAdmin):
-    list_display = ["category", "effective_from", "kwh_per_resident"]
-    list_filter = ["category"]
+class NormAdmin(TitledCodesAdmin, BilledVersionAdmin):
+    list_display = ["category_display", "effective_from", "kwh_per_resident"]
+    list_filter = [CATEGORY_FILTER]
 
     def billed(self, obj) -> bool:
         return norm_billed(category=obj.category, effective_from=obj.effective_from)
@@ -87,7 +114,8 @@ class BillingRunAdmin(admin.ModelAdmin):
         "started_at",
     ]
     list_filter = ["status", "pass_name"]
-    readonly_fields = [field.name for field in BillingRun._meta.fields]
+    readonly_fields = ["counts_display" if field.name == "counts" else field.name for field in BillingRun._meta.fields]
+    fields = readonly_fields
     change_list_template = "admin/billing/billingrun/change_list.html"
 
     @admin.display(description=gettext_lazy("progress"))
@@ -96,8 +124,14 @@ class BillingRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("charges by basis"))
     def counts_display(self, run):
-        return ", ".join(
-            f"{basis}: {value['charges']} ({value['kwh']} kWh)" for basis, value in sorted(run.counts.items())
+        basis_titles = dict(Basis.choices)
+        return (
+            "; ".join(
+                _("%(basis)s: %(charges)s charges, %(kwh)s kWh")
+                % {"basis": basis_titles.get(basis, basis), "charges": value["charges"], "kwh": value["kwh"]}
+                for basis, value in sorted(run.counts.items())
+            )
+            or "—"
         )
 
     @admin.display(description=gettext_lazy("duration"))
@@ -155,11 +189,44 @@ class BillingRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Charge)
-class ChargeAdmin(ReadOnlyAdmin):
-    list_display = ["billing_month", "account", "meter", "zone", "basis", "volume_kwh", "price", "amount"]
-    list_filter = ["basis", "billing_month", "zone"]
+class ChargeAdmin(TitledCodesAdmin, ReadOnlyAdmin):
+    list_display = [
+        "billing_month", "account_display", "meter_display", "zone_display", "basis", "volume_kwh", "price", "amount",
+    ]  # fmt: skip
+    list_filter = ["basis", "billing_month", ZONE_FILTER]
     search_fields = ["account__number", "meter__serial_number"]
     list_select_related = ["account", "meter"]
+    # The model's own names for these relations are English field names; staff read these.
+    fields = [
+        "account_display", "meter_display", "zone_display", "basis", "volume_kwh", "price", "amount", "billing_month",
+        "span_start", "span_end", "reading_display", "reverses", "run_display", "estimate_number", "created_at",
+    ]  # fmt: skip
+
+    @admin.display(description=gettext_lazy("personal account"), ordering="account__number")
+    def account_display(self, charge):
+        return charge.account.number
+
+    @admin.display(description=gettext_lazy("meter"), ordering="meter__serial_number")
+    def meter_display(self, charge):
+        return charge.meter.serial_number if charge.meter_id else "—"
+
+    @admin.display(description=gettext_lazy("reading"))
+    def reading_display(self, charge):
+        if not charge.reading_id:
+            return "—"
+        return _("%(date)s: %(values)s") % {
+            "date": date_format(charge.reading.reading_date),
+            "values": ", ".join(f"{zone_title(zone)} {value}" for zone, value in charge.reading.values.items()),
+        }
+
+    @admin.display(description=gettext_lazy("billing run"))
+    def run_display(self, charge):
+        if not charge.run_id:
+            return "—"
+        return _("%(month)s, %(pass)s") % {
+            "month": charge.run.month.strftime("%Y-%m"),
+            "pass": charge.run.get_pass_name_display(),
+        }
 
 
 # Registered by importing: invoices, payments and print batches; the unmatched payments queue.

@@ -11,12 +11,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import ReadOnlyAdmin
 from accounts.enqueue import enqueue
-from billing.delivery import print_batch_mark_printed
+from accounts.models import District
+from billing.delivery import print_batch_mark_printed, print_batch_pdf_render
+from billing.documents import invoice_page_html
 from billing.invoicing import invoice_void
 from billing.models import Invoice, InvoiceStatus, Payment, PrintBatch
 from billing.payments import payment_enter
@@ -44,6 +47,20 @@ class InvoiceAdmin(ReadOnlyAdmin):
     search_fields = ["=number", "=account_number", "holder_name"]
     date_hierarchy = "issued_on"
     change_form_template = "admin/billing/invoice/change_form.html"
+
+    # The change page shows the invoice as the customer reads it instead of its stored copies as JSON.
+    exclude_from_page = ("supplier", "content", "qr_data", "pdf", "print_batch", "run", "created_by")
+
+    def get_fields(self, request, obj=None):
+        fields = [field.name for field in Invoice._meta.fields if field.name not in self.exclude_from_page]
+        return [name for name in fields if name != "id"] + ["document"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @admin.display(description=gettext_lazy("the invoice as the customer sees it"))
+    def document(self, invoice):
+        return mark_safe(invoice_page_html(invoice))  # rendered by our own template, escaped there
 
     @admin.display(description="PDF")
     def pdf_link(self, invoice):
@@ -141,12 +158,16 @@ class PaymentEntryForm(forms.ModelForm):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["paid_on", "account", "amount", "source", "reference", "created_by"]
+    list_display = ["paid_on", "account", "amount", "source", "reference", "entered_by"]
     list_filter = ["source", "paid_on"]
     search_fields = ["=account__number", "=reference"]
     autocomplete_fields = ["account"]
     list_select_related = ["account", "created_by"]
     form = PaymentEntryForm
+
+    @admin.display(description=gettext_lazy("entered by"), ordering="created_by__email")
+    def entered_by(self, payment):
+        return payment.created_by.email if payment.created_by_id else "—"
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
@@ -169,10 +190,39 @@ class PaymentAdmin(admin.ModelAdmin):
         obj._state.adding = False
 
 
+class DistrictFilter(admin.SimpleListFilter):
+    title = gettext_lazy("district")
+    parameter_name = "district"
+
+    def lookups(self, request, model_admin):
+        return [(district.pk, str(district)) for district in District.objects.order_by("code")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(district_id=self.value()) if self.value() else queryset
+
+
 @admin.register(PrintBatch)
 class PrintBatchAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "district", "invoice_count", "printed_at", "printed_by", "download"]
-    list_filter = ["district", "printed_at"]
+    list_display = ["created_at", "district_display", "invoice_count", "printed_at", "printed_by_display", "download"]
+    list_filter = [DistrictFilter, "printed_at"]
+    fields = [
+        "district_display", "run_display", "created_at", "invoice_count", "download",
+        "printed_at", "printed_by_display",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("district"), ordering="district__code")
+    def district_display(self, batch):
+        return str(batch.district)
+
+    @admin.display(description=gettext_lazy("billing run"))
+    def run_display(self, batch):
+        return f"{batch.run.month:%Y-%m}, {batch.run.get_pass_name_display()}" if batch.run_id else "—"
+
+    @admin.display(description=gettext_lazy("printed by"), ordering="printed_by__email")
+    def printed_by_display(self, batch):
+        return batch.printed_by.email if batch.printed_by_id else "—"
+
     actions = ["mark_printed"]
     change_list_template = "admin/billing/printbatch/change_list.html"
 
@@ -204,6 +254,10 @@ class PrintBatchAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         batch = get_object_or_404(PrintBatch, pk=pk)
+        if not batch.pdf:
+            # A batch recorded without its document (the demo's "printed long ago", a file lost): lay it out
+            # again from its invoices' copies, as printed.
+            print_batch_pdf_render(batch=batch)
         return _pdf_response(batch.pdf, f"print-batch-{batch.pk}.pdf")
 
     def build_view(self, request):

@@ -138,6 +138,17 @@ def _print_batch_build(*, district_id: int, run: BillingRun | None, now: datetim
     return batch
 
 
+def print_batch_pdf_render(*, batch: PrintBatch) -> bool:
+    """Store the PDF of a batch that has none, from its invoices (in the order a batch prints them)."""
+    invoices = list(batch.invoices.select_related("district", "replaces").order_by("account_number", "pk"))
+    if batch.pdf or not invoices:
+        return False
+    name = pdf_name(f"print-{invoices[0].district.code}-{batch.created_at:%Y%m%d}")
+    batch.pdf.save(name, ContentFile(invoices_pdf(invoices)), save=False)
+    batch.save(update_fields=["pdf"])
+    return True
+
+
 def print_batch_mark_printed(*, batch: PrintBatch, staff, now: datetime) -> None:
     if batch.printed_at is None:
         batch.printed_at, batch.printed_by = now, staff

@@ -55,3 +55,14 @@ class ApiClientAdmin(admin.ModelAdmin):
             request,
             _("The key of %(name)s, shown only now: %(key)s") % {"name": client.name, "key": key},
         )
+
+
+def _audit_log_column_in_staff_language():
+    """django-auditlog names its correlation column with a plain string (not translatable); give the staff's
+    admin the translated name (see portal/admin_texts.py)."""
+    from auditlog.mixins import LogEntryAdminMixin
+
+    LogEntryAdminMixin.cid_url.short_description = gettext_lazy("Correlation ID")
+
+
+_audit_log_column_in_staff_language()

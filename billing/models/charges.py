@@ -5,8 +5,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.categories import category_title
 from accounts.models import PersonalAccount
-from readings.models import AppendOnlyError, Meter, Reading
+from readings.models import ZONE_TITLES, AppendOnlyError, Meter, Reading
 from readings.zones import ALL_ZONES
 
 ZONE_CHOICES = [(zone, zone) for zone in ALL_ZONES]
@@ -35,7 +36,9 @@ class Tariff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category} {self.effective_from} {self.zone} {self.price}"
+        # Staff read this in the audit log: the category and zone by name, not their codes.
+        zone = ZONE_TITLES.get(self.zone, self.zone)
+        return f"{category_title(self.category)}, {self.effective_from:%Y-%m-%d}, {zone}: {self.price}"
 
 
 class Norm(models.Model):
@@ -56,7 +59,7 @@ class Norm(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category} {self.effective_from} {self.kwh_per_resident}"
+        return f"{category_title(self.category)}, {self.effective_from:%Y-%m-%d}: {self.kwh_per_resident}"
 
 
 class Pass(models.TextChoices):
