@@ -39,6 +39,15 @@ class TitledCodesAdmin(admin.ModelAdmin):
     def zone_display(self, row):
         return zone_title(row.zone)
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):  # a billed version: read only
+            return [f"{name}_display" if name in ("category", "zone") else name for name in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "category_display", "zone_display"]
+
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "zone":
             kwargs["choices"] = [("", "---------"), *((code, zone_title(code)) for code, _label in db_field.choices)]

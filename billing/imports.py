@@ -77,7 +77,9 @@ def _versioned_import(
                 cells.fail(
                     value_field,
                     BILLED_VERSION,
-                    f"{stored} has been billed at {getattr(stored, value_field)}; a billed version never changes "
+                    # The file's own codes (household, half_peak), not the version's name for people.
+                    f"{' '.join(map(str, key))} {getattr(stored, value_field)} has been billed at "
+                    f"{getattr(stored, value_field)}; a billed version never changes "
                     f"(import a new version from a later effective_from)",
                 )
             rows.append((key, values, stored))

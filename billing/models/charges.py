@@ -36,7 +36,7 @@ class Tariff(models.Model):
         ]
 
     def __str__(self) -> str:
-        # Staff read this in the audit log: the category and zone by name, not their codes.
+        # Staff read this (the admin's breadcrumbs, the audit log): the category and zone by name, not codes.
         zone = ZONE_TITLES.get(self.zone, self.zone)
         return f"{category_title(self.category)}, {self.effective_from:%Y-%m-%d}, {zone}: {self.price}"
 

@@ -24,8 +24,10 @@ RAW = [
     "Resource", "Account:", "Meter:", "Reading:", "Run:",
 ]  # fmt: skip
 WORD_PATTERNS = [re.compile(rf"(?<![\w-]){re.escape(raw)}") for raw in RAW]
-# The audit log shows what a record was (its stored repr) and the stored values of a change: data, not labels.
+# The audit log shows what a record was (its stored repr, as imports' messages name it) and the stored values
+# of a change: data, not labels; its labels are checked.
 DATA_PAGES = ("/admin/auditlog/logentry/",)
+DATA_RAW = {"household", "half_peak"}
 
 
 @pytest.fixture
@@ -60,7 +62,9 @@ def test_every_change_list_and_change_page_names_things_in_ukrainian(staff_clien
             if page.startswith(DATA_PAGES) and page != url:
                 continue
             text = page_text(response)
-            if raw := raw_values_in(text):
+            if raw := [
+                value for value in raw_values_in(text) if not (page.startswith(DATA_PAGES) and value in DATA_RAW)
+            ]:
                 found[page] = raw
     assert found == {}
 
