@@ -14,8 +14,9 @@ from portal.selectors import account_cards
 @login_required
 @require_GET
 def dashboard(request):
-    cards = account_cards(linked_accounts(request.user), today=timezone.localdate())
-    return render(request, "cabinet/dashboard.html", {"cards": cards})
+    today = timezone.localdate()  # the balance is computed now: the page says "as of" this day
+    cards = account_cards(linked_accounts(request.user), today=today)
+    return render(request, "cabinet/dashboard.html", {"cards": cards, "today": today})
 
 
 @login_required
@@ -32,6 +33,8 @@ def account_detail(request, number):
         },
         can_set_notifications=link is not None,
     )
-    (card,) = account_cards([account], today=timezone.localdate())
+    today = timezone.localdate()
+    (card,) = account_cards([account], today=today)
     context = {"card": card, "account": account, "link": link, "form": form, "modes": invoice_mode_choices(form)}
+    context["today"] = today
     return render(request, "cabinet/account.html", context)

@@ -67,3 +67,11 @@ def money_signed(amount):
     if amount < 0:
         return gettext("credit %(amount)s") % {"amount": money(-amount)}
     return money(amount)
+
+
+@register.filter
+def money_abs(amount):
+    """The amount without its sign, for sentences that already say which way it goes ("Overpaid 120.00 UAH")."""
+    if amount is None or amount == "":
+        return ""
+    return money(abs(amount))

@@ -387,11 +387,12 @@ def test_the_dashboard_balance_is_charges_minus_payments(customer_client, accoun
     ChargeFactory(meter=MeterFactory(account=other.account), billing_month=OCTOBER)
     pay(other.account, "600.00", D(2026, 10, 30), "BANK-2")
     text = page_text(customer_client.get("/en/cabinet/"))
+    today = f"{timezone.localdate():%-d %B %Y}"  # the balance is computed as the page loads
     # 561.60 + 648.00 - 500.00 = 709.60
-    assert "Account 1000100001" in text and "Balance: 709.60 UAH" in text
-    assert "Balance: credit 38.40 UAH · no bills yet" in text  # 561.60 - 600.00, never invoiced
+    assert "Account 1000100001" in text and f"To pay 709.60 UAH · as of {today}" in text
+    assert f"Overpaid 38.40 UAH · as of {today} · no bills yet" in text  # 561.60 - 600.00, never invoiced
     assert text.count("no bills yet") == 1
     account_page = page_text(customer_client.get("/en" + url("account_detail", account)))
-    assert "Balance 709.60 UAH" in account_page
+    assert f"Balance To pay 709.60 UAH · as of {today}" in account_page
     html = customer_client.get("/en/cabinet/").content.decode()
     assert url("account_invoices", account) in html and url("account_payments", account) in html

@@ -1,8 +1,11 @@
 """The cabinet: dashboard, account page, settings, linking and unlinking, profile."""
 
+import datetime
+
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AccountLink, AccountLinkEvent
 from tests.factories import AccountLinkFactory, MeterFactory, UserFactory
@@ -31,7 +34,7 @@ def test_dashboard_shows_each_account_as_the_customer_needs_it(client, customer,
     text = page_text(client.get("/en/cabinet/"))
     assert "Account 1000100001" in text
     assert "м. Київ, вул. Шевченка, буд. 1" in text
-    assert "Balance: 0.00 UAH · no bills yet" in text
+    assert "Nothing to pay · as of 21 November 2026 · no bills yet" in text
     assert "Day (the display shows 1.8.2, 15.8.2 or T22) 27893" in text
     assert "Night (the display shows 1.8.1, 15.8.1 or T21) 13914" in text
     assert "Last accepted reading: 31 October 2026." in text
@@ -43,7 +46,29 @@ def test_dashboard_in_ukrainian_during_the_window(client, customer, two_zone_acc
     client.force_login(customer)
     text = page_text(client.get("/cabinet/"))
     assert "Покази за листопад 2026 приймаються до 3 грудня." in text
-    assert "Баланс: 0,00 грн" in text
+    assert "Сплачувати нічого не потрібно · станом на 2 грудня 2026" in text
+
+
+@time_machine.travel("2026-12-02 12:00 +0200", tick=False)
+def test_the_balance_says_what_it_means_and_when(client, customer, two_zone_account):
+    """405 kWh x 2.16 = 874.80 to pay; after a payment of 994.80 the customer has paid 120.00 too much."""
+    from decimal import Decimal
+
+    from billing.payments import PaymentLine, payments_book
+    from tests.factories.billing import ChargeFactory
+
+    ChargeFactory(meter=two_zone_account.meters.get(), volume_kwh=405, price=Decimal("2.16000"))
+    client.force_login(customer)
+    assert "До сплати 874,80 грн · станом на 2 грудня 2026" in page_text(client.get("/cabinet/"))
+    assert "К оплате 874,80 грн · на 2 декабря 2026" in page_text(client.get("/ru/cabinet/"))
+    payments_book(
+        lines=[PaymentLine(two_zone_account.number, datetime.date(2026, 12, 1), Decimal("994.80"), "BANK-1")],
+        now=timezone.now(),
+    )
+    assert "Переплата 120,00 грн · станом на 2 грудня 2026" in page_text(client.get("/cabinet/"))
+    assert "Overpaid 120.00 UAH · as of 2 December 2026" in page_text(client.get("/en/cabinet/"))
+    detail = page_text(client.get(f"/cabinet/accounts/{two_zone_account.number}/"))
+    assert "Переплата 120,00 грн · станом на 2 грудня 2026" in detail
 
 
 def test_account_page_names_zones_by_their_display_labels_and_offers_settings(client, customer, two_zone_account):
