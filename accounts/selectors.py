@@ -32,3 +32,24 @@ def linked_accounts(user: User) -> QuerySet[PersonalAccount]:
         .select_related("district")
         .order_by("links__created_at", "number")
     )
+
+
+def account_voice_code(account_id: int) -> str:
+    """The nine-digit code printed at the top of the account's bills for the voice menu."""
+    from django.conf import settings
+
+    from accounts.voice_codes import voice_code
+
+    return voice_code(account_id, settings.VOICE_CODE_KEY.encode())
+
+
+def account_by_voice_code(spoken: str) -> PersonalAccount | None:
+    """The active account a dictated voice code names (any grouping), or None."""
+    from django.conf import settings
+
+    from accounts.voice_codes import account_id_of
+
+    account_id = account_id_of(spoken, settings.VOICE_CODE_KEY.encode())
+    if account_id is None:
+        return None
+    return PersonalAccount.objects.select_related("district").filter(pk=account_id, is_active=True).first()

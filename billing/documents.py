@@ -107,6 +107,16 @@ class InvoiceView:
         return self.invoice.supplier
 
     @property
+    def voice_code(self) -> str:
+        """The account's code for the voice menu (seed 002: "the code at the top of the bill"). Not copied
+        into the invoice: it is a fixed function of the invoice's account (accounts/voice_codes.py), so it
+        prints the same for as long as the invoice exists."""
+        from accounts.selectors import account_voice_code
+        from accounts.voice_codes import grouped
+
+        return grouped(account_voice_code(self.invoice.account_id))
+
+    @property
     def has_estimates(self) -> bool:
         return any(line.basis != "actual" for group in self.groups for line in group.lines)
 

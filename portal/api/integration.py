@@ -10,12 +10,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import WindowPolicy
 from portal.api import serializers as s
 from portal.api.auth import calling_client, scope_permission
 from portal.api.customer import IDEMPOTENCY_HEADER, submit
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
 from portal.api.presenters import meters_data, reading_data, verify_speech, window_data
+from portal.api.voice import closed_window_speech
 from portal.models import Scope
 from readings.masking import mask_address
 from readings.models import Reading
@@ -52,12 +54,16 @@ class Verify(APIView):
         meter = _meter_or_404(data.validated_data["account_number"], data.validated_data["meter_serial"])
         account = meter.account
         meters = list(account.meters.filter(removed_on__isnull=True).order_by("serial_number"))
+        today = timezone.localdate()
+        status = account.district.window.status(today)
+        closed = not status.is_open and account.district.window_policy == WindowPolicy.STRICT
         verified = {
             "account_ending": account.number[-4:],
             "address_masked": mask_address(account.address),
             "meters": meters_data(meters),
-            "window": window_data(account.district, timezone.localdate()),
-            "speech": verify_speech(account.number, meters),
+            "window": window_data(account.district, today),
+            # A strict window that is closed is spoken as such, not "say the reading" (seed 002).
+            "speech": closed_window_speech(status) if closed else verify_speech(account.number, meters),
         }
         return Response(s.VerifiedAccountSerializer(verified).data)
 

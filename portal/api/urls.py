@@ -4,7 +4,7 @@ from csp.decorators import csp_update
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from portal.api import customer, integration
+from portal.api import customer, integration, voice
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -34,4 +34,6 @@ urlpatterns = [
     path("api/v1/accounts/<str:number>/payments/", customer.AccountPayments.as_view(), name="api_account_payments"),
     path("api/v1/integrations/verify/", integration.Verify.as_view(), name="api_integration_verify"),
     path("api/v1/integrations/readings/", integration.Readings.as_view(), name="api_integration_readings"),
+    path("api/v1/integrations/voice/lookup/", voice.VoiceLookup.as_view(), name="api_voice_lookup"),
+    path("api/v1/integrations/voice/readings/", voice.VoiceReadings.as_view(), name="api_voice_readings"),
 ]

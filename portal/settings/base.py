@@ -312,6 +312,9 @@ MESSENGER_API_URL = env_str("MESSENGER_API_URL") or "https://graph.facebook.com/
 ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": env_str("MAILGUN_WEBHOOK_SIGNING_KEY") or "local-mailgun-signing-key"}
 if env_str("ANYMAIL_WEBHOOK_SECRET"):
     ANYMAIL["WEBHOOK_SECRET"] = env_str("ANYMAIL_WEBHOOK_SECRET")
+# The voice code printed on bills (accounts/voice_codes.py): a keyed permutation of the account id. Changing
+# the key changes every code, so it stays fixed while bills with codes are in people's hands.
+VOICE_CODE_KEY = env_str("VOICE_CODE_KEY") or "local-voice-code-key"
 # The one outbound HTTP client (accounts/outbound.py): a webhook waits for its answer, so keep these short.
 OUTBOUND_HTTP_CONNECT_TIMEOUT_SECONDS = float(env_str("OUTBOUND_HTTP_CONNECT_TIMEOUT_SECONDS") or "3.05")
 OUTBOUND_HTTP_READ_TIMEOUT_SECONDS = float(env_str("OUTBOUND_HTTP_READ_TIMEOUT_SECONDS") or "10.0")

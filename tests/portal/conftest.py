@@ -4,7 +4,7 @@ import pytest
 
 from readings.zones import TWO_ZONE
 from tests.factories import AccountLinkFactory, DistrictFactory, MeterFactory, ReadingFactory, UserFactory
-from tests.readings.conftest import postgresql_only, two_zone_meter  # noqa: F401 - shared fixtures
+from tests.readings.conftest import dek, postgresql_only, two_zone_meter  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture
