@@ -23,7 +23,7 @@ from billing.matching import account_numbers_in
 from billing.models import Payment, UnmatchedPayment, UnmatchedReason
 from billing.payments import PaymentLine, payments_book
 from billing.statements import CREDIT, DEBIT, OWN_TRANSFER, StatementLine, read_statement
-from billing.statements.lines import hashed_reference, own_keys
+from billing.statements.lines import PENDING, hashed_reference, own_keys
 from readings.imports.csvfile import DUPLICATE_IN_FILE, LineError
 
 UNKNOWN_ACCOUNT = "unknown_account"
@@ -39,6 +39,7 @@ class StatementImportResult:
     ambiguous: int = 0  # to the staff queue: several accounts found
     debits: int = 0
     own_transfers: int = 0
+    pending: int = 0  # entries the bank has not booked yet (camt PDNG/INFO)
     errors: list[LineError] = field(default_factory=list)
     skipped: int = 0  # bad lines left out with good_lines=True
 
@@ -67,7 +68,7 @@ def statement_import(
     result = StatementImportResult(format=statement.format, encoding=statement.encoding)
     errors = list(statement.errors)
     kinds = Counter(line.kind for line in statement.lines)
-    result.debits, result.own_transfers = kinds[DEBIT], kinds[OWN_TRANSFER]
+    result.debits, result.own_transfers, result.pending = kinds[DEBIT], kinds[OWN_TRANSFER], kinds[PENDING]
     credits = _keyed([line for line in statement.lines if line.kind == CREDIT], errors)
 
     # The portal's own CSV names the account: an unknown one is the operator's mistake, not a queue row.

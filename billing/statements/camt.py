@@ -5,7 +5,8 @@ entities), addressing elements by the document's own namespace, so every version
 reads the same. The one ISO 20022 parser on PyPI that reads camt.053 pulls a web framework and exact pins
 into the portal for what is a few dozen lines here (docs/decisions.md).
 
-Each `Ntry` (entry) is a booking; `CdtDbtInd` says CRDT (received) or DBIT (paid out). An entry may carry
+Each `Ntry` (entry) is a booking; `CdtDbtInd` says CRDT (received) or DBIT (paid out); an entry whose `Sts`
+is PDNG or INFO is not booked by the bank yet and is only counted. An entry may carry
 several transactions (`NtryDtls/TxDtls`, batch booking): each is a line with its own amount, references,
 debtor and remittance text (`RmtInf/Ustrd`). Lines are numbered by entry (and transaction) in file order.
 """
@@ -17,6 +18,7 @@ from defusedxml.ElementTree import fromstring
 
 from billing.statements.lines import (
     NOT_XML,
+    PENDING,
     UNKNOWN_FORMAT,
     LineChecker,
     Statement,
@@ -62,6 +64,8 @@ def read(raw: bytes, *, today, own_accounts: frozenset[str]) -> Statement:
 def _line(number, entry: Element, transaction: Element | None, ns, *, today, own_accounts, errors):
     check = LineChecker(number, errors, today)
     credit = _text(entry, "c:CdtDbtInd", ns) == "CRDT"
+    status = _text(entry, "c:Sts/c:Cd", ns) or _text(entry, "c:Sts", ns)  # .001.08+ nests the code
+    pending = status in ("PDNG", "INFO")
     booked = _text(entry, "c:BookgDt/c:Dt", ns) or _text(entry, "c:BookgDt/c:DtTm", ns)
     booked = booked or _text(entry, "c:ValDt/c:Dt", ns) or _text(entry, "c:ValDt/c:DtTm", ns)
     paid_on = check.day("Ntry/BookgDt", booked)
@@ -89,11 +93,15 @@ def _line(number, entry: Element, transaction: Element | None, ns, *, today, own
     if not reference and transaction is not None:
         end_to_end = _text(transaction, "c:Refs/c:EndToEndId", ns)
         reference = "" if end_to_end in ("", "NOTPROVIDED") else end_to_end
-    kind = kind_of(
-        payer_iban=iban if credit else "",
-        payee_iban="" if credit else iban,
-        own_accounts=own_accounts,
-        credit=credit,
+    kind = (
+        PENDING
+        if pending
+        else kind_of(
+            payer_iban=iban if credit else "",
+            payee_iban="" if credit else iban,
+            own_accounts=own_accounts,
+            credit=credit,
+        )
     )
     return StatementLine(
         line=number,

@@ -12,6 +12,7 @@ from readings.imports.csvfile import LineError
 CREDIT = "credit"  # money received: to be booked
 DEBIT = "debit"  # money the supplier paid out: ignored, counted
 OWN_TRANSFER = "own"  # between the supplier's own accounts: ignored, counted
+PENDING = "pending"  # an entry the bank has not booked yet (camt `Sts` PDNG/INFO): ignored, counted
 
 UNKNOWN_FORMAT = "unknown_format"
 NOT_TEXT = "not_text"

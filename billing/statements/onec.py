@@ -5,9 +5,9 @@ as `РасчСчет=`), optional `СекцияРасчСчет ... КонецР
 `КонецДокумента` block per payment, and `КонецФайла`. `Кодировка=Windows` is cp1251, `DOS` cp866; banks
 that export UTF-8 are recognised by the bytes decoding as UTF-8.
 
-A document is money received when its payee account (`ПолучательСчет`) is one of ours, or, when the file
-does not name our accounts, when it has `ДатаПоступило`; it is a payment out when the payer account is ours
-(or it has `ДатаСписано`). Its reference is the bank's `Идентификатор`/`Референс`, or a `Номер` that is a
+A document is money received when it has `ДатаПоступило` (received on) and a payment out when it has
+`ДатаСписано` (written off); when it has both or neither, it is received unless its payer account
+(`ПлательщикСчет`) is one of ours. Its reference is the bank's `Идентификатор`/`Референс`, or a `Номер` that is a
 bank reference (`@2PL123456`); a bare document number such as `123` is the payer's own and is not unique.
 """
 
@@ -88,10 +88,13 @@ def _line(start, document, *, today, own_accounts, errors) -> StatementLine | No
 
     check = LineChecker(start, errors, today)
     payer_iban, payee_iban = value("ПлательщикСчет"), value("ПолучательСчет")
-    if own_accounts and (payer_iban or payee_iban):
+    received, written_off = bool(value("ДатаПоступило")), bool(value("ДатаСписано"))
+    if received != written_off:  # the bank says which way the money went
+        credit = received
+    elif own_accounts and (payer_iban or payee_iban):
         credit = payer_iban.replace(" ", "").upper() not in own_accounts
     else:
-        credit = bool(value("ДатаПоступило")) or not value("ДатаСписано")
+        credit = True
     kind = kind_of(payer_iban=payer_iban, payee_iban=payee_iban, own_accounts=own_accounts, credit=credit)
     date_key = "ДатаПоступило" if kind == CREDIT and value("ДатаПоступило") else "Дата"
     if kind == DEBIT and value("ДатаСписано"):

@@ -102,11 +102,13 @@ def camt(kind: str, entries: str) -> bytes:
 </Document>""".encode()
 
 
-def entry(amount, indicator, ref, purpose, *, debtor="Іваненко Іван Іванович", iban=PAYER, day="2026-11-10"):
+def entry(
+    amount, indicator, ref, purpose, *, debtor="Іваненко Іван Іванович", iban=PAYER, day="2026-11-10", status="BOOK"
+):
     party = "Dbtr" if indicator == "CRDT" else "Cdtr"
     return f"""
       <Ntry>
-        <Amt Ccy="UAH">{amount}</Amt><CdtDbtInd>{indicator}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+        <Amt Ccy="UAH">{amount}</Amt><CdtDbtInd>{indicator}</CdtDbtInd><Sts><Cd>{status}</Cd></Sts>
         <BookgDt><Dt>{day}</Dt></BookgDt><ValDt><Dt>{day}</Dt></ValDt>
         <AcctSvcrRef>{ref}</AcctSvcrRef>
         <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn></BkTxCd>
@@ -309,6 +311,26 @@ def test_a_camt053_statement_books_credits_by_purpose_and_skips_what_1c_booked(t
 def test_a_camt054_notification_is_read_too(accounts):
     result = run(camt("054", entry("88.00", "CRDT", "NTF-1", "особовий рахунок № 1000100001")))
     assert (result.format, result.booked) == ("camt.054", 1)
+
+
+def test_an_entry_the_bank_has_not_booked_yet_is_counted_not_booked(tmp_path, accounts):
+    raw = camt("053", entry("40.00", "CRDT", "PEND-1", "о/р 1000100008", status="PDNG"))
+    out, _ = command(tmp_path, raw)
+    assert "Booked: 0 payments" in out and "Not booked by the bank yet (ignored): 1 entries." in out
+    assert not Payment.objects.exists() and not UnmatchedPayment.objects.exists()
+
+
+def test_a_1c_document_written_off_is_a_debit_even_when_the_file_names_no_accounts(accounts):
+    document = onec_document(
+        "16", "99.00", "UA663204780000026001111111111", "UA113052990000026007777777777", "о/р 1000100008"
+    )
+    raw = (
+        onec_file(document)
+        .replace(f"РасчСчет={OURS}\r\n".encode("cp1251"), b"")
+        .replace(f"РасчСчет={OURS_2}\r\n".encode("cp1251"), b"")
+    )
+    result = run(raw)
+    assert (result.debits, result.booked) == (1, 0)
 
 
 def test_xml_that_is_not_a_statement_or_not_well_formed_is_refused(accounts):

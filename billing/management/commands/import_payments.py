@@ -58,6 +58,8 @@ class Command(BaseCommand):
             f"To the staff queue (Unmatched payments): {result.unmatched} unmatched, {result.ambiguous} ambiguous."
         )
         self.stdout.write(f"Ignored: {result.debits} debit lines, {result.own_transfers} own transfers.")
+        if result.pending:
+            self.stdout.write(f"Not booked by the bank yet (ignored): {result.pending} entries.")
         if result.skipped:
             self.stdout.write(f"Skipped: {result.skipped} bad lines (listed on stderr), nothing booked from them.")
 
