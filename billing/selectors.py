@@ -102,6 +102,7 @@ class AccountMoney:
 
     balance: Decimal
     has_invoices: bool
+    to_pay: str = ""  # the newest unpaid invoice (its amount due includes what was left unpaid before it)
 
 
 NO_MONEY = AccountMoney(Decimal("0.00"), False)
@@ -132,10 +133,17 @@ def accounts_money(account_ids) -> dict[int, AccountMoney]:
             charged=_sum_of(Charge, "amount"),
             paid=_sum_of(Payment, "amount"),
             has_invoices=Exists(Invoice.objects.filter(account_id=OuterRef("pk"))),
+            to_pay=Subquery(
+                Invoice.objects.filter(account_id=OuterRef("pk"), status=InvoiceStatus.ISSUED, amount_due__gt=0)
+                .order_by("-issued_at", "-pk")
+                .values("number")[:1]
+            ),
         )
-        .values_list("pk", "charged", "paid", "has_invoices")
+        .values_list("pk", "charged", "paid", "has_invoices", "to_pay")
     )
-    return {pk: AccountMoney(charged - paid, has_invoices) for pk, charged, paid, has_invoices in rows}
+    return {
+        pk: AccountMoney(charged - paid, has_invoices, to_pay or "") for pk, charged, paid, has_invoices, to_pay in rows
+    }
 
 
 def account_money(account: PersonalAccount) -> AccountMoney:

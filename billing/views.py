@@ -69,8 +69,6 @@ def invoice_list(request, number):
         "money": account_money(account),
         "refusal": refusal,
         "refusal_text": refusal_message(refusal, supplier_invoice_of_day(invoices, today)) if refusal else "",
-        # The balance's "Pay": the newest unpaid invoice asks for everything left unpaid before it too.
-        "to_pay": next((i for i in invoices if i.status == "issued" and i.amount_due > 0), None),
     }
     return render(request, "billing/invoices.html", context)
 

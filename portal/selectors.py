@@ -37,6 +37,7 @@ class AccountCard:
     window: WindowStatus
     balance: Decimal  # what the account owes now: all charges minus all payments; below zero, a credit
     has_invoices: bool
+    to_pay: str = ""  # the invoice the "Pay" button opens: the newest unpaid one
 
 
 def account_cards(accounts, *, today) -> list[AccountCard]:
@@ -55,6 +56,13 @@ def account_cards(accounts, *, today) -> list[AccountCard]:
         account_money = money.get(account.pk, NO_MONEY)
         window = account.district.window.status(today)
         cards.append(
-            AccountCard(account, by_account[account.pk], window, account_money.balance, account_money.has_invoices)
+            AccountCard(
+                account,
+                by_account[account.pk],
+                window,
+                account_money.balance,
+                account_money.has_invoices,
+                account_money.to_pay,
+            )
         )
     return cards

@@ -90,11 +90,14 @@ def invoice(account, meter):
 @time_machine.travel(TODAY, tick=False)
 def test_the_pay_page_offers_the_invoices_own_nbu_link_and_details_never_todays_settings(customer_client, invoice):
     assert invoice.qr_data.startswith("https://bank.gov.ua/qr/")
+    pay_url = url("invoice_pay", invoice.account, invoice.number)
     listing = customer_client.get(url("account_invoices", invoice.account)).content.decode()
-    assert url("invoice_pay", invoice.account, invoice.number) in listing  # the row's and the balance's "Pay"
+    assert listing.count(f'href="{pay_url}"') == 2  # the invoice's row and the balance
+    for page in (url("account_payments", invoice.account), url("account_detail", invoice.account), "/cabinet/"):
+        assert f'href="{pay_url}"' in customer_client.get(page).content.decode(), page  # every balance shown
 
     with override_settings(SUPPLIER_IBAN="UA000000000000000000000000000", SUPPLIER_CODE="99999999"):
-        response = customer_client.get(url("invoice_pay", invoice.account, invoice.number))
+        response = customer_client.get(pay_url)
     html = response.content.decode()
     assert f'href="{invoice.qr_data}"' in html
     text = page_text(html)
@@ -152,6 +155,7 @@ def test_a_verified_liqpay_callback_books_the_card_payment_once(client, customer
     invoice.refresh_from_db()
     assert (order.status, order.payment) == ("paid", payment)
     assert invoice.status == "paid"
+    assert url("invoice_pay", invoice.account, invoice.number) not in customer_client.get("/cabinet/").content.decode()
     text = page_text(customer_client.get(url("account_payments", invoice.account)).content.decode())
     assert "0,00 грн" in text  # the balance at once
 
