@@ -5,7 +5,9 @@ finds in no source), and the admin speaks the staff's language throughout."""
 from django.utils.translation import gettext_noop
 
 THIRD_PARTY_ADMIN_TEXTS = (
-    # django.contrib.admin 5.2, the app list's column headers (read by screen readers)
+    # django.contrib.admin 5.2: a list filter's title ("За філія" is not Ukrainian), the app list's column
+    # headers (read by screen readers)
+    gettext_noop(" By %(filter_title)s "),
     gettext_noop("Model name"),
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),

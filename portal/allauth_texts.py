@@ -50,4 +50,16 @@ ALLAUTH_TEXTS = (
     gettext_noop("Password Set"),
     gettext_noop("Account Already Exists"),
     gettext_noop("Unknown Account"),
+    gettext_noop("Confirm Email Address"),
+    gettext_noop(
+        'Please confirm that <a href="mailto:%(email)s">%(email)s</a> is an email address for user %(user_display)s.'
+    ),
+    gettext_noop(
+        'This email confirmation link expired or is invalid. Please <a href="%(email_url)s">issue a new email confirmation request</a>.'
+    ),
+    gettext_noop("Bad Token"),
+    gettext_noop(
+        'The password reset link was invalid, possibly because it has already been used.  Please request a <a href="%(passwd_reset_url)s">new password reset</a>.'
+    ),
+    gettext_noop("Set Password"),
 )

@@ -136,3 +136,14 @@ def test_allauth_pages_in_natural_ukrainian_and_russian(client, path, says, neve
         assert phrase in text
     for phrase in never:
         assert phrase not in text
+
+
+def test_the_confirmation_page_and_a_dead_link_say_what_to_do(client):
+    sign_up(client)
+    email = OutgoingEmail.objects.get(kind="email_confirmation_signup")
+    path = re.search(rf"{re.escape(PORTAL)}(/accounts/confirm-email/\S+/)", email.body_text).group(1)
+    page = page_text(client.get(path))
+    assert "Підтвердіть адресу електронної пошти" in page
+    assert "натисніть «Підтвердити», якщо new@example.com — ваша адреса електронної пошти." in page
+    dead = page_text(client.get("/ru/accounts/confirm-email/not-a-key/"))
+    assert "Эта ссылка больше не действует" in dead and "Отправьте письмо для подтверждения ещё раз" in dead

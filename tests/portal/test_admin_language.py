@@ -82,6 +82,7 @@ def test_rows_read_as_staff_say_them(staff_client):
     )
     batches = page_text(staff_client.get("/admin/billing/printbatch/"))
     assert "Філія" in batches and "Хто надрукував" in batches
+    assert "Фільтр: філія" in batches and "За філія" not in batches
 
 
 def test_the_channel_report_totals_say_usogo(staff_client):
