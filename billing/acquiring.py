@@ -93,7 +93,9 @@ class LiqPay:
 
     def verify_callback(self, fields: dict[str, str]) -> CallbackResult:
         data, signature = fields.get("data", ""), fields.get("signature", "")
-        if not data or not signature or not hmac.compare_digest(self.sign(data), signature):
+        # Bytes, not str: compare_digest raises TypeError on non-ASCII text, and the field is what was posted.
+        given = signature.encode("utf-8", "surrogateescape")
+        if not data or not signature or not hmac.compare_digest(self.sign(data).encode(), given):
             raise CallbackRefused("the signature does not match")
         try:
             body = json.loads(base64.b64decode(data, validate=True))

@@ -62,10 +62,75 @@ def unavailable_response(request, exception):
     )
     message = gettext("The service is temporarily unavailable. Please try again in a few minutes.")
     if request.path_info.startswith(MACHINE_PREFIXES):
-        response = JsonResponse({"code": "unavailable", "message": message}, status=503)
+        from portal.api.errors import error_body
+
+        response = JsonResponse(error_body("unavailable", message), status=503)
     else:
         html = render_to_string("portal/unavailable.html", {"message": message})
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(DependencyUnavailableMiddleware.RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+class MachineErrorsAsJsonMiddleware:
+    """On the machines' endpoints (/api/, /channels/) every error is JSON in the API's shape
+    (`{"error": {"code", "message", "fields"}}`), whatever raised it: Django's own 404, 405, 400, a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE (413), a crash (500). A bot or a gateway parses JSON, not an HTML page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        machine = request.path_info.startswith(MACHINE_PREFIXES)
+        if machine and _declares_too_big_body(request):
+            return machine_error(413)
+        response = self.get_response(request)
+        # Django's own error pages are HTML; a view that chose another type (Meta's plain-text webhook
+        # handshake) keeps its answer.
+        if machine and response.status_code >= 400 and "text/html" in response.get("Content-Type", ""):
+            return machine_error(response.status_code, like=response)
+        return response
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import RequestDataTooBig
+
+        if isinstance(exception, RequestDataTooBig) and request.path_info.startswith(MACHINE_PREFIXES):
+            return machine_error(413)
+        return None
+
+
+def _declares_too_big_body(request) -> bool:
+    """A JSON (not multipart: its files do not count) body declared larger than Django will read."""
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return limit is not None and length > limit and not request.content_type.startswith("multipart/")
+
+
+def machine_error(status: int, like=None):
+    from django.http import JsonResponse
+    from django.utils.translation import gettext
+
+    from portal.api.errors import error_body
+
+    known = {
+        400: ("bad_request", gettext("The request is not valid.")),
+        403: ("permission_denied", gettext("You may not do this with these credentials.")),
+        404: ("not_found", gettext("Not found.")),
+        405: ("method_not_allowed", gettext("This method is not allowed here.")),
+        413: ("too_large", gettext("The request body is too large.")),
+        429: ("rate_limited", gettext("Too many requests. Try again later.")),
+    }
+    code, message = known.get(status, ("server_error" if status >= 500 else "error", ""))
+    if not message:
+        message = gettext("Something went wrong on our side. Try again later.")
+    response = JsonResponse(error_body(code, message), status=status)
+    for header in ("Allow", "Retry-After"):
+        if like is not None and like.has_header(header):
+            response[header] = like[header]
     return response

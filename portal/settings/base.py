@@ -71,6 +71,7 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response (django-csp); the policy is CONTENT_SECURITY_POLICY below.
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.middleware.MachineErrorsAsJsonMiddleware",  # /api/ and /channels/ answer every error in JSON
     "portal.middleware.DependencyUnavailableMiddleware",  # the database down: a 503 page, not a traceback
 ]
 

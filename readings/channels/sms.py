@@ -166,7 +166,9 @@ def sms_handle(*, sender: str, text: str, language: str | None, now, today) -> S
 def signature_valid(body: bytes, signature: str) -> bool:
     secret = settings.SMS_WEBHOOK_SECRET
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return bool(secret) and hmac.compare_digest(signature.strip().lower().removeprefix("sha256="), expected)
+    given = signature.strip().lower().removeprefix("sha256=")
+    # Bytes, not str: compare_digest raises TypeError on non-ASCII text, and a header is whatever was sent.
+    return bool(secret) and hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
 
 
 @csrf_exempt

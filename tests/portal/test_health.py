@@ -121,7 +121,7 @@ def test_with_the_database_down_ready_fails_live_answers_and_pages_say_try_again
         ukrainian = page_text(client.get("/"))
         assert "Сервіс тимчасово недоступний. Спробуйте ще раз за кілька хвилин." in ukrainian
         api = client.get("/api/v1/accounts/", HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION="Bearer pk_0123456789")
-        assert api.status_code == 503 and api.json()["code"] == "unavailable"
+        assert api.status_code == 503 and api.json()["error"]["code"] == "unavailable"
     assert client.get("/health/ready").status_code == 200
 
 
