@@ -174,3 +174,34 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     def send_again_now(self, request, queryset):
         count = email_retry_now(email_ids=list(queryset.values_list("pk", flat=True)), now=timezone.now())
         self.message_user(request, _("%(count)d emails queued to be sent again.") % {"count": count}, messages.SUCCESS)
+
+
+# The audit log's list and page with what a staff entry is about: the page seen or the action posted
+# (accounts/staff_audit.py keeps it in `additional_data`, which auditlog's own admin does not show).
+from auditlog import admin as auditlog_admin  # noqa: E402  (registers auditlog's admin first)
+from auditlog.models import LogEntry  # noqa: E402
+
+
+class AuditLogEntryAdmin(auditlog_admin.LogEntryAdmin):
+    list_display = [
+        *auditlog_admin.LogEntryAdmin.list_display[:4],
+        "staff_page",
+        *auditlog_admin.LogEntryAdmin.list_display[4:],
+    ]
+    readonly_fields = [*auditlog_admin.LogEntryAdmin.readonly_fields, "staff_page"]
+    fieldsets = [
+        (None, {"fields": ["created", "user_url", "resource_url", "staff_page", "cid"]}),
+        *auditlog_admin.LogEntryAdmin.fieldsets[1:],
+    ]
+    search_fields = [*auditlog_admin.LogEntryAdmin.search_fields, "additional_data"]
+
+    @admin.display(description=_("page or action"))
+    def staff_page(self, entry):
+        data = entry.additional_data or {}
+        if not data.get("page"):
+            return "—"
+        return f"{data['page']} → {data.get('status', '')}"
+
+
+admin.site.unregister(LogEntry)
+admin.site.register(LogEntry, AuditLogEntryAdmin)

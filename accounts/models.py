@@ -205,6 +205,9 @@ class PersonalAccount(models.Model):
         verbose_name = _("personal account")
         verbose_name_plural = _("personal accounts")
         ordering = ["number"]
+        # Opening a customer's cabinet pages is a role (the contact centre), not something every staff
+        # member can do; each look is recorded (accounts/staff_audit.py).
+        permissions = [("view_customer_cabinet", _("Can open a customer's cabinet pages"))]
         constraints = [
             models.CheckConstraint(condition=models.Q(number__regex=r"^[0-9]{4,20}$"), name="account_number_digits"),
             models.CheckConstraint(condition=models.Q(residents__gte=1), name="account_residents_min_1"),

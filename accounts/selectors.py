@@ -7,8 +7,8 @@ from accounts.models import AccountLink, PersonalAccount, User
 
 
 def accounts_visible_to(user: User) -> QuerySet[PersonalAccount]:
-    """Staff see every account; a customer sees only the accounts linked to them."""
-    if user.is_staff:
+    """Staff with the contact centre's permission see every account; everybody else only the linked ones."""
+    if user.is_staff and user.has_perm("accounts.view_customer_cabinet"):
         return PersonalAccount.objects.all()
     return PersonalAccount.objects.filter(links__user=user)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.devices import api_tokens_revoke, signed_in_devices
 from accounts.forms import INVOICE_MODE_EXPLANATIONS, AccountLinkForm, AccountSettingsForm, ProfileForm
 from accounts.languages import path_in_language
 from accounts.models import Notice
@@ -110,7 +111,16 @@ def profile(request):
         )
         messages.success(request, _("Your profile is saved."))
         return redirect(path_in_language(request.path, language))
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(request, "accounts/profile.html", {"form": form, "devices": signed_in_devices(user)})
+
+
+@login_required
+@require_POST
+def devices_sign_out(request):
+    """The profile's "sign out all devices": every API token of the user stops working."""
+    if api_tokens_revoke(user=request.user):
+        messages.success(request, _("Your devices are signed out. Sign in again in the app to use it."))
+    return redirect("profile")
 
 
 def invoice_mode_choices(form):

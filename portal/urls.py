@@ -40,6 +40,7 @@ urlpatterns += i18n_patterns(
     path("cabinet/", cabinet.dashboard, name="cabinet"),
     path("cabinet/link/", account_views.link_create, name="account_link"),
     path("cabinet/profile/", account_views.profile, name="profile"),
+    path("cabinet/profile/devices/sign-out/", account_views.devices_sign_out, name="devices_sign_out"),
     path("unsubscribe/<str:token>/", account_views.unsubscribe, name="unsubscribe"),
     path("cabinet/accounts/<str:number>/", cabinet.account_detail, name="account_detail"),
     path("cabinet/accounts/<str:number>/settings/", account_views.account_settings, name="account_settings"),

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -145,6 +146,8 @@ class ReadingAdmin(admin.ModelAdmin):
         )
 
     def review_one(self, request, pk):
+        if request.method == "POST" and not request.user.has_perm("readings.change_reading"):
+            raise PermissionDenied  # deciding is the reviewers' role (portal/staff_roles.py), not every staff's
         reading = get_object_or_404(Reading.objects.select_related("meter__account"), pk=pk)
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -174,6 +177,8 @@ class ReadingAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/readings/review_one.html", context)
 
     def enter_reading(self, request):
+        if request.method == "POST" and not request.user.has_perm("readings.add_reading"):
+            raise PermissionDenied
         serial = (request.GET.get("serial") or request.POST.get("serial") or "").strip()
         meter = Meter.objects.select_related("account").filter(serial_number__iexact=serial).first() if serial else None
         round_ = None

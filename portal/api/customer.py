@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.devices import api_token_issue, email_verified
 from accounts.selectors import account_for_user
 from billing.models import Charge
 from billing.selectors import (
@@ -210,7 +210,7 @@ class TokenCreate(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=s.TokenInSerializer,
-        responses={200: s.TokenOutSerializer, 400: s.ErrorSerializer, 429: s.ErrorSerializer},
+        responses={200: s.TokenOutSerializer, 400: s.ErrorSerializer, 403: s.ErrorSerializer, 429: s.ErrorSerializer},
     )
     def post(self, request):
         data = s.TokenInSerializer(data=request.data)
@@ -218,8 +218,13 @@ class TokenCreate(APIView):
         user = authenticate(request, email=data.validated_data["email"], password=data.validated_data["password"])
         if user is None or not user.is_active:
             raise ApiError("invalid_credentials", _("Wrong email or password."))
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        if not email_verified(user):
+            raise ApiError(
+                "email_not_verified",
+                _("Confirm your email address first: open the link in the email we sent you, then sign in again."),
+                status_code=403,
+            )
+        return Response({"token": api_token_issue(user=user).key})
 
 
 class Ping(APIView):

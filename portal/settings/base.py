@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Puts the signed-in user (and client address) on every audit log entry written during the request.
     "auditlog.middleware.AuditlogMiddleware",
+    # Records every staff look at a customer's pages and every staff action (POST) in the same audit log.
+    "accounts.staff_audit.StaffAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy on every response (django-csp); the policy is CONTENT_SECURITY_POLICY below.

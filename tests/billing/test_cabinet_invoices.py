@@ -19,6 +19,7 @@ from billing.invoicing import invoice_void, invoices_issue
 from billing.models import Charge, Invoice, InvoiceKind, Payment
 from billing.payments import PaymentLine, payments_book
 from tests.factories import AccountLinkFactory, ChargeFactory, MeterFactory, ReadingFactory, UserFactory
+from tests.factories.accounts import CONTACT_CENTRE, staff_in_role
 from tests.html import page_text
 
 pytestmark = pytest.mark.django_db
@@ -294,9 +295,9 @@ def test_the_pdf_is_rendered_on_demand_once_and_served_privately(customer_client
     assert (second.pdf.name, second.pdf_rendered_at) == (stored, rendered_at)  # kept, never rendered twice
 
 
-def test_staff_may_fetch_the_pdf_of_any_account(client, account, two_invoices):
+def test_contact_centre_may_fetch_the_pdf_of_any_account(client, account, two_invoices):
     _, second = two_invoices
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(staff_in_role(CONTACT_CENTRE))
     response = client.get(url("invoice_pdf", account, second.number))
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
 

@@ -53,3 +53,19 @@ class AccountLinkFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     account = factory.SubFactory(PersonalAccountFactory)
+
+
+def staff_in_role(role: str, **fields) -> User:
+    """A staff member in one of the groups of portal/staff_roles.py (created here too: a flushed test
+    database has lost the groups the migration made)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from portal.staff_roles import staff_roles_apply
+
+    staff_roles_apply(Group, Permission)
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=role))
+    return User.objects.get(pk=user.pk)  # no cached permissions
+
+
+CONTACT_CENTRE, READING_REVIEWERS, BILLING_STAFF = "Контакт-центр", "Перевірка показів", "Білінг"

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
 from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
@@ -168,6 +169,7 @@ def test_concurrent_duplicates_create_one_reading_and_get_the_same_answer(postgr
 
 def test_the_customer_sees_only_linked_accounts_and_submits_with_a_token(two_zone_meter):
     user = two_zone_meter.account.links.get().user
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     PersonalAccountFactory(number="2000200002")  # somebody else's
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     token = api.post("/api/v1/auth/token/", {"email": user.email, "password": "test-password-2026"}, format="json")

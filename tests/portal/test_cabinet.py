@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import AccountLink, AccountLinkEvent
 from tests.factories import AccountLinkFactory, MeterFactory, UserFactory
+from tests.factories.accounts import BILLING_STAFF, CONTACT_CENTRE, READING_REVIEWERS, staff_in_role
 from tests.html import page_text
 
 pytestmark = pytest.mark.django_db
@@ -152,11 +153,16 @@ def test_profile_changes_name_and_language(client, customer):
     assert (customer.full_name, customer.preferred_language) == ("Олена Коваленко", "en")
 
 
-def test_staff_see_any_account_page_but_cannot_unlink_for_nobody(client, two_zone_account):
-    staff = UserFactory(is_staff=True)
-    client.force_login(staff)
+def test_contact_centre_sees_any_account_page_but_cannot_unlink_for_nobody(client, two_zone_account):
+    client.force_login(staff_in_role(CONTACT_CENTRE))
     assert client.get(reverse("account_detail", args=["1000100001"])).status_code == 200
     assert client.get(reverse("account_unlink", args=["1000100001"])).status_code == 404
+
+
+def test_staff_without_the_contact_centre_role_see_no_customer_page(client, two_zone_account):
+    for staff in (UserFactory(is_staff=True), staff_in_role(BILLING_STAFF), staff_in_role(READING_REVIEWERS)):
+        client.force_login(staff)
+        assert client.get(reverse("account_detail", args=["1000100001"])).status_code == 404
 
 
 def test_dashboard_queries_do_not_grow_with_accounts(client, customer, django_assert_num_queries, kyiv):
