@@ -63,6 +63,39 @@ def _audit_log_column_in_staff_language():
     from auditlog.mixins import LogEntryAdminMixin
 
     LogEntryAdminMixin.cid_url.short_description = gettext_lazy("Correlation ID")
+    LogEntryAdminMixin.msg_short = _changes_in_words
+
+
+def _changes_in_words(self, entry):
+    """The audit log's list column: "2 зміни: ціна, діє з", not auditlog's "2 changes: price, effective_from"."""
+    from auditlog.models import LogEntry
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils.text import capfirst
+    from django.utils.translation import ngettext
+
+    if entry.action in (LogEntry.Action.DELETE, LogEntry.Action.ACCESS):
+        return ""
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    names = []
+    for field_name in entry.changes_dict:
+        try:
+            field = model._meta.get_field(field_name) if model else None
+        except FieldDoesNotExist:
+            field = None
+        if field is None:
+            names.append(field_name)
+        elif getattr(field, "verbose_name", None):
+            names.append(str(field.verbose_name))
+        else:  # a reverse relation (an account's charges): the related records' name
+            names.append(str(field.related_model._meta.verbose_name_plural))
+    fields = capfirst(", ".join(names)) if names else ""
+    return ngettext("%(count)d change: %(fields)s", "%(count)d changes: %(fields)s", len(names)) % {
+        "count": len(names),
+        "fields": fields,
+    }
+
+
+_changes_in_words.short_description = gettext_lazy("Changes")
 
 
 _audit_log_column_in_staff_language()
