@@ -42,7 +42,7 @@ from django.utils import timezone  # noqa: E402
 from bench.billing_run import copy_rows  # noqa: E402
 from bench.results import results_append  # noqa: E402
 
-PORT = 18765
+PORT = int(os.environ.get("BENCH_PORT", "18765"))  # engineers sharing a machine each pick their own
 
 SUBMIT_LUA = """
 local counter = 0

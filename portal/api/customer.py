@@ -26,7 +26,7 @@ from portal.api import serializers as s
 from portal.api.auth import IsCustomer
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
-from portal.api.presenters import meters_data, month_text, reading_data, submit_data, submit_status_code, window_data
+from portal.api.presenters import meters_data, month_text, reading_data, submit_json, submit_status_code, window_data
 from readings.models import Channel, Reading
 from readings.services import reading_submit
 
@@ -113,7 +113,7 @@ def submit(meter, data: dict, channel: str, user) -> Response:
         today=today,
         swap_confirmed=data.get("swap_confirmed"),
     )
-    return Response(s.SubmitOutSerializer(submit_data(outcome, meter)).data, status=submit_status_code(outcome))
+    return Response(submit_json(outcome, meter), status=submit_status_code(outcome))
 
 
 class AccountCharges(CustomerView):

@@ -243,3 +243,35 @@ def test_a_submission_is_one_statement_of_facts_and_one_write(two_zone_meter, dj
         statements = [words.get(word, word) for word in (query["sql"].split()[0] for query in captured)]
         assert statements == ["SELECT", "BEGIN", "SELECT", "INSERT", "INSERT", "COMMIT"], statements
         assert "FOR UPDATE OF m" in captured.captured_queries[2]["sql"]
+
+
+@pytest.mark.parametrize(
+    ("values", "reading_date"),
+    [
+        ({"day": "28100", "night": "14010"}, "2026-11-20"),  # accepted
+        ({"day": "27000", "night": "14010"}, "2026-11-20"),  # rejected, a problem per zone
+        ({"day": "13950", "night": "28000"}, "2026-11-20"),  # the swap question
+        ({"day": "27893", "night": "13914"}, "2026-10-30"),  # a duplicate of the stored reading
+    ],
+)
+def test_the_plain_submit_answer_is_what_the_serializer_would_give(two_zone_meter, values, reading_date):
+    """The API answers a submission with plain values (presenters.submit_json) instead of instantiating
+    SubmitOutSerializer per request: both must give the client the same JSON."""
+    import datetime
+
+    from django.utils import timezone
+
+    from portal.api.presenters import submit_data, submit_json
+    from portal.api.serializers import SubmitOutSerializer
+    from readings.services import reading_submit
+
+    outcome = reading_submit(
+        meter=two_zone_meter,
+        values=values,
+        reading_date=datetime.date.fromisoformat(reading_date),
+        channel="api",
+        submitted_by=None,
+        now=timezone.now(),
+        today=timezone.localdate(),
+    )
+    assert submit_json(outcome, two_zone_meter) == SubmitOutSerializer(submit_data(outcome, two_zone_meter)).data
