@@ -72,6 +72,8 @@ bench: install-dev
 	$(PY) -m portal.launcher exec -- $(PY) bench/invoices.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/reminders.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/api_load.py
+	$(PY) -m portal.launcher exec -- $(PY) bench/submit_profile.py
+	$(PY) -m portal.launcher exec -- $(PY) bench/import_readings.py
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3
