@@ -137,6 +137,36 @@ def attempts_clear(scope: str, identity: str) -> None:
     cache.delete(_key(scope, identity))
 
 
+@dataclass(frozen=True)
+class GrowingDelay:
+    """Failures on one target slow the next attempt instead of blocking it: after `free` failures in
+    `window_seconds`, each attempt must wait 1, 2, 4, ... seconds after the last failure, at most `max_seconds`."""
+
+    free: int
+    window_seconds: int
+    max_seconds: int
+
+    def wait_after(self, failures: int) -> int:
+        if failures <= self.free:
+            return 0
+        return min(self.max_seconds, 2 ** min(failures - self.free - 1, 30))
+
+
+def delay_remaining(scope: str, identity: str, delay: GrowingDelay, *, now: float) -> float:
+    """Seconds the next attempt on `identity` must still wait (0 = go ahead)."""
+    key = _key(scope, identity)
+    failures = cache.get(key) or 0
+    last = cache.get(f"{key}:last") or 0.0
+    return max(0.0, last + delay.wait_after(failures) - now)
+
+
+def delay_failure_count(scope: str, identity: str, delay: GrowingDelay, *, now: float) -> int:
+    """Count one failure on `identity` and remember when it happened; returns the failures in the window."""
+    failures = attempt_count(scope, identity, Limit(2**31, delay.window_seconds))
+    cache.set(f"{_key(scope, identity)}:last", now, timeout=delay.window_seconds)
+    return failures
+
+
 def client_ip(request) -> str:
     """The client's address. Behind TRUSTED_PROXY_COUNT proxies, the address the outermost one saw.
 

@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.widgets import IsoDateHiddenInput, IsoDateInput
+from portal.widgets import IsoDateInput
 from readings.models import ZONE_TITLES, Meter
 from readings.photos import NOT_A_PHOTO, TOO_LARGE, TOO_MANY_PIXELS, PhotoError, photo_reencode
 from readings.selectors import labels_text
@@ -52,7 +52,7 @@ class ReadingForm(forms.Form):
             )
         self.fields["reading_date"].initial = timezone.localdate()
         if not ask_date:
-            self.fields["reading_date"].widget = IsoDateHiddenInput()
+            del self.fields["reading_date"]  # the server's today (the public form): nothing to tamper with
         self.order_fields([*meter.zones, "reading_date", "photo"])
 
     def zone_fields(self):

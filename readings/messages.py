@@ -34,7 +34,8 @@ def _day(value) -> str:
     return date_format(value, "j E Y")
 
 
-def problem_message(problem: Problem, meter: Meter | None = None) -> str:
+def problem_message(problem: Problem, meter: Meter | None = None, *, reveal_history: bool = True) -> str:
+    """The message; without `reveal_history` (the public form) no earlier reading's value or date."""
     params = problem.params
     zone = zone_name(meter, problem.zone) if problem.zone else ""
     if problem.code == ZONE_MISSING:
@@ -48,6 +49,13 @@ def problem_message(problem: Problem, meter: Meter | None = None) -> str:
             "zone": zone,
             "digits": params["digits"],
         }
+    if problem.code == LOWER_THAN_PREVIOUS and not reveal_history:
+        return _(
+            "%(zone)s: %(value)s is lower than the last accepted reading. "
+            "If your meter passed %(top)s, check the number of digits."
+        ) % {"zone": zone, "value": params["value"], "top": "9" * params["digits"]}
+    if problem.code == DATE_BEFORE_PREVIOUS and not reveal_history:
+        return _("There is already a later reading for this meter. Please contact the service centre.")
     if problem.code == LOWER_THAN_PREVIOUS:
         return _(
             "%(zone)s: %(value)s is lower than your last reading, %(previous)s on %(date)s. "
@@ -91,12 +99,12 @@ def problem_message(problem: Problem, meter: Meter | None = None) -> str:
     return problem.code
 
 
-def problems_by_zone(problems, meter: Meter) -> tuple[dict[str, list[str]], list[str]]:
+def problems_by_zone(problems, meter: Meter, *, reveal_history: bool = True) -> tuple[dict[str, list[str]], list[str]]:
     """Messages for the form: those about a zone go beside its field, the rest above the form."""
     by_zone: dict[str, list[str]] = {}
     general: list[str] = []
     for problem in problems:
-        message = problem_message(problem, meter)
+        message = problem_message(problem, meter, reveal_history=reveal_history)
         if problem.zone in meter.zones:
             by_zone.setdefault(problem.zone, []).append(message)
         else:

@@ -1,10 +1,19 @@
 """The form without registration (seeds 000, 002, 004): identify, confirm the address, pass readings.
 
-A visitor proves nothing but two numbers, so the pages show no holder name, balance or history, only a
-masked address to recognise. Failed lookups are limited per client address. The meter chosen is kept
-in the session for PUBLIC_FORM_MINUTES.
+A visitor proves nothing but two numbers, so the pages show no holder name, balance, history or
+consumption, only a masked address to recognise and the zones as the display labels them; a message
+about a too-low number says "lower than the last accepted reading" without the value. The reading date
+is the server's today, whatever the form posts. The meter chosen is kept in the session for
+PUBLIC_FORM_MINUTES.
+
+Failed lookups: counted per (client address, account number) pair, so one abuser behind a carrier's NAT
+locks out only their own tries on that account, not everybody behind the NAT; and per account number
+from any address, where they do not block but slow every next attempt on that account (a growing
+delay), so many addresses cannot guess one account's meter quickly and the owner still gets in. The
+correct pair is never refused by the pair limit.
 """
 
+import math
 import time
 
 from django.conf import settings
@@ -15,7 +24,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import AccountLinkForm
-from accounts.ratelimit import Limit, attempt_count, client_ip, limit_reached
+from accounts.ratelimit import (
+    GrowingDelay,
+    Limit,
+    attempt_count,
+    client_ip,
+    delay_failure_count,
+    delay_remaining,
+    limit_reached,
+)
 from accounts.services import normalize_account_number
 from readings.masking import mask_address
 from readings.models import Channel, Meter, Reading
@@ -26,8 +43,16 @@ SESSION_KEY = "public_reading"
 PUBLIC_FORM_MINUTES = 30
 
 
-def _lookup_limit() -> Limit:
-    return Limit(settings.PUBLIC_FORM_LOOKUPS_PER_IP, 3600)
+def _pair_limit() -> Limit:
+    return Limit(settings.PUBLIC_FORM_FAILURES_PER_PAIR, 3600)
+
+
+def _account_delay() -> GrowingDelay:
+    return GrowingDelay(
+        free=settings.PUBLIC_FORM_FREE_FAILURES_PER_ACCOUNT,
+        window_seconds=3600,
+        max_seconds=settings.PUBLIC_FORM_MAX_DELAY_SECONDS,
+    )
 
 
 def _session_meter(request, *, confirmed: bool) -> Meter | None:
@@ -46,33 +71,46 @@ def _session_meter(request, *, confirmed: bool) -> Meter | None:
 @require_http_methods(["GET", "POST"])
 def public_identify(request):
     form = AccountLinkForm(request.POST or None)
-    ip_key = f"ip:{client_ip(request)}"
     if request.method == "POST" and form.is_valid():
-        if limit_reached("public_form", ip_key, _lookup_limit()):
+        number = normalize_account_number(form.cleaned_data["account_number"])
+        pair = f"{client_ip(request)}|{number}"
+        now = time.time()
+        wait = delay_remaining("public_form_account", number, _account_delay(), now=now)
+        if wait > 0:
+            form.add_error(
+                None,
+                _(
+                    "There were several wrong attempts with this account number. For its owner's security, "
+                    "please wait %(seconds)s seconds and try again."
+                )
+                % {"seconds": math.ceil(wait)},
+            )
+            return render(request, "readings/public_identify.html", {"form": form}, status=429)
+        meter = (
+            Meter.objects.filter(
+                account__number=number,
+                account__is_active=True,
+                serial_number__iexact=form.cleaned_data["meter_serial"].strip(),
+                removed_on__isnull=True,
+            )
+            .only("pk")
+            .first()
+        )
+        if meter is not None:  # never refused by the pair limit: the owner who mistyped ten times gets in
+            request.session[SESSION_KEY] = {"meter": meter.pk, "confirmed": False, "at": now}
+            return redirect("public_confirm")
+        delay_failure_count("public_form_account", number, _account_delay(), now=now)
+        if limit_reached("public_form_pair", pair, _pair_limit()):
             form.add_error(None, _("Too many attempts. For your security, please try again in an hour."))
         else:
-            meter = (
-                Meter.objects.filter(
-                    account__number=normalize_account_number(form.cleaned_data["account_number"]),
-                    account__is_active=True,
-                    serial_number__iexact=form.cleaned_data["meter_serial"].strip(),
-                    removed_on__isnull=True,
-                )
-                .only("pk")
-                .first()
+            attempt_count("public_form_pair", pair, _pair_limit())
+            form.add_error(
+                None,
+                _(
+                    "We could not find an account with this number and meter serial number. "
+                    "Check both numbers against your bill and the meter's nameplate."
+                ),
             )
-            if meter is None:
-                attempt_count("public_form", ip_key, _lookup_limit())
-                form.add_error(
-                    None,
-                    _(
-                        "We could not find an account with this number and meter serial number. "
-                        "Check both numbers against your bill and the meter's nameplate."
-                    ),
-                )
-            else:
-                request.session[SESSION_KEY] = {"meter": meter.pk, "confirmed": False, "at": time.time()}
-                return redirect("public_confirm")
     return render(request, "readings/public_identify.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -95,7 +133,8 @@ def public_enter(request):
     meter = _session_meter(request, confirmed=True)
     if meter is None:
         return redirect("public_identify")
-    round_ = reading_form_round(request, meter=meter, channel=Channel.WEB_FORM, ask_date=False)
+    # A stranger with two numbers sees no consumption data: no last reading, no values in messages.
+    round_ = reading_form_round(request, meter=meter, channel=Channel.WEB_FORM, ask_date=False, reveal_history=False)
     if round_.stored:
         request.session[SESSION_KEY] = {"receipt": round_.outcome.reading.pk, "at": time.time()}
         return redirect("public_receipt")
@@ -118,5 +157,5 @@ def public_receipt(request):
     return render(
         request,
         "readings/public_receipt.html",
-        {**receipt_context(reading), "masked_address": mask_address(reading.meter.account.address)},
+        {**receipt_context(reading, consumption=False), "masked_address": mask_address(reading.meter.account.address)},
     )

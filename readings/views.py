@@ -40,15 +40,17 @@ def reading_new(request, number, serial):
     return render(request, "readings/submit.html", context, status=400 if round_.form.errors else 200)
 
 
-def receipt_context(reading: Reading) -> dict:
+def receipt_context(reading: Reading, *, consumption: bool = True) -> dict:
+    """The receipt; without `consumption` (the public form) no "kWh since the previous reading"."""
     row = next(row for row in meter_history(reading.meter) if row.reading.pk == reading.pk)
-    return {"reading": reading, "row": row, "lines": receipt_lines(reading, row)}
+    return {"reading": reading, "row": row, "lines": receipt_lines(reading, row, consumption=consumption)}
 
 
-def receipt_lines(reading, row):
+def receipt_lines(reading, row, *, consumption: bool = True):
     from readings.forms import zone_label
 
-    return [(zone_label(reading.meter, zone), value, (row.consumption or {}).get(zone)) for zone, value in row.values]
+    used = (row.consumption or {}) if consumption else {}
+    return [(zone_label(reading.meter, zone), value, used.get(zone)) for zone, value in row.values]
 
 
 @login_required

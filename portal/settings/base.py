@@ -254,7 +254,12 @@ READING_AVERAGE_LOOKBACK_DAYS = 365  # the history that makes a meter's usual da
 READING_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 # Decoded size limit (a 48-megapixel phone camera is within it; a decompression bomb is not).
 READING_PHOTO_MAX_PIXELS = env_int("READING_PHOTO_MAX_PIXELS", 50_000_000)
-PUBLIC_FORM_LOOKUPS_PER_IP = env_int("PUBLIC_FORM_LOOKUPS_PER_IP", 20)  # failed lookups per hour
+# The public reading form (readings/public_views.py): failed lookups per hour per (client address, account
+# number) pair, then that address is refused for that account (a NAT's other customers are not); and
+# failures on one account from any addresses slow its next attempts (1, 2, 4 ... seconds, at most the max).
+PUBLIC_FORM_FAILURES_PER_PAIR = env_int("PUBLIC_FORM_FAILURES_PER_PAIR", 10)
+PUBLIC_FORM_FREE_FAILURES_PER_ACCOUNT = env_int("PUBLIC_FORM_FREE_FAILURES_PER_ACCOUNT", 5)
+PUBLIC_FORM_MAX_DELAY_SECONDS = env_int("PUBLIC_FORM_MAX_DELAY_SECONDS", 300)
 
 # --- The monthly charge run (billing/) ---
 BILLING_CHUNK_SIZE = env_int("BILLING_CHUNK_SIZE", 2000)

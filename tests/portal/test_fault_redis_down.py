@@ -50,9 +50,9 @@ def sms(client, settings, body):
 def test_redis_down_degrades_every_limited_page_to_a_local_limit_never_a_500(
     client, settings, limits_redis, two_zone_meter, caplog
 ):
-    settings.PUBLIC_FORM_LOOKUPS_PER_IP = 3
+    settings.PUBLIC_FORM_FAILURES_PER_PAIR = 3
     client.post("/en/readings/", {"account_number": "1", "meter_serial": "2"})
-    assert redis.Redis.from_url(limits_redis.url()).dbsize() == 1, (
+    assert redis.Redis.from_url(limits_redis.url()).dbsize() >= 1, (
         "the failed lookup is counted in Redis while it is up"
     )
 
@@ -101,12 +101,11 @@ def test_redis_down_degrades_every_limited_page_to_a_local_limit_never_a_500(
     )
     assert verified.status_code == 200 and verified.json()["account_ending"] == "0001"
 
-    # The limit still holds while Redis is down, counted in this process (3 failed lookups an hour).
+    # The limit still holds while Redis is down, counted in this process (3 failed lookups an hour per
+    # address and account number).
     for _ in range(3):
         client.post("/en/readings/", {"account_number": "1", "meter_serial": "2"}, REMOTE_ADDR="198.51.100.7")
-    limited = client.post(
-        "/en/readings/", {"account_number": "1000100001", "meter_serial": "02000007"}, REMOTE_ADDR="198.51.100.7"
-    )
+    limited = client.post("/en/readings/", {"account_number": "1", "meter_serial": "3"}, REMOTE_ADDR="198.51.100.7")
     assert "Too many attempts" in page_text(limited)
 
     warnings = [record.getMessage() for record in caplog.records if record.name == "accounts.ratelimit"]

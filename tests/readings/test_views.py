@@ -163,13 +163,15 @@ def test_public_form_steps_cannot_be_skipped(client, two_zone_meter):
     assert client.get("/readings/receipt/").status_code == 404
 
 
-def test_public_lookups_are_limited_per_client_address(client, two_zone_meter, settings):
-    settings.PUBLIC_FORM_LOOKUPS_PER_IP = 3
+def test_public_lookups_are_limited_per_client_address_and_account(client, two_zone_meter, settings):
+    settings.PUBLIC_FORM_FAILURES_PER_PAIR = 3
     for _ in range(3):
-        client.post("/en/readings/", {"account_number": "1", "meter_serial": "2"})
-    response = client.post("/en/readings/", {"account_number": "1000100001", "meter_serial": "02000007"})
+        client.post("/en/readings/", {"account_number": "1000100001", "meter_serial": "2"})
+    response = client.post("/en/readings/", {"account_number": "1000100001", "meter_serial": "3"})
     assert "Too many attempts" in page_text(response)
+    right = client.post("/en/readings/", {"account_number": "1000100001", "meter_serial": "02000007"})
+    assert right.status_code == 302  # the correct pair is never refused by the pair limit
     other = client.post(
-        "/en/readings/", {"account_number": "1000100001", "meter_serial": "02000007"}, REMOTE_ADDR="198.51.100.9"
+        "/en/readings/", {"account_number": "1000100001", "meter_serial": "4"}, REMOTE_ADDR="198.51.100.9"
     )
-    assert other.status_code == 302
+    assert "We could not find an account" in page_text(other)
