@@ -127,20 +127,20 @@ class AccountCharges(CustomerView):
                 :500
             ]
         )
-        return Response(
-            [
-                {
-                    "meter_serial": serial,
-                    "zone": zone,
-                    "basis": basis,
-                    "volume_kwh": volume,
-                    "price": price,
-                    "amount": amount,
-                    "month": month_text(month),
-                }
-                for serial, zone, basis, volume, price, amount, month in rows
-            ]  # fmt: skip
-        )
+        charges = [
+            {
+                "meter_serial": serial,
+                "zone": zone,
+                "basis": basis,
+                "volume_kwh": volume,
+                "price": price,
+                "amount": amount,
+                "month": month_text(month),
+            }
+            for serial, zone, basis, volume, price, amount, month in rows
+        ]
+        # Through the serializer: money as the schema's decimal strings ("4.32000", "3857.76"), never floats.
+        return Response(s.ChargeSerializer(charges, many=True).data)
 
 
 class AccountInvoices(CustomerView):

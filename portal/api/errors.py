@@ -16,17 +16,45 @@ class ApiError(exceptions.APIException):
         self.status_code, self.error_code, self.fields = status_code, code, fields or {}
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+def error_body(code: str, message: str, fields: dict | None = None, field_codes: dict | None = None) -> dict:
+    body = {"code": code, "message": str(message), "fields": fields or {}}
+    if field_codes:
+        body["field_codes"] = field_codes
+    return {"error": body}
+
+
+def _field_errors(detail, prefix: str = "") -> dict[str, list]:
+    """{"values.day": [ErrorDetail, ...]}: nested serializers and dict fields flattened to dotted names.
+
+    Without this, a nested error reached the caller as Python's repr of a dict of ErrorDetail objects.
+    """
+    flat: dict[str, list] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for inner, errors in _field_errors(value, name).items():
+                flat.setdefault(inner, []).extend(errors)
+    elif isinstance(detail, list):
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list):
+                for inner, errors in _field_errors(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                    flat.setdefault(inner, []).extend(errors)
+            else:
+                flat.setdefault(prefix or "non_field_errors", []).append(item)
+    else:
+        flat.setdefault(prefix or "non_field_errors", []).append(detail)
+    return flat
 
 
 def _messages(detail) -> dict:
-    if isinstance(detail, dict):
-        return {
-            key: [str(item) for item in (value if isinstance(value, list) else [value])]
-            for key, value in detail.items()
-        }
-    return {}
+    return {name: [str(error) for error in errors] for name, errors in _field_errors(detail).items()}
+
+
+def _codes(detail) -> dict:
+    return {
+        name: [getattr(error, "code", None) or "invalid" for error in errors]
+        for name, errors in _field_errors(detail).items()
+    }
 
 
 def api_exception_handler(exc, context):
@@ -38,7 +66,9 @@ def api_exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body("invalid", _("Some fields are not valid; see fields."), _messages(exc.detail))
+        body = error_body(
+            "invalid", _("Some fields are not valid; see fields."), _messages(exc.detail), _codes(exc.detail)
+        )
     elif isinstance(exc, exceptions.NotAuthenticated):
         body = error_body("not_authenticated", _("Sign in or send an API key."))
     elif isinstance(exc, exceptions.AuthenticationFailed):
@@ -57,7 +87,7 @@ def api_exception_handler(exc, context):
         body = error_body("malformed", _("The request body is not valid JSON."))
     elif isinstance(exc, exceptions.NotAcceptable):
         body = error_body("not_acceptable", _("This endpoint answers in JSON only."))
-    else:
-        body = error_body(getattr(exc, "default_code", "error"), str(exc.detail))
+    else:  # never the exception's own text: a stable code and a translated sentence
+        body = error_body(getattr(exc, "default_code", "error"), _("The request could not be handled."))
     response.data = body
     return response

@@ -10,6 +10,7 @@ never recorded, so a retry after one runs again.
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -94,3 +95,15 @@ def _record(owner: str, key: str, digest: str, status_code: int, body) -> bool:
             params,
         )
         return cursor.fetchone() is not None
+
+
+def idempotency_records_purge(*, now, retention_hours: int, batch_size: int = 10_000) -> int:
+    """Delete records older than the retention (48 h by default): a client retries within minutes, and a
+    key older than that is answered as new. In batches, so a large backlog never holds one long lock."""
+    cutoff = now - timedelta(hours=retention_hours)
+    deleted = 0
+    while True:
+        ids = list(IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

@@ -1,5 +1,6 @@
 """Small input and output serializers, one per operation (they are also the OpenAPI schema)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from readings.zones import ALL_ZONES
@@ -8,7 +9,15 @@ from readings.zones import ALL_ZONES
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="stable machine code, e.g. lower_than_previous")
     message = serializers.CharField(help_text="in the language of Accept-Language")
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='messages per field, nested fields dotted: {"values.day": ["..."]}',
+    )
+    field_codes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text='stable codes per field, same keys as fields: {"values.day": ["invalid"]}',
+    )
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -24,7 +33,11 @@ class ZoneValuesField(serializers.DictField):
         values = super().to_internal_value(data)
         unknown = sorted(set(values) - set(ALL_ZONES))
         if unknown:
-            raise serializers.ValidationError(f"unknown zones: {', '.join(unknown)} (zones: {', '.join(ALL_ZONES)})")
+            raise serializers.ValidationError(
+                _("Unknown zones: %(unknown)s. The zones are: %(zones)s.")
+                % {"unknown": ", ".join(unknown), "zones": ", ".join(ALL_ZONES)},
+                code="unknown_zone",
+            )
         return values
 
 

@@ -289,6 +289,8 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
+# How long the API replays a write's first answer to a retry with the same Idempotency-Key (then purged hourly).
+IDEMPOTENCY_RETENTION_HOURS = env_int("IDEMPOTENCY_RETENTION_HOURS", 48)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Energy portal API",
     "DESCRIPTION": (

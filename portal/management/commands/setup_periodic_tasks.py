@@ -37,6 +37,11 @@ INTERVAL_TASKS = {
         5,
         "Queues the estimate notices of a final pass whose notices were never queued (a broker outage).",
     ),
+    "API: purge old idempotency records": (
+        "portal.tasks.idempotency_records_purge_task",
+        60,
+        "Deletes Idempotency-Key records older than IDEMPOTENCY_RETENTION_HOURS (48 h): retries come within minutes.",
+    ),
     "Readings: queue missed decision notices": (
         "readings.tasks.reading_decision_notices_missing",
         5,
