@@ -79,10 +79,11 @@ def world(settings):
     return mine, theirs
 
 
-def url(pattern, number):
-    """The URL of `pattern` for account `number`, its other parts taken from that account (or made up)."""
+def url(pattern, number, ids_from=None):
+    """The URL of `pattern` for account `number`, its other parts taken from that account (or made up), or
+    from the account numbered `ids_from`: another customer's reading, meter or invoice under one's own number."""
     name, converters = pattern
-    account = PersonalAccount.objects.filter(number=number).first()
+    account = PersonalAccount.objects.filter(number=ids_from or number).first()
     meter = account.meters.first() if account else None
     reading = meter.readings.first() if meter else None
     invoice = account.invoices.first() if account else None
@@ -113,6 +114,40 @@ def test_other_and_unknown_accounts_are_404_and_reveal_nothing(client, world, na
     assert theirs.links.count() == 1
     assert Reading.objects.filter(meter__account=theirs).count() == 1
     assert Invoice.objects.filter(account=theirs).count() == 1 and not Invoice.objects.get(account=theirs).pdf
+
+
+ID_URLS = [pattern for pattern in ACCOUNT_URLS if {"pk", "serial", "invoice_number"} & set(pattern[1])]
+
+
+def test_the_id_crawl_covers_readings_meters_and_invoices():
+    names = {name for name, _ in ID_URLS}
+    assert {
+        "reading_photo",
+        "reading_receipt",
+        "reading_new",
+        "meter_history",
+        "invoice_detail",
+        "invoice_pdf",
+    } <= names
+
+
+@pytest.mark.parametrize("name", ID_URLS, ids=lambda pattern: pattern[0])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_customers_ids_under_ones_own_number_are_404(client, world, name, method):
+    mine, theirs = world
+    client.force_login(mine.links.get().user)
+    path = url(name, mine.number, ids_from=theirs.number)
+    assert path != url(name, mine.number)  # really another customer's reading, meter or invoice
+    data = {"total": "99999", "reading_date": "2026-11-01"}
+    response = getattr(client, method)(path, data)
+    assert response.status_code in (404, 405), path
+    body = response.content if not response.streaming else b"".join(response.streaming_content)
+    assert b"theirs" not in body  # the other customer's photo bytes
+    assert theirs.address.encode() not in body and theirs.holder_name.encode() not in body
+    invoice = Invoice.objects.get(account=theirs)
+    assert not body.startswith(b"%PDF") and not invoice.pdf  # nothing rendered for them
+    assert Reading.objects.filter(meter__account=theirs).count() == 1
+    assert Reading.objects.filter(meter__account=mine).count() == 1
 
 
 @pytest.mark.parametrize("name", ACCOUNT_URLS, ids=lambda pattern: pattern[0])
