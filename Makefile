@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 
-.PHONY: run test property-nightly venv install install-dev migrate translations messages seed lint format bench check-deploy clean
+.PHONY: drill run test property-nightly venv install install-dev migrate translations messages seed lint format bench check-deploy clean
 
 run: install migrate translations seed ## start web, Celery worker and beat (and embedded Redis) on demo data
 	$(PY) -m portal.launcher run
@@ -65,6 +65,9 @@ check-deploy: install ## `check --deploy` with production settings and throwaway
 	SUPPLIER_LEGAL_NAME='ТОВ "Перевірка-Деплою"' SUPPLIER_CODE=40000006 SUPPLIER_IBAN=UA223052990000026001234567890 \
 	SUPPLIER_BANK='АТ "Тестовий Банк"' SUPPLIER_ADDRESS='вул. Тестова, 1, Київ' SUPPLIER_PHONE='0 800 111 111' \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+drill: install-dev ## the fault drill (bench/drill.py): own PostgreSQL, Redis, gunicorn, workers; results in docs/reliability.md
+	$(PY) bench/drill.py $(DRILL_ARGS)
 
 bench: install-dev
 	$(PY) -m portal.launcher exec -- $(PY) bench/run.py

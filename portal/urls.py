@@ -91,3 +91,6 @@ urlpatterns += i18n_patterns(
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     prefix_default_language=False,
 )
+
+# The database down anywhere in a request (a middleware included) answers the 503 page, not a 500.
+handler500 = "portal.views.server_error"

@@ -71,3 +71,22 @@ def language_switch(request):
         secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
+
+
+def server_error(request):
+    """Django's 500 handler: an error raised outside any view (a middleware reading the session while the
+    database restarts) still answers the 503 page when the database is the cause, JSON on the machines'
+    endpoints, and Django's 500 page otherwise."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.views.defaults import server_error as django_server_error
+
+    from portal.middleware import MACHINE_PREFIXES, machine_error, unavailable_response
+
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        return unavailable_response(request, error)
+    if request.path_info.startswith(MACHINE_PREFIXES):
+        return machine_error(500)
+    return django_server_error(request)

@@ -125,6 +125,20 @@ def test_with_the_database_down_ready_fails_live_answers_and_pages_say_try_again
     assert client.get("/health/ready").status_code == 200
 
 
+@pytest.mark.usefixtures("postgresql_only")
+def test_a_signed_in_page_with_the_database_down_is_the_503_page_even_when_a_middleware_fails_first(client):
+    """The audit log's middleware reads the session's user before any view: Django's 500 handler answers
+    503 when the database is the cause (found by `make drill`)."""
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    client.raise_request_exception = False  # as in production: the handler answers, not the test client
+    with database_unreachable():
+        page = client.get("/en/cabinet/")
+    assert page.status_code == 503
+    assert "The service is temporarily unavailable. Please try again in a few minutes." in page_text(page)
+
+
 def test_database_down_is_reported_as_down():
     """A real connection attempt to a server that is not there (nothing listens on port 1)."""
     from django.db.utils import ConnectionHandler
