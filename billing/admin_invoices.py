@@ -41,7 +41,8 @@ class VoidForm(forms.Form):
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
     list_display = [
-        "number", "account_number", "kind", "billing_month", "issued_on", "due_on", "amount_due", "status", "pdf_link",
+        "number", "account_number", "kind", "billing_month", "issued_on", "due_on", "amount_due", "status", "overdue",
+        "pdf_link",
     ]  # fmt: skip
     list_filter = ["status", "kind", "billing_month", "district", "paper_copy"]
     search_fields = ["=number", "=account_number", "holder_name"]
@@ -50,6 +51,10 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
     # The change page shows the invoice as the customer reads it instead of its stored copies as JSON.
     exclude_from_page = ("supplier", "content", "qr_data", "pdf", "print_batch", "run", "created_by")
+
+    @admin.display(boolean=True, description=gettext_lazy("overdue"))
+    def overdue(self, invoice):
+        return invoice.is_overdue(timezone.localdate())
 
     def get_fields(self, request, obj=None):
         fields = [field.name for field in Invoice._meta.fields if field.name not in self.exclude_from_page]

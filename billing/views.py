@@ -69,6 +69,7 @@ def invoice_list(request, number):
         "money": account_money(account),
         "refusal": refusal,
         "refusal_text": refusal_message(refusal, supplier_invoice_of_day(invoices, today)) if refusal else "",
+        "today": today,
     }
     return render(request, "billing/invoices.html", context)
 
@@ -100,6 +101,7 @@ def invoice_detail(request, number, invoice_number):
         "invoice": invoice,
         "replacement": invoice_replacement(invoice),
         "invoice_html": invoice_page_html(invoice),
+        "today": timezone.localdate(),
     }
     return render(request, "billing/invoice_detail.html", context)
 

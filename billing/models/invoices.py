@@ -184,6 +184,10 @@ class Invoice(models.Model):
     def is_void(self) -> bool:
         return self.status == InvoiceStatus.VOID
 
+    def is_overdue(self, today) -> bool:
+        """Unpaid, something to pay, and its pay-by date has passed (the cabinet and the admin mark it)."""
+        return self.status == InvoiceStatus.ISSUED and self.amount_due > 0 and self.due_on < today
+
 
 class PaymentSource(models.TextChoices):
     BANK = "bank", _("bank statement")

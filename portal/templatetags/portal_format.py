@@ -75,3 +75,9 @@ def money_abs(amount):
     if amount is None or amount == "":
         return ""
     return money(abs(amount))
+
+
+@register.filter
+def overdue(invoice, today):
+    """`{% if invoice|overdue:today %}`: unpaid after its pay-by date."""
+    return invoice.is_overdue(today)

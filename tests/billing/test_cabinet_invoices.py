@@ -118,6 +118,34 @@ def test_the_list_shows_each_invoice_newest_first_with_the_balance_and_settings(
     assert f'action="/en{url("invoice_generate", account)}"' in html and "csrfmiddlewaretoken" in html
 
 
+def test_an_unpaid_invoice_past_its_pay_by_date_is_marked_overdue_in_the_cabinet_and_the_admin(
+    customer_client, account, two_invoices, admin_client
+):
+    """November's invoice (648.00, issued 3 December) is due 17 December: overdue from the 18th, not on the 17th;
+    October's, paid, never is."""
+    first, second = two_invoices
+    customer = account.links.get().user
+    with time_machine.travel("2026-12-17 12:00 +0200", tick=False):
+        customer_client.force_login(customer)
+        text = page_text(customer_client.get(url("account_invoices", account)))
+        assert second.number in text and "прострочено" not in text
+    with time_machine.travel("2026-12-18 12:00 +0200", tick=False):
+        customer_client.force_login(customer)
+        text = page_text(customer_client.get(url("account_invoices", account)))
+        assert re.search(rf"{second.number} листопад 2026 .{{0,80}}прострочено 648,00 грн", text), text
+        assert text.count("прострочено") == 1  # October's is paid
+        detail = page_text(customer_client.get(url("invoice_detail", account, second.number)))
+        assert "Прострочено: термін оплати минув." in detail
+        ru = page_text(customer_client.get("/ru" + url("account_invoices", account)))
+        assert "просрочен" in ru
+        admin_client.force_login(UserFactory(email="boss@example.com", is_staff=True, is_superuser=True))
+        changelist = admin_client.get("/en/admin/billing/invoice/").content.decode()
+        row = next(line for line in changelist.split("<tr") if second.number in line)
+        assert 'alt="True"' in row.split("field-overdue")[1][:200]
+        row = next(line for line in changelist.split("<tr") if first.number in line)
+        assert 'alt="False"' in row.split("field-overdue")[1][:200]
+
+
 @time_machine.travel(TODAY, tick=False)
 def test_a_credit_reads_as_a_credit_in_words(customer_client, account, two_invoices):
     pay(account, "700.00", D(2026, 12, 10), "BANK-2")  # 1,209.60 charged, 1,261.60 paid

@@ -23,3 +23,12 @@ def test_demo_customer_reads_explained_charges(page, live_server, shoot, assert_
     page.get_by_role("button", name="Українська").click()
     expect(page.locator("main")).to_contain_text("за вашими показами на")
     shoot("charges-uk")
+    page.get_by_role("button", name="Русский").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("1000100001")
+    shoot("charges-ru")
+    # The profile, at phone width too, in both languages.
+    page.goto(live_server.url + "/ru/cabinet/profile/")
+    shoot("profile-ru")
+    page.goto(live_server.url + "/cabinet/profile/")
+    shoot("profile-uk")
