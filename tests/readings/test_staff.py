@@ -165,3 +165,30 @@ def test_channel_report_counts_viber_messenger_and_email(staff_client, two_zone_
     )
     assert "4 by chatbots, 1 by SMS, 1 by email." in page
     assert "Viber" in page and "Facebook Messenger" in page  # each channel's own column
+
+
+def test_export_readings_writes_the_new_channels(two_zone_meter):
+    import csv
+    import io
+
+    from django.core.management import call_command
+
+    for index, channel in enumerate(["viber", "messenger", "email"]):
+        ReadingFactory(
+            meter=two_zone_meter,
+            zone_set="day+night",
+            total=None,
+            day=28000 + index,
+            night=14000,
+            reading_date=datetime.date(2026, 11, 20) + datetime.timedelta(days=index),
+            channel=channel,
+            billing_month=datetime.date(2026, 11, 1),
+        )
+    out = io.StringIO()
+    call_command("export_readings", "--from", "2026-11-20", "--to", "2026-11-30", stdout=out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(row["reading_date"], row["channel"], row["day"]) for row in rows] == [
+        ("2026-11-20", "viber", "28000"),
+        ("2026-11-21", "messenger", "28001"),
+        ("2026-11-22", "email", "28002"),
+    ]
