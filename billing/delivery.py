@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from accounts.models import AccountLink, Notice
 from accounts.services import absolute_url, draft_enqueue, notice_draft
 from billing.documents import invoice_pdf, invoices_pdf, pdf_name
-from billing.models import BillingRun, Invoice, InvoiceStatus, PrintBatch
+from billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, PrintBatch
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,9 @@ def invoice_render(*, invoice_id: int, now: datetime) -> bool:
         invoice.pdf.save(pdf_name(f"{invoice.number}"), ContentFile(content), save=False)
         invoice.pdf_rendered_at = now
         invoice.save(update_fields=["pdf", "pdf_rendered_at"])
-        invoice_ready_notify(invoice=invoice)
+        # A cancellation is no invoice to pay: its customers hear of the reissue that follows it.
+        if invoice.kind != InvoiceKind.CANCELLATION:
+            invoice_ready_notify(invoice=invoice)
     return True
 
 

@@ -136,3 +136,22 @@ def invoice_content(
     charges_total = round_money(sum((charge.amount for charge in charges), Decimal("0")))
     payments_total = round_money(sum((payment.amount for payment in payments), Decimal("0")))
     return content, charges_total, payments_total
+
+
+def cancellation_content(original: dict, *, cancels: str) -> dict:
+    """The content of a cancellation: the original's lines, month totals and payments with their signs
+    flipped (volumes and money), its readings as they were, and the number it cancels."""
+
+    def negated(value: str) -> str:
+        return str(-Decimal(value))
+
+    return {
+        "schema": CONTENT_SCHEMA,
+        "cancels": cancels,
+        "readings": original.get("readings", []),
+        "lines": [
+            {**line, "volume": -line["volume"], "amount": negated(line["amount"])} for line in original.get("lines", [])
+        ],
+        "months": [{**row, "amount": negated(row["amount"])} for row in original.get("months", [])],
+        "payments": [{**row, "amount": negated(row["amount"])} for row in original.get("payments", [])],
+    }

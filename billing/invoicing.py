@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from accounts.enqueue import enqueue_after_commit
 from accounts.models import AccountLink, InvoiceMode, PersonalAccount
 from accounts.windows import add_months
-from billing.invoice_content import ChargeRow, PaymentRow, invoice_content
+from billing.invoice_content import ChargeRow, PaymentRow, cancellation_content, invoice_content
 from billing.models import (
     BillingRun,
     Charge,
@@ -384,8 +384,11 @@ def auto_invoice_candidates(*, first_account_id: int, last_account_id: int, run:
     invoiced = Invoice.objects.filter(account_id=OuterRef("pk"), kind=InvoiceKind.AUTO, billing_month=month).exclude(
         status=InvoiceStatus.VOID
     )
-    unexpired = Invoice.objects.filter(account_id=OuterRef("pk"), due_on__gte=run.run_date).exclude(
-        status=InvoiceStatus.VOID
+    # A cancelled invoice, and the cancellation itself, are nothing the customer has to pay.
+    unexpired = (
+        Invoice.objects.filter(account_id=OuterRef("pk"), due_on__gte=run.run_date)
+        .exclude(status=InvoiceStatus.VOID)
+        .exclude(kind=InvoiceKind.CANCELLATION)
     )
     accounts = accounts.exclude(Exists(invoiced)).exclude(Q(invoice_mode=InvoiceMode.HYBRID) & Exists(unexpired))
     if run.pass_name == PASS_ACTUAL:
@@ -458,22 +461,26 @@ def invoice_generate(*, account: PersonalAccount, user, today: date, now: dateti
 def invoice_void(
     *, invoice: Invoice, reason: str, staff, today: date, now: datetime, reissue: bool = True
 ) -> Invoice | None:
-    """Void an invoice; its charges and payments go back to be invoiced, by default at once in a reissue."""
+    """Cancel an invoice by a document, as invoicing standards ask: a numbered cancellation in the same
+    series negates its lines and enters the balance chain; the original keeps its content and PDF and is
+    marked cancelled; its charges and payments go back to be invoiced, by default at once in a reissue."""
     from billing.payments import invoice_statuses_refresh
 
     if not reason.strip():
-        raise ValueError("a reason is required to void an invoice")
+        raise ValueError("a reason is required to cancel an invoice")
     with transaction.atomic():
         PersonalAccount.objects.select_for_update().filter(pk=invoice.account_id).first()
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.status == InvoiceStatus.VOID:
-            raise ValueError(f"invoice {invoice.number} is already void")
-        # The stored PDF has no VOID stamp: it is rendered again (the old file stays, as it was sent).
+            raise ValueError(f"invoice {invoice.number} is already cancelled")
+        if invoice.kind == InvoiceKind.CANCELLATION:
+            raise ValueError(f"{invoice.number} is a cancellation: it is not cancelled in turn")
+        # Its opening is the amount due of the latest invoice, the original included: issue it first.
+        cancellation = _cancellation_issue(invoice, staff=staff, today=today, now=now)
         invoice.status, invoice.voided_at, invoice.void_reason = InvoiceStatus.VOID, now, reason.strip()
-        invoice.pdf, invoice.pdf_rendered_at = "", None
-        invoice.save(update_fields=["status", "voided_at", "void_reason", "pdf", "pdf_rendered_at"])
-        _after_issue([invoice.pk])
+        invoice.save(update_fields=["status", "voided_at", "void_reason"])
         invoice.items.update(active=False)
+        issued = [cancellation.pk]
         new = None
         if reissue:
             (new,) = invoices_issue(
@@ -485,9 +492,53 @@ def invoice_void(
                 created_by=staff,
                 replaces={invoice.account_id: invoice},
             )
-            _after_issue([new.pk])
+            issued.append(new.pk)
+        _after_issue(issued)
         invoice_statuses_refresh(account_ids=[invoice.account_id])
     return new
+
+
+def _cancellation_issue(original: Invoice, *, staff, today: date, now: datetime) -> Invoice:
+    """The cancellation document of `original`: the next number of its district's series for today's
+    year; opening = the latest invoice's amount due, charges and payments = the original's negated."""
+    opening = _opening_balances([original.account_id]).get(original.account_id, Decimal("0.00"))
+    sequence = _take_numbers({original.district_id: 1}, today.year)[original.district_id]
+    charges_total, payments_total = -original.charges_total, -original.payments_total
+    amount_due = opening + charges_total - payments_total
+    cancellation = Invoice(
+        number=invoice_number(original.district.code, today.year, sequence),
+        district_id=original.district_id,
+        year=today.year,
+        sequence=sequence,
+        account_id=original.account_id,
+        kind=InvoiceKind.CANCELLATION,
+        # Nothing to pay on a credit note: it states what the account owes after it.
+        status=InvoiceStatus.PAID if amount_due <= 0 else InvoiceStatus.ISSUED,
+        paid_on=today if amount_due <= 0 else None,
+        billing_month=original.billing_month,
+        issued_on=today,
+        due_on=today,
+        issued_at=now,
+        currency=original.currency,
+        opening_balance=opening,
+        charges_total=charges_total,
+        payments_total=payments_total,
+        amount_due=amount_due,
+        language=original.language,
+        account_number=original.account_number,
+        holder_name=original.holder_name,
+        address=original.address,
+        district_name=original.district_name,
+        district_phone=original.district_phone,
+        supplier=original.supplier,
+        content=cancellation_content(original.content, cancels=original.number),
+        qr_data="",
+        paper_copy=original.paper_copy,
+        cancels=original,
+        created_by=staff,
+    )
+    cancellation.save()
+    return cancellation
 
 
 def _after_issue(invoice_ids: list[int]) -> None:

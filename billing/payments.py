@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from accounts.models import PersonalAccount
-from billing.models import Invoice, InvoiceStatus, Payment, PaymentSource
+from billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentSource
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,8 @@ def invoice_statuses_refresh(*, account_ids) -> int:
     invoices = (
         Invoice.objects.filter(account_id__in=account_ids)
         .exclude(status=InvoiceStatus.VOID)
+        # A cancellation's status is fixed at issue and its negative charges are not a bill to cover.
+        .exclude(kind=InvoiceKind.CANCELLATION)
         .order_by("account_id", "issued_at", "pk")
         .only("pk", "account_id", "status", "paid_on", "charges_total", "amount_due", "issued_on")
     )

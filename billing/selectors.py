@@ -154,9 +154,13 @@ def account_invoices(account: PersonalAccount) -> list[Invoice]:
     """Every invoice of the account, newest first, with what replaced a void one: one query."""
     return list(
         Invoice.objects.filter(account=account)
-        .select_related("replaced_by")
+        .select_related("replaced_by", "cancelled_by", "cancels")
         .defer(
-            "content", "supplier", "qr_data", "replaced_by__content", "replaced_by__supplier", "replaced_by__qr_data"
+            *[
+                f"{prefix}{field}"
+                for prefix in ("", "replaced_by__", "cancelled_by__", "cancels__")
+                for field in ("content", "supplier", "qr_data")
+            ]
         )
         .order_by("-issued_at", "-pk")
     )
@@ -164,7 +168,11 @@ def account_invoices(account: PersonalAccount) -> list[Invoice]:
 
 def account_invoice(account: PersonalAccount, number: str) -> Invoice:
     """The account's invoice with this number; 404 for another account's invoice, as for a made-up one."""
-    invoice = Invoice.objects.filter(account=account, number=number).select_related("replaces", "replaced_by").first()
+    invoice = (
+        Invoice.objects.filter(account=account, number=number)
+        .select_related("replaces", "replaced_by", "cancels", "cancelled_by")
+        .first()
+    )
     if invoice is None:
         raise Http404("No such invoice.")
     return invoice

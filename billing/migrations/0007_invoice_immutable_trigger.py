@@ -53,13 +53,19 @@ POSTGRESQL_REVERSE = """
 DROP TRIGGER IF EXISTS billing_invoice_fixed ON billing_invoice;
 DROP FUNCTION IF EXISTS billing_invoice_fixed();
 """
-SQLITE = f"""
+
+
+def sqlite_trigger(fixed) -> str:
+    return f"""
 CREATE TRIGGER billing_invoice_fixed BEFORE UPDATE ON billing_invoice
-WHEN {" OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in FIXED)}
+WHEN {" OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in fixed)}
 BEGIN
     SELECT RAISE(ABORT, '{MESSAGE}');
 END;
 """
+
+
+SQLITE = sqlite_trigger(FIXED)
 SQLITE_REVERSE = "DROP TRIGGER IF EXISTS billing_invoice_fixed;"
 
 

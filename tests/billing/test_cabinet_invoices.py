@@ -170,7 +170,8 @@ def test_the_list_page_queries_do_not_grow_with_invoices(customer_client, accoun
     for month in range(2, 6):
         ChargeFactory(meter=meter, billing_month=D(2026, month, 1))
         issue(account, month=D(2026, month, 1), issued_on=D(2026, month + 1, 3))
-    # A void invoice and its reissue: "replaced by" is read with the list, not per row.
+    # A cancelled invoice, its cancellation and its reissue: "replaced by", "cancelled by" and "cancels" are
+    # read with the list, not per row.
     invoice_void(
         invoice=Invoice.objects.order_by("pk").first(),
         reason="wrong address",
@@ -178,7 +179,7 @@ def test_the_list_page_queries_do_not_grow_with_invoices(customer_client, accoun
         today=D(2026, 7, 1),
         now=timezone.now(),
     )
-    assert Invoice.objects.filter(account=account).count() == 6
+    assert Invoice.objects.filter(account=account).count() == 7
     # session, user, account, invoices, "issued by the supplier today?", balance, footer districts
     with django_assert_num_queries(len(one)):
         response = customer_client.get(page)
@@ -303,6 +304,16 @@ def test_a_void_invoice_links_to_its_reissue(customer_client, account, two_invoi
     assert "This invoice is void. Reason: wrong meter." in text
     assert f"Open invoice {new.number} that replaces it" in text
     assert url("invoice_detail", account, new.number) in response.content.decode()
+    # The customer sees the chain: the cancellation between the two, with its own page and PDF.
+    cancellation = Invoice.objects.get(cancels=second)
+    assert f"Cancelled by cancellation {cancellation.number}" in text
+    text = page_text(customer_client.get("/en" + url("invoice_detail", account, cancellation.number)))
+    assert f"This cancellation reverses invoice {second.number}: there is nothing to pay by it." in text
+    listing = page_text(customer_client.get("/en" + url("account_invoices", account)))
+    assert f"cancels {second.number}" in listing and f"cancelled by {cancellation.number}" in listing
+    for number in (second.number, cancellation.number, new.number):
+        pdf = customer_client.get("/en" + url("invoice_pdf", account, number))
+        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
 
 
 def test_the_pdf_is_rendered_on_demand_once_and_served_privately(customer_client, account, two_invoices):

@@ -280,7 +280,9 @@ def test_print_batches_one_per_district_with_one_page_per_invoice(paper_invoices
     batches = {batch.district.code: batch for batch in print_batches_build(run=run, now=LATER)}
 
     assert set(batches) == {"KYIV", "DNIPRO"}
-    expected = {"KYIV": ["1000100001", "1000100003"], "DNIPRO": ["2000100001"]}  # no void, no paperless
+    # No cancelled invoice, no paperless one; the cancellation of 1000100002's invoice goes on paper as well.
+    expected = {"KYIV": ["1000100001", "1000100002", "1000100003"], "DNIPRO": ["2000100001"]}
+    invoices["1000100002"] = Invoice.objects.get(kind="cancellation")
     for code, numbers in expected.items():
         batch = batches[code]
         assert sorted(batch.invoices.values_list("account_number", flat=True)) == numbers
@@ -305,6 +307,7 @@ def test_a_big_district_is_split_into_batches_in_account_order(paper_invoices, m
 
     assert [(batch.district.code, *batch.invoices.values_list("account_number", flat=True)) for batch in batches] == [
         ("KYIV", "1000100001"),
+        ("KYIV", "1000100002"),  # the cancellation
         ("KYIV", "1000100003"),
         ("DNIPRO", "2000100001"),
     ]
@@ -362,20 +365,21 @@ def test_a_worker_renders_the_pdf_of_a_generated_invoice_and_queues_the_email(po
     assert email.language == "ru" and email.attachment_path == invoice.pdf.name
 
 
-def test_a_voided_invoice_is_rendered_again_with_its_stamp_and_mails_nothing(invoice, users):
-    """After voiding, the PDF customers download says VOID; nobody is told "your invoice is ready" again."""
+def test_a_cancelled_invoice_keeps_its_pdf_and_the_cancellation_gets_its_own(invoice, users):
+    """Issue 13: the original's PDF stays as it was sent; the cancellation is a document with its own PDF;
+    nobody is told "your invoice is ready" for a cancellation."""
     invoice_render(invoice_id=invoice.pk, now=NOW)
     invoice.refresh_from_db()
     first_pdf, emails = invoice.pdf.name, OutgoingEmail.objects.count()
     staff = UserFactory(is_staff=True)
     invoice_void(invoice=invoice, reason="wrong address", staff=staff, today=ISSUED, now=LATER, reissue=False)
     invoice.refresh_from_db()
-    assert (invoice.pdf.name, invoice.pdf_rendered_at) == ("", None)
-    assert invoice_render(invoice_id=invoice.pk, now=LATER) is True
-    invoice.refresh_from_db()
-    assert invoice.pdf.name not in ("", first_pdf)
-    text = subprocess.run(["pdftotext", invoice.pdf.path, "-"], capture_output=True, text=True, check=True).stdout
-    assert "wrong address" in text
+    assert invoice.pdf.name == first_pdf and invoice.status == "void"
+    cancellation = invoice.cancelled_by
+    assert invoice_render(invoice_id=cancellation.pk, now=LATER) is True
+    cancellation.refresh_from_db()
+    text = subprocess.run(["pdftotext", cancellation.pdf.path, "-"], capture_output=True, text=True, check=True)
+    assert cancellation.number in text.stdout and invoice.number in text.stdout
     assert OutgoingEmail.objects.count() == emails
 
 

@@ -293,8 +293,10 @@ def test_a_void_invoice_shows_the_stamp_and_its_reissue_names_it(invoice, tmp_pa
     assert scan_qr(void_pdf, tmp_path) == []  # a void invoice is not to be paid
 
     reissue_text = pdf_text(invoice_pdf(reissue), tmp_path)
-    assert reissue.number == "KYIV-2027-0000002"
-    assert "KYIV-2027-0000002" in reissue_text and "KYIV-2027-0000001" in reissue_text
+    assert reissue.number == "KYIV-2027-0000003"  # 0000002 is the cancellation
+    assert "KYIV-2027-0000003" in reissue_text and "KYIV-2027-0000001" in reissue_text
+    cancellation_text = pdf_text(invoice_pdf(void.cancelled_by), tmp_path)
+    assert "KYIV-2027-0000002" in cancellation_text and "KYIV-2027-0000001" in cancellation_text
     assert "4 945,76 грн" in reissue_text  # the same charges and payments, moved to the reissue
     assert 'class="replaces"' in invoice_html(reissue)
 

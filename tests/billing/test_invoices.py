@@ -2,9 +2,11 @@
 interim charge, numbering, opening balances, void and reissue (tariff 4.32, night 2.16; norm 65)."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -215,15 +217,35 @@ def test_opening_balance_payments_and_amount_due_chain(prices, kyiv):
     assert october.status == "issued"  # 1000 of 4752 paid
 
 
-def test_void_and_reissue_keeps_the_series_gap_free_and_moves_the_charges(prices, kyiv):
+def test_a_correction_is_a_cancellation_document_then_a_reissue_in_the_same_series(prices, kyiv):
+    """Issue 13: the original keeps its content; a numbered cancellation negates it and enters the balance
+    chain (opening = the previous amount due); then the reissue. October: 4752.00 (893 x 4.32 + 414 x 2.16)."""
     account = account_with_meter(kyiv, "1000000001", "supplier")
     staff = UserFactory(is_staff=True)
     bill(OCTOBER, "actual", D(2026, 11, 3))
     (original,) = invoices_of(account)
+    content = original.content
     reissue = invoice_void(invoice=original, reason="wrong address", staff=staff, today=D(2026, 11, 5), now=NOW)
     original.refresh_from_db()
-    assert (original.status, original.void_reason) == ("void", "wrong address")
-    assert reissue.number == "KYIV-2026-0000002" and reissue.replaces == original
+    assert (original.status, original.void_reason, original.content) == ("void", "wrong address", content)
+    cancellation = original.cancelled_by
+    assert (cancellation.number, cancellation.kind, cancellation.billing_month) == (
+        "KYIV-2026-0000002",
+        "cancellation",
+        OCTOBER,
+    )
+    assert (
+        cancellation.opening_balance,
+        cancellation.charges_total,
+        cancellation.payments_total,
+        cancellation.amount_due,
+    ) == (OCTOBER_ACTUAL, -OCTOBER_ACTUAL, Decimal("0.00"), Decimal("0.00"))
+    assert [(line["zone"], line["volume"], line["amount"]) for line in cancellation.content["lines"]] == [
+        ("day", -893, "-3857.76"),
+        ("night", -414, "-894.24"),
+    ]
+    assert cancellation.content["cancels"] == original.number and cancellation.qr_data == ""
+    assert reissue.number == "KYIV-2026-0000003" and reissue.replaces == original
     assert (reissue.kind, reissue.billing_month, reissue.issued_on) == ("auto", OCTOBER, D(2026, 11, 5))
     assert (reissue.opening_balance, reissue.charges_total, reissue.amount_due) == (
         Decimal("0.00"),
@@ -231,8 +253,32 @@ def test_void_and_reissue_keeps_the_series_gap_free_and_moves_the_charges(prices
         OCTOBER_ACTUAL,
     )
     assert set(InvoiceItem.objects.filter(active=True).values_list("invoice_id", flat=True)) == {reissue.pk}
+    out = io.StringIO()
+    call_command("export_invoices", "--month", "2026-10", stdout=out)
+    assert out.getvalue().splitlines()[1:] == [
+        "KYIV-2026-0000001,1000000001,auto,2026-11-03,2026-11-17,0.00,4752.00,0.00,4752.00,void",
+        "KYIV-2026-0000002,1000000001,cancellation,2026-11-05,2026-11-05,4752.00,-4752.00,0.00,0.00,paid",
+        "KYIV-2026-0000003,1000000001,auto,2026-11-05,2026-11-19,0.00,4752.00,0.00,4752.00,issued",
+    ]
     with pytest.raises(ValueError):
         invoice_void(invoice=original, reason="again", staff=staff, today=D(2026, 11, 5), now=NOW)
+    with pytest.raises(ValueError):
+        invoice_void(invoice=cancellation, reason="again", staff=staff, today=D(2026, 11, 5), now=NOW)
+
+
+def test_hybrid_no_unexpired_invoice_ignores_cancelled_invoices_and_cancellations(prices, kyiv):
+    account = account_with_meter(kyiv, "1000000001", "hybrid")
+    staff = UserFactory(is_staff=True)
+    (own,) = invoices_issue(
+        account_ids=[account.pk], kind="self", billing_month=OCTOBER, issued_on=D(2026, 10, 30), now=NOW
+    )
+    invoice_void(invoice=own, reason="issued by mistake", staff=staff, today=D(2026, 11, 3), now=NOW, reissue=False)
+    bill(OCTOBER, "actual", D(2026, 11, 3))  # both are due after the 3rd, neither is to pay: the supplier invoices
+    assert [(i.kind, i.status) for i in invoices_of(account)] == [
+        ("self", "void"),
+        ("cancellation", "paid"),
+        ("auto", "issued"),
+    ]
 
 
 def test_an_issued_invoice_cannot_be_edited_or_deleted(prices, kyiv):
