@@ -206,7 +206,8 @@ class ChargeRun(RuleBasedStateMachine):
         on = min(max(self.month.replace(day=min(spec["day"], month_end.day)), earliest), month_end)
         if on < earliest:
             return  # the meter was read on the last day already
-        previous = max(mine.readings, key=lambda r: r.on).values if mine.readings else mine.install
+        current = [r for r in mine.readings if r.current]  # a superseded reading is no base for the next
+        previous = max(current, key=lambda r: r.on).values if current else mine.install
         top = 10**mine.digits
         values = {zone: (previous[zone] + spec["used"][index]) % top for index, zone in enumerate(mine.zones)}
         submitted = next_month.replace(day=4) if spec["late"] else on
