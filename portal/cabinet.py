@@ -8,7 +8,15 @@ from django.views.decorators.http import require_GET
 from accounts.forms import AccountSettingsForm
 from accounts.selectors import account_for_user, link_of, linked_accounts
 from accounts.views import invoice_mode_choices
+from accounts.windows import add_months
 from portal.selectors import account_cards
+
+
+def supplier_issue_day(today):
+    """When the supplier next issues bills: the billing pass on the 3rd (README "Invoices and payments")."""
+    if today.day <= 3:
+        return today.replace(day=3)
+    return add_months(today, 1).replace(day=3)
 
 
 @login_required
@@ -16,7 +24,8 @@ from portal.selectors import account_cards
 def dashboard(request):
     today = timezone.localdate()  # the balance is computed now: the page says "as of" this day
     cards = account_cards(linked_accounts(request.user), today=today)
-    return render(request, "cabinet/dashboard.html", {"cards": cards, "today": today})
+    context = {"cards": cards, "today": today, "supplier_issues_on": supplier_issue_day(today)}
+    return render(request, "cabinet/dashboard.html", context)
 
 
 @login_required
@@ -37,4 +46,5 @@ def account_detail(request, number):
     (card,) = account_cards([account], today=today)
     context = {"card": card, "account": account, "link": link, "form": form, "modes": invoice_mode_choices(form)}
     context["today"] = today
+    context["supplier_issues_on"] = supplier_issue_day(today)
     return render(request, "cabinet/account.html", context)

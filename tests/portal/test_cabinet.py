@@ -60,6 +60,17 @@ def test_the_balance_says_what_it_means_and_when(client, customer, two_zone_acco
 
     ChargeFactory(meter=two_zone_account.meters.get(), volume_kwh=405, price=Decimal("2.16000"))
     client.force_login(customer)
+    # Charges but no bill yet: why, by the account's invoice mode.
+    two_zone_account.invoice_mode = "supplier"
+    two_zone_account.save(update_fields=["invoice_mode"])
+    text = page_text(client.get("/cabinet/"))
+    assert (
+        "До сплати 874,80 грн · станом на 2 грудня 2026 · рахунків ще немає: постачальник виставить його 3 грудня 2026"
+        in text
+    )
+    two_zone_account.invoice_mode = "self"
+    two_zone_account.save(update_fields=["invoice_mode"])
+    assert "рахунків ще немає: сформуйте рахунок самі" in page_text(client.get("/cabinet/"))
     assert "До сплати 874,80 грн · станом на 2 грудня 2026" in page_text(client.get("/cabinet/"))
     assert "К оплате 874,80 грн · на 2 декабря 2026" in page_text(client.get("/ru/cabinet/"))
     payments_book(
