@@ -23,7 +23,7 @@ RAW = [
     "Model name", "Add link", "Change or view list", "Periodic Tasks", "Solar events", "Correlation ID",
     "Resource", "Account:", "Meter:", "Reading:", "Run:", "changes:", "effective_from", "kwh_per_resident",
 ]  # fmt: skip
-WORD_PATTERNS = [re.compile(rf"(?<![\w-]){re.escape(raw)}") for raw in RAW]
+WORD_PATTERNS = [re.compile(rf"(?<![\w-]){re.escape(raw)}(?!\w)") for raw in RAW]
 # An audit log entry's page shows the stored values of a change (codes such as half_peak): data, not labels.
 DATA_PAGES = ("/admin/auditlog/logentry/",)
 
