@@ -24,6 +24,16 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+# The customer pages (meter history, invoices) show this many months unless asked for everything: after
+# ten years of bills a page would otherwise grow without end (issue 19). The CSV keeps the whole history.
+HISTORY_MONTHS = 24
+
+
+def history_start(today: date) -> date:
+    """The first day of the oldest month the pages show by default: this month and the 23 before it."""
+    return add_months(month_start(today), -(HISTORY_MONTHS - 1))
+
+
 def days_in_month(month: date) -> int:
     return calendar.monthrange(month.year, month.month)[1]
 

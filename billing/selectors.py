@@ -150,11 +150,14 @@ def account_money(account: PersonalAccount) -> AccountMoney:
     return accounts_money([account.pk]).get(account.pk, NO_MONEY)
 
 
-def account_invoices(account: PersonalAccount) -> list[Invoice]:
-    """Every invoice of the account, newest first, with what replaced a void one: one query."""
+def account_invoices(account: PersonalAccount, *, since: date | None = None) -> list[Invoice]:
+    """The account's invoices (with `since`: those issued on or after it), newest first, with what replaced
+    a void one: one query."""
+    invoices = Invoice.objects.filter(account=account)
+    if since is not None:
+        invoices = invoices.filter(issued_on__gte=since)
     return list(
-        Invoice.objects.filter(account=account)
-        .select_related("replaced_by", "cancelled_by", "cancels")
+        invoices.select_related("replaced_by", "cancelled_by", "cancels")
         .defer(
             *[
                 f"{prefix}{field}"
@@ -164,6 +167,10 @@ def account_invoices(account: PersonalAccount) -> list[Invoice]:
         )
         .order_by("-issued_at", "-pk")
     )
+
+
+def account_has_invoices_before(account: PersonalAccount, day: date) -> bool:
+    return Invoice.objects.filter(account=account, issued_on__lt=day).exists()
 
 
 def account_invoice(account: PersonalAccount, number: str) -> Invoice:

@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import account_for_user
+from accounts.windows import HISTORY_MONTHS, history_start
 from billing.delivery import invoice_render
 from billing.documents import invoice_page_html
 from billing.invoicing import InvoiceRefused, invoice_generate, invoice_generate_refusal
 from billing.selectors import (
     account_charges_by_month,
+    account_has_invoices_before,
     account_invoice,
     account_invoices,
     account_money,
@@ -61,11 +63,18 @@ def account_charges(request, number):
 def invoice_list(request, number):
     account = account_for_user(request.user, number)
     today = timezone.localdate()
-    invoices = account_invoices(account)
+    # The last 24 months unless the customer asks for all: a constant number of queries at any age
+    # (today's supplier invoice, which the refusal names, is always among them).
+    show_all = request.GET.get("all") == "1"
+    since = None if show_all else history_start(today)
+    invoices = account_invoices(account, since=since)
     refusal = invoice_generate_refusal(account, today=today)
     context = {
         "account": account,
         "invoices": invoices,
+        "show_all": show_all,
+        "has_older": since is not None and account_has_invoices_before(account, since),
+        "history_months": HISTORY_MONTHS,
         "money": account_money(account),
         "refusal": refusal,
         "refusal_text": refusal_message(refusal, supplier_invoice_of_day(invoices, today)) if refusal else "",
@@ -84,7 +93,7 @@ def invoice_create(request, number):
     except InvoiceRefused as refused:
         invoice = refused.invoice
         if refused.code == "supplier_issued_today" and invoice is None:
-            invoice = supplier_invoice_of_day(account_invoices(account), today)
+            invoice = supplier_invoice_of_day(account_invoices(account, since=today), today)
         messages.error(request, refusal_message(refused.code, invoice))
         return redirect("account_invoices", number=account.number)
     messages.success(request, _("Your invoice %(number)s is ready.") % {"number": invoice.number})

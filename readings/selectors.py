@@ -71,13 +71,26 @@ class HistoryRow:
     consumption: dict[str, int] | None  # kWh since the previous counted reading; None when it does not count
 
 
-def meter_history(meter: Meter) -> list[HistoryRow]:
-    """Every reading of the meter, newest first, with the consumption each counted reading added."""
-    readings = list(
+def meter_history(meter: Meter, *, since: date | None = None) -> list[HistoryRow]:
+    """The meter's readings, newest first, with the consumption each counted reading added; with `since`,
+    only those read on or after it (one more query finds the counted reading before it to measure from)."""
+    readings = (
         Reading.objects.filter(meter=meter).select_related("submitted_by").order_by("reading_date", "submitted_at")
     )
-    span = 10**meter.register_digits
     previous = meter.installation_values
+    if since is not None:
+        readings = readings.filter(reading_date__gte=since)
+        base = (
+            Reading.objects.filter(
+                meter=meter, reading_date__lt=since, status=ReadingStatus.ACCEPTED, superseded_at__isnull=True
+            )
+            .order_by("-reading_date", "-submitted_at")
+            .only("total", "day", "night", "peak", "half_peak", "zone_set")
+            .first()
+        )
+        if base is not None:
+            previous = base.values
+    span = 10**meter.register_digits
     rows = []
     for reading in readings:
         current = reading.superseded_at is None
@@ -91,6 +104,10 @@ def meter_history(meter: Meter) -> list[HistoryRow]:
                 previous = reading.values
         rows.append(HistoryRow(reading, list(reading.values.items()), consumption))
     return list(reversed(rows))
+
+
+def meter_has_readings_before(meter: Meter, day: date) -> bool:
+    return Reading.objects.filter(meter=meter, reading_date__lt=day).exists()
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import account_for_user
-from accounts.windows import add_months, month_start
+from accounts.windows import HISTORY_MONTHS, add_months, history_start, month_start
 from portal.templatetags.portal_format import month_year
 from readings.chart import ChartMonth, bar_chart
 from readings.models import ZONE_TITLES, Channel, Meter, Reading
 from readings.photos import CONTENT_TYPES, PhotoError, photo_reencode
-from readings.selectors import meter_history, monthly_consumption
+from readings.selectors import meter_has_readings_before, meter_history, monthly_consumption
 from readings.submission import reading_form_round
 
 
@@ -65,8 +65,12 @@ def reading_receipt(request, number, pk):
 @require_GET
 def meter_history_page(request, number, serial):
     account, meter = _meter_of(request, number, serial)
-    history = meter_history(meter)
-    last_month = month_start(timezone.localdate())
+    today = timezone.localdate()
+    # The last 24 months unless the customer asks for all: a constant number of queries at any age.
+    show_all = request.GET.get("all") == "1"
+    since = None if show_all else history_start(today)
+    history = meter_history(meter, since=since)
+    last_month = month_start(today)
     months = [add_months(last_month, -offset) for offset in range(12, -1, -1)]
     bars = monthly_consumption(history, months=months, zones=meter.zones)
     titles = {zone: str(ZONE_TITLES[zone]) for zone in meter.zones}
@@ -85,7 +89,17 @@ def meter_history_page(request, number, serial):
         titles,
         kwh=_("kWh"),
     )
-    context = {"account": account, "meter": meter, "history": history, "bars": bars, "chart": chart, "titles": titles}
+    context = {
+        "account": account,
+        "meter": meter,
+        "history": history,
+        "bars": bars,
+        "chart": chart,
+        "titles": titles,
+        "show_all": show_all,
+        "has_older": since is not None and meter_has_readings_before(meter, since),
+        "history_months": HISTORY_MONTHS,
+    }
     return render(request, "readings/history.html", context)
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from rest_framework import serializers
 
 from accounts.models import District
+from accounts.windows import WindowStatus
 from readings import services as reading_services
 from readings.channel_messages import outcome_words
 from readings.messages import problem_message
@@ -20,7 +21,10 @@ def month_text(month: date | None) -> str | None:
 
 
 def window_data(district: District, today: date) -> dict:
-    status = district.window.status(today)
+    return window_status_data(district, district.window.status(today))
+
+
+def window_status_data(district: District, status: WindowStatus) -> dict:
     return {
         "policy": district.window_policy,
         "is_open": status.is_open,

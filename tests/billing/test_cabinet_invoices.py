@@ -180,10 +180,11 @@ def test_the_list_page_queries_do_not_grow_with_invoices(customer_client, accoun
         now=timezone.now(),
     )
     assert Invoice.objects.filter(account=account).count() == 7
-    # session, user, account, invoices, "issued by the supplier today?", balance, footer districts
+    # session, user, account, invoices, "any older than 24 months?", "issued by the supplier today?", balance,
+    # footer districts
     with django_assert_num_queries(len(one)):
         response = customer_client.get(page)
-    assert len(one) == 7, [query["sql"] for query in one]
+    assert len(one) == 8, [query["sql"] for query in one]
     assert "replaced by" in page_text(response)
 
 
@@ -436,3 +437,46 @@ def test_the_dashboard_balance_is_charges_minus_payments(customer_client, accoun
     assert f"Balance To pay 709.60 UAH · as of {today}" in account_page
     html = customer_client.get("/en/cabinet/").content.decode()
     assert url("account_invoices", account) in html and url("account_payments", account) in html
+
+
+# --- Ten years of invoices (issue 19): the last 24 months, "show all", the same queries ---------------------
+
+
+def invoice_months(account, meter, first, count):
+    """The supplier's invoice of each month from `first`, issued on the 3rd of the next, by the real service."""
+    from accounts.windows import add_months
+
+    for index in range(count):
+        month = add_months(first, index)
+        ChargeFactory(meter=meter, billing_month=month, volume_kwh=100)  # 100 kWh x 4.32000 = 432.00 UAH
+        issue(account, month=month, issued_on=add_months(month, 1).replace(day=3))
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_ten_years_of_invoices_take_the_queries_of_one_and_show_the_last_24_months(
+    customer_client, account, meter, django_assert_num_queries
+):
+    page = "/en" + url("account_invoices", account)
+    invoice_months(account, meter, D(2025, 11, 1), 12)  # November 2025 ... October 2026
+    with CaptureQueriesContext(connection) as one_year:
+        assert customer_client.get(page).status_code == 200
+    invoice_months(account, meter, D(2016, 11, 1), 108)  # and the nine years before
+    assert Invoice.objects.filter(account=account).count() == 120
+    with django_assert_num_queries(len(one_year)):
+        response = customer_client.get(page)
+    text = page_text(response)
+    html = response.content.decode()
+    # Issued 3 December 2024 ... 3 November 2026: 24 invoices, the older ones behind "Show all invoices".
+    assert html.count("PDF of invoice") == 24
+    assert "Invoices of the last 24 months. Show all invoices" in text
+    assert "3 December 2024" in text and "3 November 2024" not in text
+    with django_assert_num_queries(len(one_year) - 1):  # no "anything older?" question
+        everything = customer_client.get(page + "?all=1")
+    assert everything.content.decode().count("PDF of invoice") == 120
+    assert "3 December 2016" in page_text(everything) and "Show the last 24 months" in page_text(everything)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_young_account_is_offered_no_show_all(customer_client, account, two_invoices):
+    text = page_text(customer_client.get("/en" + url("account_invoices", account)))
+    assert "Show all invoices" not in text and "Show the last" not in text
