@@ -31,6 +31,8 @@ class ChargeGroup:
     estimate_number: int | None = None
     norm_from: date | None = None  # for an average: the first month the norm would apply
     reversed_months: list[date] = field(default_factory=list)
+    # The price per kWh of each zone; two when the month spans a tariff change (in date order).
+    prices_by_zone: dict[str, list[Decimal]] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,9 +66,10 @@ def account_charges_by_month(account: PersonalAccount, *, months: int = 12) -> l
             "reading__reading_date",
             "estimate_number",
             "span_end",
+            "price",
         )
         .annotate(kwh=Sum("volume_kwh"), money=Sum("amount"))
-        .order_by("-billing_month", "meter__serial_number", "basis", "zone")
+        .order_by("-billing_month", "meter__serial_number", "basis", "zone", "span_start")
     )
     reversed_months = defaultdict(set)
     for month, serial, estimate_month in Charge.objects.filter(
@@ -81,6 +84,9 @@ def account_charges_by_month(account: PersonalAccount, *, months: int = 12) -> l
         group = by_month[row["billing_month"]].setdefault(key, ChargeGroup(*key))
         group.kwh_by_zone[row["zone"]] = group.kwh_by_zone.get(row["zone"], 0) + row["kwh"]
         group.amount += row["money"]
+        zone_prices = group.prices_by_zone.setdefault(row["zone"], [])
+        if row["price"] not in zone_prices:
+            zone_prices.append(row["price"])
         if row["basis"] == Basis.ACTUAL:
             group.reading_date = row["reading__reading_date"]
         elif row["basis"] == Basis.REVERSAL:

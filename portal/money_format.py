@@ -20,3 +20,13 @@ def format_money(amount: Decimal, *, currency: str, language: str) -> str:
     number = format_decimal(Decimal(amount), format="#,##0.00", locale=locale)
     word = CURRENCY_WORDS.get(currency, {}).get(language, currency)
     return f"{number}\N{NO-BREAK SPACE}{word}"
+
+
+def format_price(price: Decimal, *, currency: str, language: str) -> str:
+    """A tariff price as customers read it: `4,32 грн`, `2,64123 грн` (2 to 5 decimals, as stored)."""
+    if isinstance(price, float) or not isinstance(price, (Decimal, int)):
+        raise TypeError(f"a price must be Decimal, not {type(price).__name__}")
+    locale = BABEL_LOCALES.get(language, BABEL_LOCALES["uk"])
+    number = format_decimal(Decimal(price), format="#,##0.00###", locale=locale)
+    word = CURRENCY_WORDS.get(currency, {}).get(language, currency)
+    return f"{number}\N{NO-BREAK SPACE}{word}"

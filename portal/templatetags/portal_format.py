@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import get_language
 
 from portal.machine import machine_value
-from portal.money_format import format_money
+from portal.money_format import format_money, format_price
 
 register = template.Library()
 
@@ -54,6 +54,27 @@ def zone_volumes(kwh_by_zone):
     return ", ".join(
         gettext("%(kwh)s kWh %(zone)s") % {"kwh": kwh, "zone": str(ZONE_TITLES[zone]).lower()}
         for zone, kwh in kwh_by_zone.items()
+    )
+
+
+@register.filter
+def zone_prices(prices_by_zone):
+    """{"day": [4.32, 4.80], "night": [2.16]} -> "day 4.32 / 4.80 UAH per kWh, night 2.16 UAH per kWh"."""
+    from django.utils.translation import gettext
+
+    from readings.models import ZONE_TITLES
+
+    language = (get_language() or "uk")[:2]
+
+    def per_kwh(prices):
+        shown = " / ".join(format_price(price, currency=settings.CURRENCY, language=language) for price in prices)
+        return gettext("%(price)s per kWh") % {"price": shown}
+
+    if list(prices_by_zone) == ["total"]:
+        return per_kwh(prices_by_zone["total"])
+    return ", ".join(
+        gettext("%(zone)s %(price)s") % {"zone": str(ZONE_TITLES[zone]).lower(), "price": per_kwh(prices)}
+        for zone, prices in prices_by_zone.items()
     )
 
 

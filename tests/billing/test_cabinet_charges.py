@@ -43,4 +43,9 @@ def test_charges_page_explains_actual_average_and_recalculation(client, prices, 
         "(November 2026)." in text
     )
     assert "October 2026 · 4,752.00 UAH" in text  # 3857.76 + 894.24
+    # Each line says what a kWh cost; November's estimate spans the price change of 15 November.
+    assert "Price: day 4.32 UAH per kWh, night 2.16 UAH per kWh" in text
+    assert "Price: day 4.32 UAH / 4.80 UAH per kWh, night 2.16 UAH / 2.40 UAH per kWh" in text
+    uk = page_text(client.get("/cabinet/accounts/1000100001/charges/"))
+    assert "Ціна: день — 4,32 грн за кВт·год, ніч — 2,16 грн за кВт·год" in uk
     assert datetime.date(2026, 12, 1).strftime("%B") in text
