@@ -110,13 +110,16 @@ class InvoiceAdmin(ReadOnlyAdmin):
                 now=timezone.now(),
                 reissue=form.cleaned_data["reissue"],
             )
+            cancellation = Invoice.objects.only("number").get(cancels=invoice)
+            numbers = {"old": invoice.number, "cancellation": cancellation.number}
             if new:
                 messages.success(
                     request,
-                    _("Invoice %(old)s is void; %(new)s replaces it.") % {"old": invoice.number, "new": new.number},
+                    _("Invoice %(old)s is cancelled by %(cancellation)s; %(new)s replaces it.")
+                    % {**numbers, "new": new.number},
                 )
                 return redirect("admin:billing_invoice_change", new.pk)
-            messages.success(request, _("Invoice %(old)s is void.") % {"old": invoice.number})
+            messages.success(request, _("Invoice %(old)s is cancelled by %(cancellation)s.") % numbers)
             return redirect("admin:billing_invoice_change", invoice.pk)
         context = {
             **self.admin_site.each_context(request),

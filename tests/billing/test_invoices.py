@@ -343,3 +343,20 @@ def test_a_big_chunk_invoices_exactly_its_accounts_not_the_others_in_its_id_rang
     assert sorted(invoice.account_id for invoice in issued) == sorted(chosen)
     assert set(Invoice.objects.values_list("account_id", flat=True)) == set(chosen)
     assert sorted(Invoice.objects.values_list("sequence", flat=True)) == list(range(1, 121))
+
+
+def test_staff_cancel_in_the_admin_and_are_told_the_cancellation_and_the_reissue(client, prices, kyiv):
+    """The admin's "void and reissue" names the three documents of a correction, in the staff's language."""
+    account = account_with_meter(kyiv, "1000000001", "supplier")
+    bill(OCTOBER, "actual", D(2026, 11, 3))
+    (original,) = invoices_of(account)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        f"/admin/billing/invoice/{original.pk}/void/", {"reason": "wrong address", "reissue": "on"}, follow=True
+    )
+    cancellation, reissue = invoices_of(account)[1:]
+    assert (cancellation.kind, cancellation.cancels_id) == ("cancellation", original.pk)
+    assert reissue.replaces_id == original.pk
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Рахунок {original.number} скасовано документом {cancellation.number}; замість нього — {reissue.number}."
+    ]
