@@ -158,28 +158,67 @@ def test_customer_passes_a_two_zone_reading_with_a_swapped_pair(
     assert (reading.day, reading.night, reading.swap_corrected) == (28100, 14020, True)
 
 
+PUBLIC_WORDS = {
+    "uk": {
+        "start": "Передати покази зараз",
+        "account": "Номер особового рахунку",
+        "serial": "Заводський номер лічильника",
+        "yes": "Так, це моя адреса",
+        "day": "День, на табло позначено 1.8.2, 15.8.2 або T22",
+        "night": "Ніч, на табло позначено 1.8.1, 15.8.1 або T21",
+        "send": "Передати покази",
+        "saved": "Покази збережено",
+        "receipt": "Ваші покази збережено.",
+    },
+    "ru": {
+        "start": "Передать показания сейчас",
+        "account": "Номер лицевого счёта",
+        "serial": "Заводской номер счётчика",
+        "yes": "Да, это мой адрес",
+        "day": "День, на табло обозначено 1.8.2, 15.8.2 или T22",
+        "night": "Ночь, на табло обозначено 1.8.1, 15.8.1 или T21",
+        "send": "Передать показания",
+        "saved": "Показания сохранены",
+        "receipt": "Ваши показания сохранены.",
+    },
+    "en": {
+        "start": "Pass a reading now",
+        "account": "Personal account number",
+        "serial": "Meter serial number",
+        "yes": "Yes, this is my address",
+        "day": "Day, shown as 1.8.2, 15.8.2 or T22 on the display",
+        "night": "Night, shown as 1.8.1, 15.8.1 or T21 on the display",
+        "send": "Send the reading",
+        "saved": "Reading saved",
+        "receipt": "Your reading is saved.",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["uk", "ru", "en"])
 def test_anonymous_visitor_passes_a_reading_through_the_public_form(
-    page, live_server, household, shoot, assert_accessible
+    page, live_server, household, shoot, assert_accessible, language
 ):
-    page.goto(live_server.url + "/")
-    page.get_by_role("link", name="Передати покази зараз").click()
-    page.get_by_label("Номер особового рахунку").fill("1000100001")
-    page.get_by_label("Заводський номер лічильника").fill("02000007")
+    words = PUBLIC_WORDS[language]
+    page.goto(live_server.url + PREFIX[language] + "/")
+    page.get_by_role("link", name=words["start"]).click()
+    page.get_by_label(words["account"]).fill("1000100001")
+    page.get_by_label(words["serial"]).fill("02000007")
     page.locator("main form button[type=submit]").click()
     expect(page.locator(".masked-address")).to_have_text(re.compile(r"вул\. Шев\*{5}, буд\. 1\*"))
     expect(page.locator("main")).not_to_contain_text("Шевчук")
     assert_accessible()
-    shoot("public-1-confirm-uk")
-    page.get_by_role("button", name="Так, це моя адреса").click()
-    page.get_by_label("День, на табло позначено 1.8.2, 15.8.2 або T22").fill("28100")
-    page.get_by_label("Ніч, на табло позначено 1.8.1, 15.8.1 або T21").fill("14020")
+    shoot(f"public-1-confirm-{language}")
+    page.get_by_role("button", name=words["yes"]).click()
+    page.get_by_label(words["day"]).fill("28100")
+    page.get_by_label(words["night"]).fill("14020")
     assert_accessible()
-    shoot("public-2-enter-uk")
-    page.get_by_role("button", name="Передати покази").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Покази збережено")
-    expect(page.locator(".receipt")).to_contain_text("Ваші покази збережено.")
+    shoot(f"public-2-enter-{language}")
+    page.get_by_role("button", name=words["send"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["saved"])
+    expect(page.locator(".receipt")).to_contain_text(words["receipt"])
     assert_accessible()
-    shoot("public-3-receipt-uk")
+    shoot(f"public-3-receipt-{language}")
     assert Reading.objects.current().get(meter=household, reading_date=timezone.localdate()).channel == "web_form"
 
 
