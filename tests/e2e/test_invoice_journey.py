@@ -81,6 +81,12 @@ def test_generate_read_download_and_ask_for_paper(
     expect(page.locator(".invoice-screen")).to_contain_text("Коваленко Олена")
     assert_accessible()
     shoot(f"invoice-3-detail-{language}")
+    # On a phone every line of the bill is a card: nothing hides past the right edge.
+    page.set_viewport_size({"width": 390, "height": 844})
+    overflow = page.evaluate(
+        "(() => { const s = document.querySelector('.invoice-screen'); return s.scrollWidth - s.clientWidth; })()"
+    )
+    assert overflow <= 0, overflow
 
     # The PDF: no worker runs here, so the link renders it on the spot.
     pdf_link = page.locator('main a[href$="/pdf/"]').first
