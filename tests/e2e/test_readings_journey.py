@@ -222,7 +222,40 @@ def test_anonymous_visitor_passes_a_reading_through_the_public_form(
     assert Reading.objects.current().get(meter=household, reading_date=timezone.localdate()).channel == "web_form"
 
 
-def test_staff_accept_a_flagged_reading_from_the_review_queue(page, live_server, household, shoot):
+STAFF_WORDS = {
+    "uk": {
+        "queue": "Черга перевірки",
+        "waits": "1 показ чекає на рішення.",
+        "review": "Перевірити",
+        "history": "Історія цього лічильника",
+        "accepted": "прийнято",
+        "save": "Зберегти рішення",
+        "saved": "Рішення щодо лічильника 02000007 збережено.",
+    },
+    "ru": {
+        "queue": "Очередь проверки",
+        "waits": "1 показание ожидает решения.",
+        "review": "Проверить",
+        "history": "История этого счётчика",
+        "accepted": "принято",
+        "save": "Сохранить решение",
+        "saved": "Решение по счётчику 02000007 сохранено.",
+    },
+    "en": {
+        "queue": "Review queue",
+        "waits": "1 reading waits for a decision.",
+        "review": "Review",
+        "history": "History of this meter",
+        "accepted": "accepted",
+        "save": "Save the decision",
+        "saved": "Decision saved for meter 02000007.",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["uk", "ru", "en"])
+def test_staff_accept_a_flagged_reading_from_the_review_queue(page, live_server, household, shoot, language):
+    words, prefix = STAFF_WORDS[language], PREFIX[language]
     today = timezone.localdate()
     pending = reading_submit(
         meter=household,
@@ -235,19 +268,19 @@ def test_staff_accept_a_flagged_reading_from_the_review_queue(page, live_server,
     ).reading
     assert pending.status == "pending_review"
     UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
-    page.goto(live_server.url + "/en/admin/login/")
-    page.get_by_label("Email address").fill("staff@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.goto(live_server.url + "/en/admin/readings/reading/")
-    page.get_by_role("link", name="Review queue").click()
-    expect(page.locator("#content")).to_contain_text("1 reading waits for a decision.")
-    shoot("staff-1-review-queue-en")
-    page.get_by_role("link", name="Review", exact=True).click()
-    expect(page.locator("#content")).to_contain_text("History of this meter")
-    page.get_by_label("accepted").check()
-    shoot("staff-2-review-one-en")
-    page.get_by_role("button", name="Save the decision").click()
-    expect(page.locator(".messagelist")).to_contain_text("Decision saved for meter 02000007.")
+    page.goto(live_server.url + prefix + "/admin/login/")
+    page.locator("#id_username").fill("staff@example.com")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    page.goto(live_server.url + prefix + "/admin/readings/reading/")
+    page.get_by_role("link", name=words["queue"]).click()
+    expect(page.locator("#content")).to_contain_text(words["waits"])
+    shoot(f"staff-1-review-queue-{language}")
+    page.get_by_role("link", name=words["review"], exact=True).click()
+    expect(page.locator("#content")).to_contain_text(words["history"])
+    page.get_by_label(words["accepted"]).check()
+    shoot(f"staff-2-review-one-{language}")
+    page.get_by_role("button", name=words["save"]).click()
+    expect(page.locator(".messagelist")).to_contain_text(words["saved"])
     pending.refresh_from_db()
     assert pending.status == "accepted"
