@@ -43,6 +43,14 @@ def get_item(mapping, key):
 
 
 @register.filter
+def zone_title(zone):
+    """`{{ zone|zone_title }}`: "day" -> "день" in the active language (lower case, as inside a line)."""
+    from readings.models import ZONE_TITLES
+
+    return str(ZONE_TITLES[zone]).lower() if zone in ZONE_TITLES else zone
+
+
+@register.filter
 def zone_volumes(kwh_by_zone):
     """{"day": 182, "night": 61} -> "182 kWh day, 61 kWh night" in the active language."""
     from django.utils.translation import gettext

@@ -228,6 +228,7 @@ STAFF_WORDS = {
         "waits": "1 показ чекає на рішення.",
         "review": "Перевірити",
         "history": "Історія цього лічильника",
+        "values": "день 31000, ніч 15400",
         "accepted": "прийнято",
         "save": "Зберегти рішення",
         "saved": "Рішення щодо лічильника 02000007 збережено.",
@@ -237,6 +238,7 @@ STAFF_WORDS = {
         "waits": "1 показание ожидает решения.",
         "review": "Проверить",
         "history": "История этого счётчика",
+        "values": "день 31000, ночь 15400",
         "accepted": "принято",
         "save": "Сохранить решение",
         "saved": "Решение по счётчику 02000007 сохранено.",
@@ -246,6 +248,7 @@ STAFF_WORDS = {
         "waits": "1 reading waits for a decision.",
         "review": "Review",
         "history": "History of this meter",
+        "values": "day 31000, night 15400",
         "accepted": "accepted",
         "save": "Save the decision",
         "saved": "Decision saved for meter 02000007.",
@@ -278,6 +281,7 @@ def test_staff_accept_a_flagged_reading_from_the_review_queue(page, live_server,
     shoot(f"staff-1-review-queue-{language}")
     page.get_by_role("link", name=words["review"], exact=True).click()
     expect(page.locator("#content")).to_contain_text(words["history"])
+    expect(page.locator("#content")).to_contain_text(words["values"])  # zones in the staff's words
     page.get_by_label(words["accepted"]).check()
     shoot(f"staff-2-review-one-{language}")
     page.get_by_role("button", name=words["save"]).click()
