@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -162,6 +163,8 @@ class BillingRunAdmin(admin.ModelAdmin):
         ]
 
     def start_pass(self, request):
+        if not request.user.has_perm("billing.add_billingrun"):
+            raise PermissionDenied  # starting a run is the billing team's role (portal/staff_roles.py)
         today = timezone.localdate()
         last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         form = StartPassForm(

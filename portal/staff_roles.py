@@ -53,6 +53,8 @@ STAFF_ROLES = {
         ("billing", "add_payment"),
         ("billing", "change_payment"),
         ("billing", "view_printbatch"),
+        ("billing", "add_printbatch"),
+        ("billing", "change_printbatch"),
     ],
 }
 

@@ -347,6 +347,8 @@ class EmailReadingAdmin(ReadOnlyAdmin):
         from readings.channels.email import email_reading_accept, email_reading_discard
         from readings.channels.email_format import parse_email_reading
 
+        if request.method == "POST" and not request.user.has_perm("readings.add_reading"):
+            raise PermissionDenied  # entering a reading from an email is the reviewers' role, not every staff's
         row = get_object_or_404(EmailReading, pk=pk)
         facts = parse_email_reading(f"{row.subject}\n{row.body}")
         initial = {"meter_serial": facts.meter_serial or "", "reading_date": facts.reading_date, **facts.values}

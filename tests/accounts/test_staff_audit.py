@@ -133,3 +133,19 @@ def test_the_audit_log_is_listed_in_the_admin_with_who_and_what(client, customer
 
 def test_a_plain_staff_member_is_not_a_customer_viewer():
     assert not UserFactory(is_staff=True).has_perm("accounts.view_customer_cabinet")
+
+
+def test_starting_a_billing_pass_and_building_print_batches_need_the_billing_role(client):
+    """`is_staff` opens the admin; the actions that bill or print need the role that does them."""
+    start_form = {"month": "2026-11-01", "pass_name": "actual", "run_date": "2026-12-03"}
+    actions = [
+        ("/en/admin/billing/billingrun/start/", start_form),
+        ("/en/admin/billing/printbatch/build/", {}),
+    ]
+    client.force_login(staff_in_role(CONTACT_CENTRE))
+    for url, form in actions:
+        assert client.post(url, form).status_code == 403, url
+    assert client.get(actions[0][0]).status_code == 403
+    client.force_login(staff_in_role(BILLING_STAFF, email="billing@example.com"))
+    assert client.get(actions[0][0]).status_code == 200
+    assert client.post(actions[1][0], {}).status_code == 302

@@ -16,6 +16,7 @@ from accounts.models import OutgoingEmail
 from readings.channels.email_format import EmailFacts, parse_email_reading, text_language
 from readings.models import EmailReading, Reading
 from tests.factories import MeterFactory
+from tests.factories.accounts import CONTACT_CENTRE, staff_in_role
 
 SIGNING_KEY = "local-mailgun-signing-key"
 
@@ -156,6 +157,11 @@ def test_an_email_with_only_an_address_waits_for_staff_who_accept_it(client, adm
     assert "olena@example.com" in queue
     page = admin_client.get(f"/en/admin/readings/emailreading/{row.pk}/accept/").content.decode()
     assert "вул. Шевченка 1, кв. 5" in page and 'value="28100"' in page  # the email, and the values prefilled
+    form = {"meter_serial": "02000007", "reading_date": "2026-11-19", "day": "28100", "night": "14010"}
+    # Entering the reading is the reviewers' role: the contact centre may look, not accept.
+    client.force_login(staff_in_role(CONTACT_CENTRE))
+    assert client.post(f"/en/admin/readings/emailreading/{row.pk}/accept/", form).status_code == 403
+    assert not Reading.objects.filter(meter=two_zone_meter, reading_date="2026-11-19").exists()
     response = admin_client.post(
         f"/en/admin/readings/emailreading/{row.pk}/accept/",
         {"meter_serial": "02000007", "reading_date": "2026-11-19", "day": "28100", "night": "14010"},
