@@ -108,7 +108,7 @@ def test_the_list_shows_each_invoice_newest_first_with_the_balance_and_settings(
     )
     assert f"{first.number} October 2026 3 November 2026 by the supplier paid 10 November 2026 561.60 UAH PDF" in text
     # Charges 561.60 + 648.00 = 1,209.60, payments 561.60: the account owes 648.00.
-    assert "Balance now 648.00 UAH" in text
+    assert "Balance now To pay 648.00 UAH · as of 20 November 2026" in text
     assert "How you get your bills I generate bills, or the supplier does on the 3rd-4th" in text
     assert "Paper copy by post no" in text
     html = response.content.decode()
@@ -150,13 +150,13 @@ def test_an_unpaid_invoice_past_its_pay_by_date_is_marked_overdue_in_the_cabinet
 def test_a_credit_reads_as_a_credit_in_words(customer_client, account, two_invoices):
     pay(account, "700.00", D(2026, 12, 10), "BANK-2")  # 1,209.60 charged, 1,261.60 paid
     text = page_text(customer_client.get("/en" + url("account_invoices", account)))
-    assert "Balance now credit 52.00 UAH" in text
+    assert "Balance now Overpaid 52.00 UAH · as of 20 November 2026" in text
 
 
 @time_machine.travel(TODAY, tick=False)
 def test_no_invoices_yet(customer_client, account):
     text = page_text(customer_client.get("/en" + url("account_invoices", account)))
-    assert "No invoices yet." in text and "Balance now 0.00 UAH" in text
+    assert "No invoices yet." in text and "Balance now Nothing to pay · as of 20 November 2026" in text
     assert "Generate invoice" in text
 
 
@@ -358,7 +358,7 @@ def test_payments_newest_first_fifty_a_page(customer_client, account):
     assert "Date Amount Payment reference Source" in first_page
     assert "P-001" in first_page and "P-000" not in first_page
     assert "Page 1 of 2" in first_page
-    assert "Balance now: credit 510.00 UAH" in first_page
+    assert "Balance now: Overpaid 510.00 UAH" in first_page
     second_page = page_text(customer_client.get("/en" + url("account_payments", account) + "?page=2"))
     assert "1 January 2026 10.00 UAH P-000 bank statement" in second_page and "P-001" not in second_page
     assert Payment.objects.filter(account=account).count() == 51
