@@ -1,6 +1,6 @@
 """Benchmark: the daily reminder job on a window-opening day, for generated accounts, on PostgreSQL.
 
-    python bench/reminders.py [--accounts 100000] [--chunk 2000] [--processes 2]
+    python bench/reminders.py [--accounts 100000] [--chunk 2000] [--processes 2] [--profile]
 
 Generates accounts (Kyiv window), each with a meter (60 % one-zone, 40 % two-zone), a linked user (uk, ru,
 en in turn) and, for 20 % of the meters, a reading for the month already (written by COPY). Then runs the
@@ -8,7 +8,9 @@ job for the opening day as the workers do: `reminder_chunks` finds the chunks, a
 does each (Reminder rows + one email per user and account into the outbox) in `--processes` processes,
 as two Celery workers would. Sending is left out (the outbox's send tasks are not even published):
 this measures finding the meters, recording the reminders and rendering the emails.
-Reports accounts/s and emails queued; a second run of the same day checks that nothing is queued twice.
+Reports accounts/s, emails queued and CPU-seconds (this process, the pool's processes and their PostgreSQL
+backends); a second run of the same day checks that nothing is queued twice. `--profile` runs the first
+day's chunks in this process under cProfile (so its wall time is one process's) and prints the top costs.
 Appends the figures to bench/RESULTS.md.
 """
 
@@ -32,6 +34,7 @@ from django.test.utils import setup_databases, setup_test_environment, teardown_
 from django.utils import timezone  # noqa: E402
 
 from bench.billing_run import copy_rows  # noqa: E402
+from bench.profiling import add_profile_argument, backend_cpu_seconds, cpu_meter, profiled  # noqa: E402
 from bench.results import results_append  # noqa: E402
 
 MONTH = date(2026, 11, 1)
@@ -107,29 +110,43 @@ def generate(accounts: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def send_chunk(kwargs: dict) -> tuple[int, int]:
+def send_chunk(kwargs: dict) -> tuple[int, int, float]:
+    """One chunk as a worker does it; also returns the CPU-seconds its PostgreSQL backend spent on it."""
     from accounts import services
     from readings.reminders import reminders_chunk_send
 
     # The send tasks are not published: the benchmark's broker may be shared with test runs.
     services._send_many_after_commit = lambda email_ids: None
+    backend_before = backend_cpu_seconds()
     result = reminders_chunk_send(**(kwargs | {"month": date.fromisoformat(kwargs["month"])}), now=timezone.now())
-    return result.reminders, result.emails
+    return result.reminders, result.emails, backend_cpu_seconds() - backend_before
 
 
-def run_day(chunk: int, processes: int) -> tuple[float, int, int, int]:
+def run_day(chunk: int, processes: int, profile: bool = False) -> dict:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from readings.reminders import reminder_chunks
 
-    started = time.perf_counter()
-    chunks = [item.as_kwargs() for item in reminder_chunks(today=OPEN_DAY, chunk_size=chunk)]
-    connection.close()  # each forked process opens its own connection
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = list(pool.map(send_chunk, chunks))
-    elapsed = time.perf_counter() - started
-    return elapsed, len(chunks), sum(r for r, _ in results), sum(e for _, e in results)
+    with cpu_meter() as cpu:
+        backend_before = backend_cpu_seconds()
+        chunks = [item.as_kwargs() for item in reminder_chunks(today=OPEN_DAY, chunk_size=chunk)]
+        backend = backend_cpu_seconds() - backend_before
+        if profile:
+            with profiled(label="reminders, the day's chunks in one process"):
+                results = [send_chunk(kwargs) for kwargs in chunks]
+        else:
+            connection.close()  # each forked process opens its own connection
+            with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+                results = list(pool.map(send_chunk, chunks))
+    return {
+        "wall": cpu.wall_seconds,
+        "cpu": cpu.cpu_seconds,  # this process and the pool's (waited for when the pool shut down)
+        "backend": backend + sum(r[2] for r in results),
+        "chunks": len(chunks),
+        "reminders": sum(r[0] for r in results),
+        "emails": sum(r[1] for r in results),
+    }
 
 
 def main() -> None:
@@ -137,6 +154,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=2, help="like two Celery workers")
+    add_profile_argument(parser)
     args = parser.parse_args()
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
@@ -146,29 +164,40 @@ def main() -> None:
         started = time.perf_counter()
         generate(args.accounts)
         generated = time.perf_counter() - started
-        first_s, chunks, reminders, emails = run_day(args.chunk, args.processes)
-        rerun_s, _, rerun_reminders, _ = run_day(args.chunk, args.processes)
+        first = run_day(args.chunk, args.processes, args.profile)
+        rerun = run_day(args.chunk, args.processes)
         from accounts.models import OutgoingEmail
 
         outbox = OutgoingEmail.objects.count()
     finally:
         teardown_databases(databases, verbosity=0)
-    assert rerun_reminders == 0 and outbox == emails, (rerun_reminders, outbox, emails)
+    assert rerun["reminders"] == 0 and outbox == first["emails"], (rerun, outbox, first)
+
+    def cpu_cells(day: dict) -> str:
+        total = day["cpu"] + day["backend"]
+        return (
+            f"{day['wall']:.2f} s wall | {args.accounts / day['wall']:,.0f} accounts/s | "
+            f"{day['cpu']:.2f} + {day['backend']:.2f} = {total:.2f} CPU-s, "
+            f"{total / args.accounts * 1e6:,.0f} µs/account |"
+        )
+
+    where = "in this process, profiled" if args.profile else f"in {args.processes} processes"
     lines = [
-        f"| reminders, window-opening day, {chunks} chunks of {args.chunk:,} in {args.processes} processes | "
-        f"{args.accounts:,} accounts, {reminders:,} reminders, {emails:,} emails queued | {first_s:.2f} s | "
-        f"{args.accounts / first_s:,.0f} accounts/s |",
-        f"| the same day again (finds everything reminded) | 0 new, outbox still {outbox:,} | {rerun_s:.2f} s | "
-        f"{args.accounts / rerun_s:,.0f} accounts/s |",
+        f"| reminders, window-opening day, {first['chunks']} chunks of {args.chunk:,} {where} | "
+        f"{args.accounts:,} accounts, {first['reminders']:,} reminders, {first['emails']:,} emails queued | "
+        + cpu_cells(first),
+        f"| the same day again (finds everything reminded) | 0 new, outbox still {outbox:,} | " + cpu_cells(rerun),
     ]
     results_append(
         command=(
-            f"`make bench` (bench/reminders.py --accounts {args.accounts} --chunk {args.chunk} "
-            f"--processes {args.processes}); data generated by COPY in {generated:.1f} s "
-            "(one meter, one linked user per account; 20 % already have their reading)"
+            f"`bench/reminders.py --accounts {args.accounts} --chunk {args.chunk} --processes {args.processes}"
+            f"{' --profile' if args.profile else ''}`; data generated by COPY in {generated:.1f} s "
+            "(one meter, one linked user per account; 20 % already have their reading). "
+            "CPU: Python (this process and the pool's) + PostgreSQL backends"
         ),
         lines=lines,
         database=connection.vendor,
+        columns="case | size | time | rate | CPU",
     )
 
 

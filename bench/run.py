@@ -5,9 +5,9 @@ bench/RESULTS.md with the machine, date and command. Later issues add their own 
 monthly run over 100,000 accounts, the reading API under load, invoice PDFs).
 """
 
+import argparse
 import os
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +22,18 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
+from bench.profiling import add_profile_argument, cpu_meter, profiled  # noqa: E402
 from bench.results import results_append  # noqa: E402
+
+COLUMNS = "case | size | time | rate | CPU per item"
+
+
+def row(case: str, size: int, unit: str, cpu) -> str:
+    """One table row: wall time and CPU-seconds (this process; PostgreSQL's backend is not counted)."""
+    return (
+        f"| {case} | {size:,} {unit}s | {cpu.wall_seconds:.2f} s wall, {cpu.cpu_seconds:.2f} CPU-s | "
+        f"{size / cpu.wall_seconds:,.0f} {unit}s/s | {cpu.per_item_ms(size):.3f} ms |"
+    )
 
 
 def bench_reading_inserts(meters: int = 10_000, months: int = 10) -> str:
@@ -59,12 +70,9 @@ def bench_reading_inserts(meters: int = 10_000, months: int = 10) -> str:
         for month in range(1, months + 1)
         for meter in meter_rows
     ]
-    started = time.perf_counter()
-    Reading.objects.bulk_create(rows, batch_size=5_000)
-    elapsed = time.perf_counter() - started
-    rate = len(rows) / elapsed
-    case = "readings bulk_create (two-zone, constraints on)"
-    return f"| {case} | {len(rows):,} rows | {elapsed:.2f} s | {rate:,.0f} rows/s |"
+    with cpu_meter() as cpu:
+        Reading.objects.bulk_create(rows, batch_size=5_000)
+    return row("readings bulk_create (two-zone, constraints on)", len(rows), "row", cpu)
 
 
 def bench_reading_import(meters: int = 10_000, months: int = 10) -> str:
@@ -101,23 +109,18 @@ def bench_reading_import(meters: int = 10_000, months: int = 10) -> str:
                     writer.writerow([f"{8_000_000_000 + i}", f"I{i:08d}", f"2025-{month:02d}-28", "", "ami", *values])
         rows = meters * months
 
-        started = time.perf_counter()
-        call_command("import_accounts", str(accounts_path), stdout=io.StringIO())
-        accounts_elapsed = time.perf_counter() - started
-        started = time.perf_counter()
-        call_command("import_readings", str(readings_path), stdout=io.StringIO())
-        first_elapsed = time.perf_counter() - started
-        started = time.perf_counter()
-        call_command("import_readings", str(readings_path), stdout=io.StringIO())
-        again_elapsed = time.perf_counter() - started
+        with cpu_meter() as accounts_cpu:
+            call_command("import_accounts", str(accounts_path), stdout=io.StringIO())
+        with cpu_meter() as first_cpu:
+            call_command("import_readings", str(readings_path), stdout=io.StringIO())
+        with cpu_meter() as again_cpu:
+            call_command("import_readings", str(readings_path), stdout=io.StringIO())
     lines = [
-        ("import_accounts (new meters)", meters, accounts_elapsed),
-        ("import_readings (new readings, checked, bulk_create)", rows, first_elapsed),
-        ("import_readings again (every row skipped as stored)", rows, again_elapsed),
+        ("import_accounts (new meters)", meters, accounts_cpu),
+        ("import_readings (new readings, checked, COPY)", rows, first_cpu),
+        ("import_readings again (every row skipped as stored)", rows, again_cpu),
     ]
-    return "\n".join(
-        f"| {case} | {size:,} rows | {elapsed:.2f} s | {size / elapsed:,.0f} rows/s |" for case, size, elapsed in lines
-    )
+    return "\n".join(row(case, size, "row", cpu) for case, size, cpu in lines)
 
 
 def bench_home_page(requests: int = 300) -> str:
@@ -125,24 +128,30 @@ def bench_home_page(requests: int = 300) -> str:
 
     client = Client()
     client.get("/")  # warm templates and translations
-    started = time.perf_counter()
-    for _ in range(requests):
-        assert client.get("/").status_code == 200
-    elapsed = time.perf_counter() - started
-    return f"| home page, in-process client | {requests} requests | {elapsed:.2f} s | {requests / elapsed:,.0f} req/s |"
+    with cpu_meter() as cpu:
+        for _ in range(requests):
+            assert client.get("/").status_code == 200
+    return row("home page, in-process client", requests, "request", cpu)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="bulk_create, import_readings and the home page; `make bench`")
+    add_profile_argument(parser)
+    args = parser.parse_args()
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
     try:
-        lines = [bench_reading_inserts(), bench_reading_import(), bench_home_page()]
+        lines = []
+        for case in (bench_reading_inserts, bench_reading_import, bench_home_page):
+            with profiled(args.profile, label=case.__name__):
+                lines.append(case())
     finally:
         teardown_databases(databases, verbosity=0)
     results_append(
-        command=("`make bench`"),
+        command="`make bench` (bench/run.py" + (" --profile" if args.profile else "") + ")",
         lines=lines,
         database=connection.vendor,
+        columns=COLUMNS,
     )
 
 
