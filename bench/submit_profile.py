@@ -1,17 +1,22 @@
 """Benchmark: what one reading submission costs, measured in process (no HTTP server, no load generator).
 
-    python bench/submit_profile.py [--accounts 2000] [--submissions 1000]
+    python bench/submit_profile.py [--accounts 2000] [--submissions 1000] [--profile]
 
 On PostgreSQL: generates one-zone accounts with a reading a month ago (as bench/api_load.py), then posts one
 new reading per account through Django's test client to `POST /api/v1/integrations/readings/` (Bearer
 key, Idempotency-Key, the whole service). Reports, per submission: SQL statements (after a first one
 that warms caches), CPU of this Python process (web side) and CPU of its PostgreSQL backend (read from
 /proc, user + system), so the figures survive a machine shared with other work. Appends to bench/RESULTS.md.
+With --profile, the measured loop runs under cProfile and the top costs (own time and cumulative) are printed
+(the CPU figures then include the profiler's overhead and nothing is appended).
 """
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -57,10 +62,19 @@ def submit(client: Client, key: str, number: int, counter: int) -> int:
     return response.status_code
 
 
+def print_profile(profiler: cProfile.Profile, count: int, top: int = 25) -> None:
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(top)
+        print(f"--- top {top} by {order} ({count} submissions) ---")
+        print(out.getvalue().split("\n", 6)[-1] if order == "tottime" else out.getvalue())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=2_000)
     parser.add_argument("--submissions", type=int, default=1_000)
+    parser.add_argument("--profile", action="store_true", help="cProfile the loop; print the top costs")
     args = parser.parse_args()
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
@@ -83,9 +97,15 @@ def main() -> None:
             statements += len(captured)
         statements_each = statements / len(sample)
         count = min(args.submissions, args.accounts - 52)
+        profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall
         web_start, db_start, wall_start = time.process_time(), backend_cpu_seconds(backend), time.perf_counter()
+        if profiler:
+            profiler.enable()
         for number in range(52, count + 52):
             submit(client, key, number, number)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(BASE_DIR / "var" / "submit_profile.pstats")  # for pstats or snakeviz
         wall = time.perf_counter() - wall_start
         web = time.process_time() - web_start
         db = backend_cpu_seconds(backend) - db_start
@@ -102,6 +122,10 @@ def main() -> None:
         f"| {web / count * 1000:.2f} ms + {db / count * 1000:.2f} ms = {(web + db) / count * 1000:.2f} ms "
         f"| {count / wall:,.0f} submissions/s on one connection |",
     ]
+    if profiler:
+        print("\n".join(lines))
+        print_profile(profiler, count)
+        return
     results_append(
         command=f"`bench/submit_profile.py --accounts {args.accounts} --submissions {args.submissions}`",
         lines=lines,

@@ -1,6 +1,6 @@
 """Every write about readings. All channels call `reading_submit`, so every rule is enforced once."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
@@ -44,6 +44,7 @@ class SubmitOutcome:
     billing_month: date | None = None
     previous: Snapshot | None = None
     swap_values: dict[str, int] | None = None
+    meter: Meter | None = None  # the meter judged (with its account and district): the answer names it
 
     @property
     def saved(self) -> bool:
@@ -170,7 +171,6 @@ def reading_submit(
     None = not asked yet, True = store swapped, False = keep as entered. Nothing is stored unless the
     outcome is ACCEPTED or PENDING_REVIEW; an identical repeat returns the stored reading (DUPLICATE).
     """
-    submitted_on = submitted_on or today
     submission = Submission(
         values=values,
         reading_date=reading_date,
@@ -188,31 +188,96 @@ def reading_submit(
         if not in_sql:
             # One submission per meter at a time: the second waits, then sees the first.
             meter = Meter.objects.select_for_update().select_related("account__district").get(pk=meter.pk)
-            return _submit_once(meter, submission, submitted_by, submitted_on, now, photo, in_sql=False)
+            facts, same_day = submission_facts(meter, reading_date=reading_date, today=today)
+            return _submit_once(meter, facts, same_day, submission, submitted_by, submitted_on or today, now, photo)
+        return _submit_sql(submission, submitted_by, submitted_on or today, now, meter_id=meter.pk)
+
+
+def reading_submit_by_numbers(
+    *,
+    account_number: str,
+    meter_serial: str,
+    values: dict,
+    reading_date: date,
+    channel: str,
+    submitted_by: User | None,
+    now: datetime,
+    today: date,
+    swap_confirmed: bool | None = None,
+) -> SubmitOutcome | None:
+    """`reading_submit` for a caller that names the meter by the account number and the meter's serial (the
+    integration API): None when no active meter with this serial is on an active account with this number
+    (`selectors.meter_by_numbers`). On PostgreSQL the lookup is the facts statement itself: no query before
+    it. The outcome's `meter` is the meter found."""
+    from accounts.services import normalize_account_number
+    from readings.selectors import meter_by_numbers
+
+    if connection.vendor != "postgresql":
+        meter = meter_by_numbers(account_number, meter_serial)
+        if meter is None:
+            return None
+        return reading_submit(
+            meter=meter,
+            values=values,
+            reading_date=reading_date,
+            channel=channel,
+            submitted_by=submitted_by,
+            now=now,
+            today=today,
+            swap_confirmed=swap_confirmed,
+        )
+    submission = Submission(values=values, reading_date=reading_date, channel=channel, today=today,
+                            swap_confirmed=swap_confirmed)  # fmt: skip
+    numbers = (normalize_account_number(account_number), meter_serial.strip())
+    with transaction.atomic(savepoint=False):
+        return _submit_sql(submission, submitted_by, today, now, numbers=numbers)
+
+
+def _submit_sql(
+    submission: Submission, submitted_by, submitted_on: date, now: datetime, *, meter_id=None, numbers=None
+) -> SubmitOutcome | None:
+    """The PostgreSQL path: facts (and the meter) in one statement, the decision, the write in another."""
+    lookback_days = settings.READING_AVERAGE_LOOKBACK_DAYS
+    for _attempt in range(2):
+        found = submission_sql.fetch_facts(
+            reading_date=submission.reading_date, lookback_days=lookback_days, meter_id=meter_id, numbers=numbers
+        )
+        if found is None:
+            if numbers is None:
+                raise Meter.DoesNotExist(f"meter {meter_id}")
+            return None
+        meter, facts = found
+        facts = replace(facts, window=_window_facts(meter, submission.today))
+        outcome = _submit_once(meter, facts, None, submission, submitted_by, submitted_on, now, None, in_sql=True)
+        if outcome is not None:
+            return outcome
         # The facts statement takes the meter's lock, but reads with the snapshot of its start: a twin that
-        # held the lock and committed meanwhile is invisible to it. Its reading for the same date makes our
-        # insert conflict; then, holding the lock, a second facts statement sees it and decides again.
-        outcome = _submit_once(meter, submission, submitted_by, submitted_on, now, photo, in_sql=True)
-        return outcome or _submit_once(meter, submission, submitted_by, submitted_on, now, photo, in_sql=True)
+        # held the lock and committed meanwhile is invisible to it. Its reading for the same date made our
+        # insert conflict; holding the lock now, the second facts statement sees it and decides again.
+        meter_id, numbers = meter.pk, None
+    raise AssertionError("a second facts statement under the meter's lock cannot meet a newer reading")
 
 
 def _submit_once(
-    meter: Meter, submission: Submission, submitted_by, submitted_on: date, now: datetime, photo, *, in_sql: bool
+    meter: Meter,
+    facts: SubmissionFacts,
+    same_day: Reading | None,
+    submission: Submission,
+    submitted_by,
+    submitted_on: date,
+    now: datetime,
+    photo,
+    *,
+    in_sql: bool = False,
 ) -> SubmitOutcome | None:
-    """Facts, decision, write. None when the SQL insert met a reading committed after the facts were read."""
+    """Decision and write. None when the SQL insert met a reading committed after the facts were read."""
     lookback_days = settings.READING_AVERAGE_LOOKBACK_DAYS
     reading_date = submission.reading_date
-    if in_sql:
-        window = _window_facts(meter, submission.today)
-        facts = submission_sql.fetch_facts(meter, reading_date=reading_date, window=window, lookback_days=lookback_days)
-        same_day = None
-    else:
-        facts, same_day = submission_facts(meter, reading_date=reading_date, today=submission.today)
     decision = decide(facts, submission, rules=reading_rules(), lookback_days=lookback_days)
     if decision.status == DUPLICATE:
         same_day = same_day or Reading.objects.select_related("meter").get(pk=decision.duplicate_of.id)
         return SubmitOutcome(
-            DUPLICATE, reading=same_day, billing_month=same_day.billing_month, previous=decision.previous
+            DUPLICATE, reading=same_day, billing_month=same_day.billing_month, previous=decision.previous, meter=meter
         )
     if not decision.stores:
         return SubmitOutcome(
@@ -221,6 +286,7 @@ def _submit_once(
             consumption_kwh=decision.consumption_kwh,
             previous=decision.previous,
             swap_values=decision.swap_values,
+            meter=meter,
         )
     billing_month = meter.account.district.window.billing_month(submitted_on, closed_through=facts.closed_through)
     supersedes = decision.supersedes
@@ -246,7 +312,7 @@ def _submit_once(
         # The partial unique index caught a race the lock did not (a backend without row locks).
         existing = Reading.objects.current().get(meter=meter, reading_date=reading_date)
         return SubmitOutcome(
-            DUPLICATE, reading=existing, billing_month=existing.billing_month, previous=decision.previous
+            DUPLICATE, reading=existing, billing_month=existing.billing_month, previous=decision.previous, meter=meter
         )
     return SubmitOutcome(
         decision.status,
@@ -254,6 +320,7 @@ def _submit_once(
         consumption_kwh=decision.consumption_kwh,
         billing_month=billing_month,
         previous=decision.previous,
+        meter=meter,
     )
 
 

@@ -5,7 +5,9 @@ elsewhere; both produce the same `policy.SubmissionFacts`, and the same tests ru
 here: at the month-end peak the submission is the endpoint that matters, and each ORM statement cost about
 0.9 ms of Python and a round trip (bench/RESULTS.md); the rules themselves cost 0.07 ms.
 
-1. `fetch_facts`: one SELECT ... FOR UPDATE OF the meter, whose LATERAL subqueries read the reading that
+1. `fetch_facts`: one SELECT ... FOR UPDATE OF the meter (found by id, or by the account number and serial
+   a caller reads off the bill, so the API pays no lookup before it), with its account and district, whose
+   LATERAL subqueries read the reading that
    counts for the date (and whether a charge used it), the numbers staff rejected for it, the latest
    accepted date, L, the earliest reading in the lookback before L, and the last closed month. The closed
    month is read here rather than cached: a per-process cache would go stale in the other workers.
@@ -13,34 +15,83 @@ here: at the month-end peak the submission is the endpoint that matters, and eac
    CONFLICT DO NOTHING on the one-current-reading index, RETURNING the new id.
 """
 
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.db import connection
 
 from readings.models import ClosedMonth, Meter, Reading, ReadingStatus
-from readings.policy import MeterInfo, StoredDay, SubmissionFacts, WindowFacts
+from readings.policy import MeterInfo, StoredDay, SubmissionFacts
 from readings.validation import Snapshot
-from readings.zones import ALL_ZONES, zones_of
+from readings.zones import ALL_ZONES
 
 ZONE_COLUMNS = ", ".join(f"r.{zone}" for zone in ALL_ZONES)
 ACCEPTED, REJECTED = ReadingStatus.ACCEPTED.value, ReadingStatus.REJECTED.value
 
 
-def _facts_sql() -> str:
+@contextmanager
+def _prepared_cursor():
+    """A Django cursor (health check, query log, error wrapping) whose psycopg cursor binds parameters on the
+    server: psycopg then prepares a statement it has run `prepare_threshold` times (5) on this connection,
+    and PostgreSQL stops planning it per call. Planning the facts statement cost 0.75 ms of PostgreSQL's
+    1.1 ms per submission (bench/RESULTS.md). Django's own cursors bind on the client (its default); only
+    these two statements, written with their types, bind on the server. psycopg's prepared statements are
+    protocol-level, which PgBouncer >= 1.21 supports in transaction mode (max_prepared_statements)."""
+    import psycopg
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    with connection.cursor() as wrapper:
+        wrapper.cursor.close()
+        wrapper.cursor = psycopg.Cursor(connection.connection)
+        # As Django's create_cursor: timestamps in the connection's time zone.
+        tzloader = connection.connection.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
+        if connection.timezone != tzloader.timezone:
+            register_tzloader(connection.timezone, wrapper.cursor)
+        yield wrapper
+
+
+def _columns(model, alias: str) -> tuple[list[str], str]:
+    """A model's concrete fields (attnames, in order) and its columns in a SELECT list."""
+    fields = [field.attname for field in model._meta.concrete_fields]
+    return fields, ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+def _instance(model, fields: list[str], values):
+    """A model instance from its row, as the ORM would build it (JSON fields decoded)."""
+    values = list(values)
+    for index, field in enumerate(model._meta.concrete_fields):
+        if hasattr(field, "from_db_value") and values[index] is not None:
+            values[index] = field.from_db_value(values[index], None, connection)
+    return model.from_db("default", fields, values)
+
+
+# The meter, by id (a caller that found it: the cabinet, the customer API, staff) or by the two numbers a
+# caller can read off a bill and the meter (the integration API): the active meter with this serial
+# (case-insensitive, as `selectors.meter_by_numbers`) on the active account with this number.
+BY_ID = "m.id = %(meter)s"
+BY_NUMBERS = (
+    "a.number = %(number)s AND a.is_active AND m.removed_on IS NULL "
+    "AND upper(m.serial_number::text) = upper(%(serial)s)"
+)
+
+
+def _facts_sql(where: str) -> str:
     readings = Reading._meta.db_table
     charges = Reading._meta.get_field("charges").related_model._meta.db_table  # billing's table, by relation
-    accounts = Meter._meta.get_field("account").related_model._meta.db_table
+    account_model = Meter._meta.get_field("account").related_model
+    district_model = account_model._meta.get_field("district").related_model
     counted = f"r.meter_id = m.id AND r.status = '{ACCEPTED}' AND r.superseded_at IS NULL"
-    install = ", ".join(f"m.install_{zone}" for zone in ALL_ZONES)
     return f"""
-SELECT m.zone_set, m.register_digits, m.multiplier, m.installed_on, m.removed_on, {install}, a.is_active,
+SELECT {_columns(Meter, "m")[1]}, {_columns(account_model, "a")[1]}, {_columns(district_model, "d")[1]},
        sd.id, sd.billing_month, sd.billed, {", ".join(f"sd.{zone}" for zone in ALL_ZONES)},
        rj.rejected, lt.latest,
        l.reading_date, {", ".join(f"l.{zone}" for zone in ALL_ZONES)},
        e.reading_date, {", ".join(f"e.{zone}" for zone in ALL_ZONES)},
        (SELECT max(month) FROM {ClosedMonth._meta.db_table})
 FROM {Meter._meta.db_table} m
-JOIN {accounts} a ON a.id = m.account_id
+JOIN {account_model._meta.db_table} a ON a.id = m.account_id
+JOIN {district_model._meta.db_table} d ON d.id = a.district_id
 LEFT JOIN LATERAL (
     SELECT r.id, r.billing_month, {ZONE_COLUMNS},
            EXISTS (SELECT 1 FROM {charges} c WHERE c.reading_id = r.id) AS billed
@@ -68,34 +119,52 @@ LEFT JOIN LATERAL (
       AND r.reading_date < coalesce(l.reading_date, m.installed_on)
     ORDER BY r.reading_date LIMIT 1
 ) e ON true
-WHERE m.id = %(meter)s
+WHERE {where}
 FOR UPDATE OF m
 """
 
 
-FACTS_SQL = None  # built on first use: the apps must be loaded
+_SQL: dict[str, str] = {}  # built on first use: the apps must be loaded
 
 
-def fetch_facts(meter: Meter, *, reading_date: date, window: WindowFacts | None, lookback_days: int):
-    """The submission's facts, and the meter row locked to the end of the transaction."""
-    global FACTS_SQL
-    if FACTS_SQL is None:
-        FACTS_SQL = _facts_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(FACTS_SQL, {"day": reading_date, "meter": meter.pk, "lookback": lookback_days})
+def fetch_facts(
+    *, reading_date: date, lookback_days: int, meter_id: int | None = None, numbers: tuple[str, str] | None = None
+) -> tuple[Meter, SubmissionFacts] | None:
+    """The meter (with its account and district) and the submission's facts, the meter's row locked to the
+    end of the transaction; None when no meter matches. The facts' `window` is left to the caller (it
+    depends on the district, which this statement reads)."""
+    where = BY_ID if numbers is None else BY_NUMBERS
+    if where not in _SQL:
+        _SQL[where] = _facts_sql(where)
+    params = {"day": reading_date, "lookback": lookback_days}
+    if numbers is None:
+        params["meter"] = meter_id
+    else:
+        params["number"], params["serial"] = numbers
+    with _prepared_cursor() as cursor:
+        cursor.execute(_SQL[where], params)
         row = cursor.fetchone()
     if row is None:
-        raise Meter.DoesNotExist(f"meter {meter.pk}")
+        return None
+    account_model = Meter._meta.get_field("account").related_model
+    district_model = account_model._meta.get_field("district").related_model
+    rest = list(row)
+    built = []
+    for model in (Meter, account_model, district_model):
+        fields = _columns(model, "")[0]
+        built.append(_instance(model, fields, rest[: len(fields)]))
+        rest = rest[len(fields) :]
+    meter, account, district = built
+    account.district = district  # the ORM's related-object cache: no query when a caller follows them
+    meter.account = account
     width = len(ALL_ZONES)
-    zone_set, digits, multiplier, installed_on, removed_on, *rest = row
-    install, rest = rest[:width], rest[width:]
-    account_active, same_id, same_month, same_billed, *rest = rest
+    same_id, same_month, same_billed, *rest = rest
     same_values, rest = rest[:width], rest[width:]
     rejected, latest, last_date, *rest = rest
     last_values, rest = rest[:width], rest[width:]
     start_date, *rest = rest
     start_values, closed_through = rest[:width], rest[width]
-    zones = zones_of(zone_set)
+    zones = meter.zones
 
     def values(cells) -> dict[str, int]:
         named = dict(zip(ALL_ZONES, cells, strict=True))
@@ -104,13 +173,13 @@ def fetch_facts(meter: Meter, *, reading_date: date, window: WindowFacts | None,
     facts = SubmissionFacts(
         meter=MeterInfo(
             zones=zones,
-            zone_set=zone_set,
-            register_digits=digits,
-            multiplier=multiplier,
-            installed_on=installed_on,
-            installation_values=values(install),
-            removed_on=removed_on,
-            account_active=account_active,
+            zone_set=meter.zone_set,
+            register_digits=meter.register_digits,
+            multiplier=meter.multiplier,
+            installed_on=meter.installed_on,
+            installation_values=meter.installation_values,
+            removed_on=meter.removed_on,
+            account_active=account.is_active,
         ),
         same_day=StoredDay(same_id, values(same_values), same_month, same_billed) if same_id else None,
         rejected=tuple((values(cells[:width]), cells[width]) for cells in rejected or ()),
@@ -118,9 +187,9 @@ def fetch_facts(meter: Meter, *, reading_date: date, window: WindowFacts | None,
         last=Snapshot(values(last_values), last_date) if last_date else None,
         lookback_start=Snapshot(values(start_values), start_date) if start_date else None,
         closed_through=closed_through,
-        window=window,
+        window=None,
     )
-    return facts
+    return meter, facts
 
 
 READING_FIELDS = (

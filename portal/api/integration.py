@@ -13,29 +13,61 @@ from rest_framework.views import APIView
 from accounts.models import WindowPolicy
 from portal.api import serializers as s
 from portal.api.auth import calling_client, scope_permission
-from portal.api.customer import IDEMPOTENCY_HEADER, submit
+from portal.api.customer import IDEMPOTENCY_HEADER
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
-from portal.api.presenters import meters_data, reading_data, verify_speech, window_data
+from portal.api.presenters import (
+    meters_data,
+    reading_data,
+    submit_json,
+    submit_status_code,
+    verify_speech,
+    window_data,
+)
 from portal.api.voice import closed_window_speech
 from portal.models import Scope
 from readings.masking import mask_address
 from readings.models import Reading
 from readings.selectors import meter_by_numbers
+from readings.services import reading_submit_by_numbers
 
 ERRORS = {code: OpenApiResponse(s.ErrorSerializer) for code in (400, 401, 403, 404, 429)}
+
+
+def _account_not_found() -> ApiError:
+    # Neutral on purpose: never say which of the two numbers was wrong.
+    return ApiError(
+        "account_not_found",
+        _("No account with this number and meter serial number. Check both against the bill and the meter."),
+        status_code=404,
+    )
 
 
 def _meter_or_404(account_number: str, meter_serial: str):
     meter = meter_by_numbers(account_number, meter_serial)
     if meter is None:
-        # Neutral on purpose: never say which of the two numbers was wrong.
-        raise ApiError(
-            "account_not_found",
-            _("No account with this number and meter serial number. Check both against the bill and the meter."),
-            status_code=404,
-        )
+        raise _account_not_found()
     return meter
+
+
+def _submit_by_numbers(data: dict, channel: str) -> Response:
+    """The month-end hot path: the meter is found by its two numbers in the facts statement itself
+    (readings.services.reading_submit_by_numbers), so a submission pays no lookup before it."""
+    today = timezone.localdate()
+    outcome = reading_submit_by_numbers(
+        account_number=data["account_number"],
+        meter_serial=data["meter_serial"],
+        values=data["values"],
+        reading_date=data.get("reading_date") or today,
+        channel=channel,
+        submitted_by=None,
+        now=timezone.now(),
+        today=today,
+        swap_confirmed=data.get("swap_confirmed"),
+    )
+    if outcome is None:
+        raise _account_not_found()
+    return Response(submit_json(outcome, outcome.meter), status=submit_status_code(outcome))
 
 
 class Verify(APIView):
@@ -102,6 +134,5 @@ class Readings(APIView):
     def post(self, request):
         data = s.IntegrationReadingInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        meter = _meter_or_404(data.validated_data["account_number"], data.validated_data["meter_serial"])
         channel = calling_client(request).channel
-        return idempotent(request, lambda: submit(meter, data.validated_data, channel, None))
+        return idempotent(request, lambda: _submit_by_numbers(data.validated_data, channel))

