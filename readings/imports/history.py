@@ -6,15 +6,18 @@ READING_AVERAGE_LOOKBACK_DAYS before L (for the usual daily use). An import asks
 and its rows move L forward as they are applied in date order. With F = a meter's first date in the
 file, everything those questions can reach is:
 
-1. the anchor: the last accepted current reading before F (a correlated subquery, one index probe
-   per meter);
+1. the anchor: the last accepted current reading before F (one index probe per meter);
 2. the lookback before the anchor: for a meter with one row in the file only its earliest accepted
    reading there (the one row's lookback); for a meter with several rows every accepted reading there,
    because later rows look back from later dates;
 3. every non-superseded reading on or after F: readings the file repeats, corrects, or must not
    pass (a later accepted reading), and the previous readings of later rows.
 
-Each is one query per chunk of meters; per-meter dates go into the SQL grouped by date.
+On PostgreSQL all three are one statement over the whole file, the meters and their dates passed as
+arrays (`unnest`), read as plain tuples: a 100,000-row import spent most of its time in the ORM, resolving
+the parameters of `__in` lists and building model instances (bench/RESULTS.md). Elsewhere (SQLite) the ORM
+asks the same, one query per chunk of meters with per-meter dates grouped by date; both fill the same
+`MeterHistory`, and tests/readings/test_imports_roundtrip.py checks them against `reading_submit`'s facts.
 """
 
 import operator
@@ -23,23 +26,48 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import reduce
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Case, DateField, OuterRef, Q, Subquery, Value, When
 
 from readings import policy
 from readings.models import Meter, Reading, ReadingStatus
+from readings.policy import MeterInfo
 from readings.services import meter_info, used_by_a_charge
 from readings.validation import MeterFacts, ReadingRules, Snapshot
-from readings.zones import ALL_ZONES, zones_of
+from readings.zones import ALL_ZONES, ZONE_SETS
 
 CHUNK = 5_000  # meters per query: well inside PostgreSQL's and SQLite's limits on parameters
 ACCEPTED, REJECTED = ReadingStatus.ACCEPTED.value, ReadingStatus.REJECTED.value  # plain strings: compared per row
 ACCEPTED_CURRENT = Q(status=ACCEPTED, superseded_at__isnull=True)
 FIELDS = ("id", "meter_id", "reading_date", "status", "billing_month", "zone_set", *ALL_ZONES)
+# Where each zone set's values sit in a row of FIELDS' zone columns: tuples are read without a dict per row.
+ZONE_POSITIONS = {
+    zone_set: tuple((zone, ALL_ZONES.index(zone)) for zone in zones) for zone_set, zones in ZONE_SETS.items()
+}
 
 
-@dataclass(frozen=True)
-class StoredReading:
+@dataclass(frozen=True, slots=True)
+class ImportMeter:
+    """A meter as the import needs it: where its rows must point, and the policy's `MeterInfo`."""
+
+    pk: int
+    serial: str
+    account_number: str
+    district_id: int
+    zone_set: str
+    info: MeterInfo
+
+    @classmethod
+    def of(cls, meter: Meter) -> "ImportMeter":
+        """From a model instance whose account is loaded (the ORM path)."""
+        account = meter.account
+        info = meter_info(meter)
+        return cls(meter.pk, meter.serial_number, account.number, account.district_id, meter.zone_set, info)
+
+
+class StoredReading(NamedTuple):  # a tuple: one per reading the file reaches
     id: int
     meter_id: int
     reading_date: date
@@ -50,27 +78,28 @@ class StoredReading:
 
     @classmethod
     def from_row(cls, row: tuple) -> "StoredReading":
-        pk, meter_id, reading_date, status, billing_month, zone_set, *zone_values = row
-        billed = len(zone_values) > len(ALL_ZONES) and zone_values.pop()
-        named = dict(zip(ALL_ZONES, zone_values, strict=True))
-        values = {zone: named[zone] for zone in zones_of(zone_set)}
-        return cls(pk, meter_id, reading_date, status, billing_month, values, bool(billed))
+        """From a row of FIELDS, optionally followed by `billed`."""
+        values = {zone: row[6 + index] for zone, index in ZONE_POSITIONS[row[5]]}
+        billed = len(row) > 6 + len(ALL_ZONES) and bool(row[6 + len(ALL_ZONES)])
+        return cls(row[0], row[1], row[2], row[3], row[4], values, billed)
 
 
 class MeterHistory:
     """One meter's readings as far as the file can reach them; grows as the file's rows are applied."""
 
-    def __init__(self, meter: Meter):
+    __slots__ = ("meter", "info", "_accepted", "_dates", "current", "rejected")
+
+    def __init__(self, meter: ImportMeter):
         self.meter = meter
-        self.info = meter_info(meter)
+        self.info = meter.info
         self._accepted: dict[date, Snapshot] = {}  # current accepted readings, one per date
         self._dates: list[date] = []  # their dates, sorted
         self.current: dict[date, StoredReading] = {}  # stored current readings on or after F, any status
-        self.rejected: dict[date, list[dict[str, int]]] = defaultdict(list)  # values staff rejected, on or after F
+        self.rejected: dict[date, list[dict[str, int]]] = {}  # values staff rejected, on or after F
 
     def add_stored(self, reading: StoredReading) -> None:
         if reading.status == REJECTED:
-            self.rejected[reading.reading_date].append(reading.values)
+            self.rejected.setdefault(reading.reading_date, []).append(reading.values)
             return
         if reading.status == ACCEPTED:
             self.add_accepted(Snapshot(reading.values, reading.reading_date))
@@ -92,7 +121,7 @@ class MeterHistory:
         readings.services asks the database for one meter)."""
         index = bisect_left(self._dates, before)
         last = self._accepted[self._dates[index - 1]] if index else None
-        previous_date = last.reading_date if last else self.meter.installed_on
+        previous_date = last.reading_date if last else self.info.installed_on
         index = bisect_left(self._dates, previous_date - timedelta(days=lookback_days))
         start = None
         if index < len(self._dates) and self._dates[index] < previous_date:
@@ -108,10 +137,13 @@ class MeterHistory:
 
 
 def meter_histories(
-    meters: dict[int, Meter], first_dates: dict[int, date], several_rows: set[int], *, lookback_days: int
+    meters: dict[int, ImportMeter], first_dates: dict[int, date], several_rows: set[int], *, lookback_days: int
 ) -> dict[int, MeterHistory]:
     """The histories of `meters` (by id), given each meter's first date in the file."""
     histories = {pk: MeterHistory(meter) for pk, meter in meters.items()}
+    if connection.vendor == "postgresql":
+        _fill_from_sql(histories, first_dates, several_rows, lookback_days=lookback_days)
+        return histories
     ids = sorted(meters)
     for start in range(0, len(ids), CHUNK):
         firsts = {pk: first_dates[pk] for pk in ids[start : start + CHUNK]}
@@ -132,6 +164,65 @@ def meter_histories(
             if reading.status != REJECTED:
                 histories[reading.meter_id].current[reading.reading_date] = reading
     return histories
+
+
+def _history_sql() -> str:
+    readings = Reading._meta.db_table
+    charges = Reading._meta.get_field("charges").related_model._meta.db_table  # billing's table, by relation
+    columns = ", ".join(f"r.{name}" for name in FIELDS)
+    counted = f"r.status = '{ACCEPTED}' AND r.superseded_at IS NULL"
+    # The lookback of a meter with one row needs only its earliest reading; LIMIT NULL is no limit.
+    return f"""
+WITH f AS (
+    SELECT * FROM unnest(%(meters)s::bigint[], %(firsts)s::date[], %(several)s::boolean[])
+        AS f(meter_id, first, several)
+), anchor AS (
+    SELECT f.several, a.* FROM f CROSS JOIN LATERAL (
+        SELECT {columns} FROM {readings} r
+        WHERE r.meter_id = f.meter_id AND {counted} AND r.reading_date < f.first
+        ORDER BY r.reading_date DESC, r.submitted_at DESC LIMIT 1
+    ) a
+)
+SELECT {", ".join(FIELDS)}, false, false FROM anchor
+UNION ALL
+SELECT l.*, false, false FROM anchor CROSS JOIN LATERAL (
+    SELECT {columns} FROM {readings} r
+    WHERE r.meter_id = anchor.meter_id AND {counted}
+      AND r.reading_date >= anchor.reading_date - %(lookback)s::integer AND r.reading_date < anchor.reading_date
+    ORDER BY r.reading_date LIMIT CASE WHEN anchor.several THEN NULL ELSE 1 END
+) l
+UNION ALL
+SELECT {columns}, EXISTS (SELECT 1 FROM {charges} c WHERE c.reading_id = r.id), true
+FROM f JOIN {readings} r ON r.meter_id = f.meter_id AND r.reading_date >= f.first AND r.superseded_at IS NULL
+"""
+
+
+HISTORY_SQL = None  # built on first use: the apps must be loaded
+
+
+def _fill_from_sql(
+    histories: dict[int, MeterHistory], first_dates: dict[int, date], several_rows: set[int], *, lookback_days: int
+) -> None:
+    """The three parts above in one statement (PostgreSQL); each row says whether it is on or after F."""
+    global HISTORY_SQL
+    if HISTORY_SQL is None:
+        HISTORY_SQL = _history_sql()
+    ids = list(histories)
+    params = {
+        "meters": ids,
+        "firsts": [first_dates[pk] for pk in ids],
+        "several": [pk in several_rows for pk in ids],
+        "lookback": lookback_days,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(HISTORY_SQL, params)
+        rows = cursor.fetchall()
+    for row in rows:
+        reading = StoredReading.from_row(row[:-1])
+        history = histories[reading.meter_id]
+        history.add_stored(reading)
+        if row[-1] and reading.status != REJECTED:
+            history.current[reading.reading_date] = reading
 
 
 def _per_meter(dates: dict[int, date]) -> Case:

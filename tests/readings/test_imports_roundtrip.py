@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from accounts.windows import add_months
 from readings.exports import EXPORT_COLUMNS, readings_export
 from readings.imports import ACCOUNT_COLUMNS, READING_COLUMNS, accounts_import, readings_import
-from readings.imports.history import meter_histories
+from readings.imports.history import ImportMeter, meter_histories
 from readings.models import Meter, Reading, ReadingStatus
 from readings.services import meter_facts, reading_rules
 from readings.zones import ALL_ZONES, ONE_ZONE, THREE_ZONE, TWO_ZONE, zones_of
@@ -198,7 +198,10 @@ def test_the_set_based_history_gives_the_facts_reading_submit_uses(db):
     for first in firsts:
         for several in (False, True):
             history = meter_histories(
-                {meter.pk: meter}, {meter.pk: first}, {meter.pk} if several else set(), lookback_days=lookback
+                {meter.pk: ImportMeter.of(meter)},
+                {meter.pk: first},
+                {meter.pk} if several else set(),
+                lookback_days=lookback,
             )[meter.pk]
             # One row per meter asks only about its first date; several rows ask about later dates too.
             for before in [first] + ([first + timedelta(days=days) for days in (45, 200, 420)] if several else []):
