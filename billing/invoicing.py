@@ -1,38 +1,48 @@
 """Issuing invoices: numbering, the three invoice modes, the customer's "Generate invoice", void and reissue.
 
-`invoices_issue` is set-based: the billing passes call it for a whole chunk of accounts in the chunk's
-transaction (a handful of queries whatever the chunk's size); the customer's button calls it for one.
+Issuing is set-based: a billing pass issues a whole chunk's invoices in the chunk's transaction with a
+handful of statements filtered by the chunk's account-id range (`auto_invoices_issue`), the rows built as
+plain values and written by COPY; the customer's button and staff corrections go the same way for one
+account (`invoices_issue`). One builder (`invoice_row`) makes every invoice row, cancellations included.
 """
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 
 from accounts.enqueue import enqueue_after_commit
 from accounts.models import AccountLink, InvoiceMode, PersonalAccount
 from accounts.windows import add_months
 from billing.invoice_content import ChargeRow, PaymentRow, cancellation_content, invoice_content
+from billing.invoice_texts import payment_purpose
 from billing.models import (
     BillingRun,
     Charge,
     Invoice,
-    InvoiceCounter,
     InvoiceItem,
     InvoiceKind,
     InvoiceStatus,
     Payment,
 )
+from billing.plan import PASS_ACTUAL
 from billing.qr import Payee, payment_qr
 from billing.suppliers import FIELDS as SUPPLIER_FIELDS
 from billing.suppliers import Supplier, setting_name, supplier_of
 from billing.writes import insert_invoices
 from readings.models import ClosedMonth, Meter
 from readings.zones import ALL_ZONES
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+ZONE_INDEX = {zone: index for index, zone in enumerate(ALL_ZONES)}
 
 
 class InvoiceRefused(Exception):
@@ -92,6 +102,9 @@ def open_billing_month(today: date) -> date:
 
 @dataclass(frozen=True)
 class AccountFacts:
+    """What an invoice copies from its account, and the account's opening balance (the amount due of its
+    latest invoice that is not cancelled; 0 before the first)."""
+
     account_id: int
     number: str
     holder_name: str
@@ -101,12 +114,27 @@ class AccountFacts:
     district_name: str
     district_phone: str
     paper_copy: bool
+    language: str | None  # the first linked user's; None when nobody reads the account online
+    opening: Decimal
 
 
-def _account_facts(account_ids) -> list[AccountFacts]:
+def _account_facts(accounts) -> list[AccountFacts]:
+    """Facts of the accounts of a queryset in one statement: the language and the opening balance are
+    correlated subqueries, so no list of account ids is ever sent."""
+    first_link = (
+        AccountLink.objects.filter(account_id=OuterRef("pk"))
+        .order_by("created_at", "pk")
+        .values("user__preferred_language")[:1]
+    )
+    latest = (
+        Invoice.objects.filter(account_id=OuterRef("pk"))
+        .exclude(status=InvoiceStatus.VOID)
+        .order_by("-issued_at", "-pk")
+        .values("amount_due")[:1]
+    )
     rows = (
-        PersonalAccount.objects.filter(pk__in=account_ids)
-        .order_by("pk")
+        accounts.order_by("pk")
+        .annotate(first_language=Subquery(first_link), opening=Subquery(latest))
         .values_list(
             "pk",
             "number",
@@ -117,29 +145,38 @@ def _account_facts(account_ids) -> list[AccountFacts]:
             "district__name",
             "district__contact_phone",
             "paper_copy",
+            "first_language",
+            "opening",
         )
     )
-    return [AccountFacts(*row) for row in rows]
+    return [AccountFacts(*row[:-1], row[-1] if row[-1] is not None else ZERO) for row in rows]
 
 
-def _languages(account_ids) -> dict[int, str]:
-    """The language of each account's invoice: its first linked user's, else Ukrainian."""
-    languages: dict[int, str] = {}
-    for account_id, language in (
-        AccountLink.objects.filter(account_id__in=account_ids)
-        .order_by("account_id", "created_at", "pk")
-        .values_list("account_id", "user__preferred_language")
-    ):
-        languages.setdefault(account_id, language)
-    return languages
+@dataclass
+class PendingItems:
+    """Every charge and payment no invoice has taken yet, of the accounts being invoiced, with what their
+    lines print: the reading an actual charge started from (`previous`) and the meters' register labels."""
+
+    charges: dict[int, list[ChargeRow]]
+    payments: dict[int, list[PaymentRow]]
+    previous: dict[tuple[int, str, date], int]
+    labels: dict[tuple[int, str], str]
 
 
-def _pending_charges(account_ids) -> dict[int, list[ChargeRow]]:
-    taken = InvoiceItem.objects.filter(charge_id=OuterRef("pk"), active=True)
-    rows = (
-        Charge.objects.filter(account_id__in=account_ids)
-        .filter(~Exists(taken))
-        .values(
+def _pending_items(first_account_id: int, last_account_id: int, wanted: set[int]) -> PendingItems:
+    """Three statements filtered by the account-id range (an index range scan), whatever the number of
+    accounts; rows of accounts in the range that are not being invoiced are dropped here."""
+    install_fields = [f"meter__install_{zone}" for zone in ALL_ZONES]
+    reading_fields = [f"reading__{zone}" for zone in ALL_ZONES]
+    charge_taken = InvoiceItem.objects.filter(charge_id=OuterRef("pk"), active=True)
+    charges: dict[int, list[ChargeRow]] = defaultdict(list)
+    previous: dict[tuple[int, str, date], int] = {}
+    labels: dict[tuple[int, str], str] = {}
+    starts: set[date] = set()
+    for row in (
+        Charge.objects.filter(account_id__gte=first_account_id, account_id__lte=last_account_id)
+        .filter(~Exists(charge_taken))
+        .values_list(
             "pk",
             "account_id",
             "meter_id",
@@ -152,111 +189,252 @@ def _pending_charges(account_ids) -> dict[int, list[ChargeRow]]:
             "billing_month",
             "span_start",
             "span_end",
+            "reading_id",
             "estimate_number",
             "reverses__billing_month",
-            "reading_id",
-            *[f"reading__{zone}" for zone in ALL_ZONES],
+            "meter__register_labels",
+            "meter__installed_on",
+            *install_fields,
+            *reading_fields,
         )
-    )
-    pending: dict[int, list[ChargeRow]] = defaultdict(list)
-    for row in rows:
-        pending[row["account_id"]].append(
+    ):
+        account_id = row[1]
+        if account_id not in wanted:
+            continue
+        meter_id, zone, basis, span_start = row[2], row[4], row[5], row[10]
+        installs, readings = row[17 : 17 + len(ALL_ZONES)], row[17 + len(ALL_ZONES) :]
+        charges[account_id].append(
             ChargeRow(
-                charge_id=row["pk"],
-                meter_id=row["meter_id"],
-                serial=row["meter__serial_number"],
-                zone=row["zone"],
-                basis=row["basis"],
-                volume=row["volume_kwh"],
-                price=row["price"],
-                amount=row["amount"],
-                billing_month=row["billing_month"],
-                span_start=row["span_start"],
-                span_end=row["span_end"],
-                reading_value=row[f"reading__{row['zone']}"],
-                reading_id=row["reading_id"],
-                estimate_number=row["estimate_number"],
-                reversed_month=row["reverses__billing_month"],
+                row[0],
+                meter_id,
+                row[3],
+                zone,
+                basis,
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                span_start,
+                row[11],
+                readings[ZONE_INDEX[zone]],
+                row[12],
+                row[13],
+                row[14],
             )
         )
-    return pending
-
-
-def _pending_payments(account_ids) -> dict[int, list[PaymentRow]]:
-    taken = InvoiceItem.objects.filter(payment_id=OuterRef("pk"), active=True)
-    pending: dict[int, list[PaymentRow]] = defaultdict(list)
+        for label_zone, zone_labels in (row[15] or {}).items():
+            labels[(meter_id, label_zone)] = " / ".join(zone_labels)
+        if basis == "actual":
+            starts.add(span_start)
+            # The installation counts as the previous reading of a span that starts on the installation day.
+            for index, install_zone in enumerate(ALL_ZONES):
+                if installs[index] is not None:
+                    previous[(meter_id, install_zone, row[16])] = installs[index]
+    if starts:
+        # The reading an actual charge started from: the reading of the meter's actual charge ending there.
+        for meter_id, zone, span_end, *readings in Charge.objects.filter(
+            meter__account_id__gte=first_account_id,
+            meter__account_id__lte=last_account_id,
+            basis="actual",
+            span_end__in=sorted(starts),
+        ).values_list("meter_id", "zone", "span_end", *reading_fields):
+            previous[(meter_id, zone, span_end)] = readings[ZONE_INDEX[zone]]
+    payment_taken = InvoiceItem.objects.filter(payment_id=OuterRef("pk"), active=True)
+    payments: dict[int, list[PaymentRow]] = defaultdict(list)
     for pk, account_id, paid_on, amount, reference in (
-        Payment.objects.filter(account_id__in=account_ids)
-        .filter(~Exists(taken))
+        Payment.objects.filter(account_id__gte=first_account_id, account_id__lte=last_account_id)
+        .filter(~Exists(payment_taken))
         .values_list("pk", "account_id", "paid_on", "amount", "reference")
     ):
-        pending[account_id].append(PaymentRow(pk, paid_on, amount, reference))
-    return pending
+        if account_id in wanted:
+            payments[account_id].append(PaymentRow(pk, paid_on, amount, reference))
+    return PendingItems(charges, payments, previous, labels)
 
 
-def _previous_values(pending: dict[int, list[ChargeRow]]) -> dict[tuple[int, str, date], int]:
-    """The reading an actual charge started from (its L): the reading of the meter's previous actual charge,
-    or the installation values when the span starts on the installation day."""
-    starts = {(c.meter_id, c.span_start) for rows in pending.values() for c in rows if c.basis == "actual"}
-    if not starts:
-        return {}
-    meter_ids = {meter_id for meter_id, _ in starts}
-    values: dict[tuple[int, str, date], int] = {}
-    for row in Meter.objects.filter(pk__in=meter_ids).values(
-        "pk", "installed_on", *[f"install_{z}" for z in ALL_ZONES]
-    ):
-        for zone in ALL_ZONES:
-            if row[f"install_{zone}"] is not None:
-                values[(row["pk"], zone, row["installed_on"])] = row[f"install_{zone}"]
-    for row in Charge.objects.filter(
-        meter_id__in=meter_ids, basis="actual", span_end__in={start for _, start in starts}
-    ).values("meter_id", "zone", "span_end", *[f"reading__{z}" for z in ALL_ZONES]):
-        values[(row["meter_id"], row["zone"], row["span_end"])] = row[f"reading__{row['zone']}"]
-    return values
+def _take_numbers(counts: dict[int, int], year: int) -> dict[int, int]:
+    """Reserve `counts[district]` numbers of each district's series in this transaction; returns the first
+    of each block.
 
-
-def _labels(pending: dict[int, list[ChargeRow]]) -> dict[tuple[int, str], str]:
-    meter_ids = {c.meter_id for rows in pending.values() for c in rows}
-    labels = {}
-    for pk, register_labels in Meter.objects.filter(pk__in=meter_ids).values_list("pk", "register_labels"):
-        for zone, zone_labels in (register_labels or {}).items():
-            labels[(pk, zone)] = " / ".join(zone_labels)
-    return labels
-
-
-def _opening_balances(account_ids) -> dict[int, Decimal]:
-    """The amount due of each account's latest invoice that is not void (0 before the first)."""
-    balances: dict[int, Decimal] = {}
-    for account_id, amount_due in (
-        Invoice.objects.filter(account_id__in=account_ids)
-        .exclude(status=InvoiceStatus.VOID)
-        .order_by("account_id", "-issued_at", "-pk")
-        .values_list("account_id", "amount_due")
-    ):
-        balances.setdefault(account_id, amount_due)
-    return balances
-
-
-def _take_numbers(district_ids: dict[int, int], year: int) -> dict[int, int]:
-    """Reserve `count` numbers per district in this transaction; returns the first of each block.
-
-    Counters are locked in district order (no deadlock between two workers) and held to commit: a rolled
-    back transaction gives its numbers back, so the series has no gaps.
+    One upsert per district creates the counter or moves it on, and keeps its row locked to commit (a
+    second worker in the district waits there; a rolled back transaction gives its numbers back, so the
+    series has no gaps). Districts are taken in order: no deadlock between two workers.
     """
-    InvoiceCounter.objects.bulk_create(
-        [InvoiceCounter(district_id=district_id, year=year) for district_id in sorted(district_ids)],
-        ignore_conflicts=True,
-    )
     firsts = {}
-    for counter in (
-        InvoiceCounter.objects.select_for_update()
-        .filter(district_id__in=district_ids, year=year)
-        .order_by("district_id")
-    ):
-        firsts[counter.district_id] = counter.last_number + 1
-        counter.last_number += district_ids[counter.district_id]
-        counter.save(update_fields=["last_number"])
+    with connection.cursor() as cursor:
+        for district_id in sorted(counts):
+            cursor.execute(
+                "INSERT INTO billing_invoicecounter (district_id, year, last_number) VALUES (%s, %s, %s) "
+                "ON CONFLICT (district_id, year) DO UPDATE "
+                "SET last_number = billing_invoicecounter.last_number + EXCLUDED.last_number "
+                "RETURNING last_number",
+                [district_id, year, counts[district_id]],
+            )
+            firsts[district_id] = cursor.fetchone()[0] - counts[district_id] + 1
     return firsts
+
+
+def invoice_row(
+    facts: AccountFacts,
+    *,
+    kind: str,
+    billing_month: date,
+    issued_on: date,
+    due_on: date,
+    now: datetime,
+    currency: str,
+    supplier: dict,
+    content: dict,
+    charges_total: Decimal,
+    payments_total: Decimal,
+    payee: Payee | None = None,
+    replaces_id: int | None = None,
+    cancels_id: int | None = None,
+    run_id: int | None = None,
+    created_by_id: int | None = None,
+) -> tuple[dict, str]:
+    """The one builder of an invoice's row (every column but the id and the number, which the series
+    gives last), for issues and cancellations alike, and why it has no payment QR when it should have one.
+
+    The QR is built from the invoice's own copied details (`payee` is the supplier as copied now): with
+    `payee` None, or nothing to pay, there is none. A QR the standard refuses for this invoice (an amount
+    over the NBU maximum, say) leaves the invoice without one rather than stopping its chunk.
+    """
+    amount_due = facts.opening + charges_total - payments_total
+    qr_data, qr_problem = "", ""
+    if payee is not None and amount_due > 0:
+        try:
+            qr_data = _qr_data(payee, facts.number, amount_due, billing_month, now, currency)
+        except ValueError as error:
+            qr_problem = str(error)
+    paid = amount_due <= 0  # nothing to pay: a credit, or a cancellation stating what is owed after it
+    row = {
+        "number": "",
+        "district_id": facts.district_id,
+        "year": issued_on.year,
+        "sequence": None,
+        "account_id": facts.account_id,
+        "kind": kind,
+        "status": InvoiceStatus.PAID.value if paid else InvoiceStatus.ISSUED.value,
+        "billing_month": billing_month,
+        "issued_on": issued_on,
+        "due_on": due_on,
+        "issued_at": now,
+        "currency": currency,
+        "opening_balance": facts.opening,
+        "charges_total": charges_total,
+        "payments_total": payments_total,
+        "amount_due": amount_due,
+        "paid_on": issued_on if paid else None,
+        "language": facts.language or "uk",
+        "account_number": facts.number,
+        "holder_name": facts.holder_name,
+        "address": facts.address,
+        "district_name": facts.district_name,
+        "district_phone": facts.district_phone,
+        "supplier": supplier,
+        "content": content,
+        "qr_data": qr_data,
+        # Paper is opt-in for cabinet users; an account nobody reads online gets paper by default.
+        "paper_copy": facts.paper_copy or facts.language is None,
+        "replaces_id": replaces_id,
+        "cancels_id": cancels_id,
+        "voided_at": None,
+        "void_reason": "",
+        "pdf": "",
+        "pdf_rendered_at": None,
+        "print_batch_id": None,
+        "run_id": run_id,
+        "created_by_id": created_by_id,
+    }
+    return row, qr_problem
+
+
+def _number_rows(rows: list[dict], facts_codes: list[str], year: int) -> None:
+    """Give the rows their numbers, in order, from each district's series (locked to commit)."""
+    counts: dict[int, int] = defaultdict(int)
+    for row in rows:
+        counts[row["district_id"]] += 1
+    next_number = _take_numbers(counts, year)
+    for row, code in zip(rows, facts_codes, strict=True):
+        sequence = next_number[row["district_id"]]
+        next_number[row["district_id"]] += 1
+        row["sequence"], row["number"] = sequence, invoice_number(code, year, sequence)
+
+
+@dataclass
+class Issued:
+    """What an issue wrote: the new invoices' ids (in account order), and for staff, the invoices that
+    went out without a payment QR and why."""
+
+    ids: list[int]
+    problems: list[str]
+
+
+def _issue(
+    accounts,
+    *,
+    first_account_id: int,
+    last_account_id: int,
+    kind: str,
+    billing_month: date,
+    issued_on: date,
+    now: datetime,
+    run_id: int | None = None,
+    created_by_id: int | None = None,
+    replaces: dict[int, int] | None = None,
+) -> Issued:
+    """Issue one invoice per account of `accounts` (a queryset within the id range), set-based: a handful of
+    statements whatever the number of accounts, the rows built as plain values and written by COPY."""
+    facts = _account_facts(accounts)
+    if not facts:
+        return Issued([], [])
+    pending = _pending_items(first_account_id, last_account_id, {fact.account_id for fact in facts})
+    due_on = issued_on + timedelta(days=settings.INVOICE_DUE_DAYS)
+    currency = settings.CURRENCY
+    payees, suppliers = {}, {}
+    for code in {fact.district_code for fact in facts}:
+        payees[code], suppliers[code] = _checked_payee(code, currency, now), supplier_details(code)
+    rows, items, problems = [], [], []
+    for index, fact in enumerate(facts):
+        charges, payments = pending.charges.get(fact.account_id, []), pending.payments.get(fact.account_id, [])
+        content, charges_total, payments_total = invoice_content(
+            charges=charges, payments=payments, previous_values=pending.previous, labels=pending.labels
+        )
+        row, qr_problem = invoice_row(
+            fact,
+            kind=kind,
+            billing_month=billing_month,
+            issued_on=issued_on,
+            due_on=due_on,
+            now=now,
+            currency=currency,
+            supplier=suppliers[fact.district_code],
+            content=content,
+            charges_total=charges_total,
+            payments_total=payments_total,
+            payee=payees[fact.district_code],
+            replaces_id=(replaces or {}).get(fact.account_id),
+            run_id=run_id,
+            created_by_id=created_by_id,
+        )
+        rows.append(row)
+        if qr_problem:
+            problems.append((index, qr_problem))
+        items += [(index, charge.charge_id, None) for charge in charges]
+        items += [(index, None, payment.payment_id) for payment in payments]
+    # The series is taken last, so its lock is held only while the rows are written and committed.
+    _number_rows(rows, [fact.district_code for fact in facts], issued_on.year)
+    ids = insert_invoices(rows, items)
+    messages = []
+    for index, reason in problems:
+        message = _("invoice %(number)s (account %(account)s) was issued without a payment QR code: %(reason)s") % {
+            "number": rows[index]["number"],
+            "account": rows[index]["account_number"],
+            "reason": reason,
+        }
+        logger.warning(message)
+        messages.append(message)
+    return Issued(ids, messages)
 
 
 def invoices_issue(
@@ -272,87 +450,34 @@ def invoices_issue(
 ) -> list[Invoice]:
     """Issue one invoice per account, gathering every charge and payment no invoice has taken yet.
 
-    Must run inside a transaction (the callers': a chunk, a customer's request). Callers make sure an
-    account gets at most one invoice per call; the unique constraint on auto invoices backs them up.
+    Must run inside a transaction (the callers': a customer's request, a correction). Callers make sure an
+    account gets at most one invoice per call; the unique constraint on auto invoices backs them up. The
+    monthly run issues through `auto_invoices_issue`, which never loads the invoices back.
     """
-    facts = _account_facts(account_ids)
-    if not facts:
+    ids = sorted(set(account_ids))
+    if not ids:
         return []
-    ids = [fact.account_id for fact in facts]
-    charges, payments = _pending_charges(ids), _pending_payments(ids)
-    previous_values, labels = _previous_values(charges), _labels(charges)
-    openings, languages = _opening_balances(ids), _languages(ids)
-    per_district: dict[int, int] = defaultdict(int)
-    for fact in facts:
-        per_district[fact.district_id] += 1
-    next_number = _take_numbers(per_district, issued_on.year)
-    due_on = issued_on + timedelta(days=settings.INVOICE_DUE_DAYS)
-    payees = {code: supplier_payee(code) for code in {fact.district_code for fact in facts}}
-    suppliers = {code: supplier_details(code) for code in payees}
-    invoices = []
-    for fact in facts:
-        payee, supplier = payees[fact.district_code], suppliers[fact.district_code]
-        content, charges_total, payments_total = invoice_content(
-            charges=charges.get(fact.account_id, []),
-            payments=payments.get(fact.account_id, []),
-            previous_values=previous_values,
-            labels=labels,
-        )
-        opening = openings.get(fact.account_id, Decimal("0.00"))
-        amount_due = opening + charges_total - payments_total
-        sequence = next_number[fact.district_id]
-        next_number[fact.district_id] += 1
-        invoices.append(
-            Invoice(
-                number=invoice_number(fact.district_code, issued_on.year, sequence),
-                district_id=fact.district_id,
-                year=issued_on.year,
-                sequence=sequence,
-                account_id=fact.account_id,
-                kind=kind,
-                status=InvoiceStatus.PAID if amount_due <= 0 else InvoiceStatus.ISSUED,
-                paid_on=issued_on if amount_due <= 0 else None,
-                billing_month=billing_month,
-                issued_on=issued_on,
-                due_on=due_on,
-                issued_at=now,
-                currency=settings.CURRENCY,
-                opening_balance=opening,
-                charges_total=charges_total,
-                payments_total=payments_total,
-                amount_due=amount_due,
-                language=languages.get(fact.account_id, "uk"),
-                account_number=fact.number,
-                holder_name=fact.holder_name,
-                address=fact.address,
-                district_name=fact.district_name,
-                district_phone=fact.district_phone,
-                supplier=supplier,
-                content=content,
-                qr_data=_qr_data(payee, fact.number, amount_due, billing_month, now) if amount_due > 0 else "",
-                # Paper is opt-in for cabinet users; an account nobody reads online gets paper by default.
-                paper_copy=fact.paper_copy or fact.account_id not in languages,
-                replaces=(replaces or {}).get(fact.account_id),
-                run=run,
-                created_by=created_by,
-            )
-        )
-    items = []
-    for invoice in invoices:
-        items += [(invoice, c.charge_id, None) for c in charges.get(invoice.account_id, [])]
-        items += [(invoice, None, p.payment_id) for p in payments.get(invoice.account_id, [])]
-    insert_invoices(invoices, items)
-    return invoices
+    issued = _issue(
+        PersonalAccount.objects.filter(pk__in=ids),
+        first_account_id=ids[0],
+        last_account_id=ids[-1],
+        kind=kind,
+        billing_month=billing_month,
+        issued_on=issued_on,
+        now=now,
+        run_id=run.pk if run else None,
+        created_by_id=created_by.pk if created_by else None,
+        replaces={account_id: invoice.pk for account_id, invoice in (replaces or {}).items()},
+    )
+    return list(Invoice.objects.filter(pk__in=issued.ids).order_by("account_id", "pk"))
 
 
-def _qr_data(payee: Payee, account_number: str, amount: Decimal, month: date, now: datetime) -> str:
-    from billing.invoice_texts import payment_purpose
-
+def _qr_data(payee: Payee, account_number: str, amount: Decimal, month: date, now: datetime, currency: str) -> str:
     qr = payment_qr(
-        currency=settings.CURRENCY,
+        currency=currency,
         payee=payee,
         amount=amount,
-        purpose=payment_purpose(account_number=account_number, month=month, currency=settings.CURRENCY),
+        purpose=payment_purpose(account_number=account_number, month=month, currency=currency),
         personal_account=account_number,
         period=month,
         nbu_format=settings.INVOICE_QR_FORMAT,
@@ -362,18 +487,24 @@ def _qr_data(payee: Payee, account_number: str, amount: Decimal, month: date, no
     return qr.data if qr else ""
 
 
+def _checked_payee(district_code: str, currency: str, now: datetime) -> Payee:
+    """The district's payee, its details checked once by a QR of 1.00: a wrong IBAN or code in the settings
+    stops the chunk (every invoice would lack its QR), while one invoice's own refusal does not."""
+    payee = supplier_payee(district_code)
+    _qr_data(payee, "0", Decimal("1.00"), now.date().replace(day=1), now, currency)
+    return payee
+
+
 # --- Which accounts the supplier invoices in a pass ---------------------------------------------------
 
 
-def auto_invoice_candidates(*, first_account_id: int, last_account_id: int, run: BillingRun) -> list[int]:
+def auto_invoice_candidates(*, first_account_id: int, last_account_id: int, run: BillingRun):
     """Accounts of a chunk the supplier invoices in this pass (DESIGN.md "Invoices").
 
     Pass `actual`: accounts whose every meter is billed for the month (they had readings). Pass `final`:
     every other account. Never `self` accounts; `hybrid` ones only without an unexpired invoice; and
-    never a second auto invoice for the month.
+    never a second auto invoice for the month. A queryset: the issue reads it as a subquery.
     """
-    from billing.plan import PASS_ACTUAL
-
     month = run.month
     accounts = PersonalAccount.objects.filter(
         pk__gte=first_account_id,
@@ -397,15 +528,20 @@ def auto_invoice_candidates(*, first_account_id: int, last_account_id: int, run:
         )
         billed_now = Charge.objects.filter(account_id=OuterRef("pk"), run=run)
         accounts = accounts.filter(Exists(billed_now)).exclude(Exists(unbilled))
-    return list(accounts.order_by("pk").values_list("pk", flat=True))
+    return accounts
 
 
-def auto_invoices_issue(
-    *, first_account_id: int, last_account_id: int, run: BillingRun, now: datetime
-) -> list[Invoice]:
-    ids = auto_invoice_candidates(first_account_id=first_account_id, last_account_id=last_account_id, run=run)
-    return invoices_issue(
-        account_ids=ids, kind=InvoiceKind.AUTO, billing_month=run.month, issued_on=run.run_date, now=now, run=run
+def auto_invoices_issue(*, first_account_id: int, last_account_id: int, run: BillingRun, now: datetime) -> Issued:
+    """The supplier's invoices of one chunk of a pass, in the chunk's transaction."""
+    return _issue(
+        auto_invoice_candidates(first_account_id=first_account_id, last_account_id=last_account_id, run=run),
+        first_account_id=first_account_id,
+        last_account_id=last_account_id,
+        kind=InvoiceKind.AUTO,
+        billing_month=run.month,
+        issued_on=run.run_date,
+        now=now,
+        run_id=run.pk,
     )
 
 
@@ -480,7 +616,7 @@ def invoice_void(
         invoice.status, invoice.voided_at, invoice.void_reason = InvoiceStatus.VOID, now, reason.strip()
         invoice.save(update_fields=["status", "voided_at", "void_reason"])
         invoice.items.update(active=False)
-        issued = [cancellation.pk]
+        issued = [cancellation]
         new = None
         if reissue:
             (new,) = invoices_issue(
@@ -498,47 +634,43 @@ def invoice_void(
     return new
 
 
-def _cancellation_issue(original: Invoice, *, staff, today: date, now: datetime) -> Invoice:
+def _cancellation_issue(original: Invoice, *, staff, today: date, now: datetime) -> int:
     """The cancellation document of `original`: the next number of its district's series for today's
-    year; opening = the latest invoice's amount due, charges and payments = the original's negated."""
-    opening = _opening_balances([original.account_id]).get(original.account_id, Decimal("0.00"))
-    sequence = _take_numbers({original.district_id: 1}, today.year)[original.district_id]
-    charges_total, payments_total = -original.charges_total, -original.payments_total
-    amount_due = opening + charges_total - payments_total
-    cancellation = Invoice(
-        number=invoice_number(original.district.code, today.year, sequence),
-        district_id=original.district_id,
-        year=today.year,
-        sequence=sequence,
+    year; opening = the latest invoice's amount due, charges and payments = the original's negated; the
+    copies (holder, address, supplier, language) are the original's. Returns its id."""
+    (current,) = _account_facts(PersonalAccount.objects.filter(pk=original.account_id))
+    facts = AccountFacts(
         account_id=original.account_id,
+        number=original.account_number,
+        holder_name=original.holder_name,
+        address=original.address,
+        district_id=original.district_id,
+        district_code=original.district.code,
+        district_name=original.district_name,
+        district_phone=original.district_phone,
+        paper_copy=original.paper_copy,
+        language=original.language,
+        opening=current.opening,
+    )
+    # Nothing to pay on a credit note (no QR): it states what the account owes after it.
+    row, _problem = invoice_row(
+        facts,
         kind=InvoiceKind.CANCELLATION,
-        # Nothing to pay on a credit note: it states what the account owes after it.
-        status=InvoiceStatus.PAID if amount_due <= 0 else InvoiceStatus.ISSUED,
-        paid_on=today if amount_due <= 0 else None,
         billing_month=original.billing_month,
         issued_on=today,
         due_on=today,
-        issued_at=now,
+        now=now,
         currency=original.currency,
-        opening_balance=opening,
-        charges_total=charges_total,
-        payments_total=payments_total,
-        amount_due=amount_due,
-        language=original.language,
-        account_number=original.account_number,
-        holder_name=original.holder_name,
-        address=original.address,
-        district_name=original.district_name,
-        district_phone=original.district_phone,
         supplier=original.supplier,
         content=cancellation_content(original.content, cancels=original.number),
-        qr_data="",
-        paper_copy=original.paper_copy,
-        cancels=original,
-        created_by=staff,
+        charges_total=-original.charges_total,
+        payments_total=-original.payments_total,
+        cancels_id=original.pk,
+        created_by_id=staff.pk if staff else None,
     )
-    cancellation.save()
-    return cancellation
+    _number_rows([row], [facts.district_code], today.year)
+    (pk,) = insert_invoices([row], [])
+    return pk
 
 
 def _after_issue(invoice_ids: list[int]) -> None:

@@ -373,16 +373,18 @@ def chunk_bill(*, chunk_id: int, now: datetime, queue_documents: bool = True) ->
         insert_charges(charges, run=run, now=now)
         upsert_states(states)
         # The supplier's invoices of this chunk, in the same transaction as its charges: all or nothing.
-        invoices = auto_invoices_issue(
+        issued = auto_invoices_issue(
             first_account_id=chunk.first_account_id, last_account_id=chunk.last_account_id, run=run, now=now
         )
+        # An invoice the QR standard refuses (an amount over its maximum) goes out without a QR; staff read why.
+        errors += issued.problems
         if queue_documents:
-            after_issue([invoice.pk for invoice in invoices])
+            after_issue(issued.ids)
         chunk.done, chunk.charges_created, chunk.finished_at = True, len(charges), now
         chunk.save(update_fields=["done", "charges_created", "finished_at"])
         BillingRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, heartbeat_at=now)
         if errors:
-            BillingRun.objects.filter(pk=run.pk).update(errors=F("errors") + "\n".join(errors) + "\n")
+            BillingRun.objects.filter(pk=run.pk).update(errors=Concat(F("errors"), Value("\n".join(errors) + "\n")))
     return len(charges)
 
 

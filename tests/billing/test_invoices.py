@@ -360,3 +360,31 @@ def test_staff_cancel_in_the_admin_and_are_told_the_cancellation_and_the_reissue
     assert [str(m) for m in response.context["messages"]] == [
         f"Рахунок {original.number} скасовано документом {cancellation.number}; замість нього — {reissue.number}."
     ]
+
+
+def test_an_amount_over_the_qr_maximum_issues_that_invoice_without_a_qr_and_tells_staff(prices, kyiv):
+    """The NBU QR carries at most 999,999,999.99: one account over it must not stop its chunk. Its invoice
+    goes out without a QR (the amount stands), the others of the chunk get theirs, and the run says why."""
+    normal = account_with_meter(kyiv, "1000000001", "supplier")
+    huge = PersonalAccountFactory(district=kyiv, number="1000000002", residents=3, invoice_mode="supplier")
+    meter = MeterFactory(
+        account=huge,
+        zone_set=TWO_ZONE,
+        installed_on=D(2026, 1, 15),
+        install_day=27000,
+        install_night=13500,
+        multiplier=1_000_000,  # a current-transformer meter read in the wrong unit, say
+    )
+    read(meter, D(2026, 10, 30), 27893, 13914)
+
+    run = bill(OCTOBER, "actual", D(2026, 11, 3))  # both accounts in one chunk of 2
+
+    assert run.status == "done" and BillingChunk.objects.filter(run=run).count() == 1
+    (big,) = invoices_of(huge)
+    # 893,000,000 kWh x 4.32 + 414,000,000 x 2.16 = 3,857,760,000.00 + 894,240,000.00
+    assert (big.amount_due, big.status, big.qr_data) == (Decimal("4752000000.00"), "issued", "")
+    (ordinary,) = invoices_of(normal)
+    assert ordinary.amount_due == OCTOBER_ACTUAL and ordinary.qr_data.startswith("https://bank.gov.ua/qr/")
+    # In the portal's language (Ukrainian), as the run's errors are shown to staff in the admin.
+    assert f"рахунок {big.number} (особовий рахунок 1000000002) виставлено без QR-коду для оплати" in run.errors
+    assert "at most 999999999.99" in run.errors
