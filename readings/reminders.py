@@ -2,11 +2,17 @@
 
 The daily job (`readings.tasks.reminders_daily`) asks `reminder_chunks` which districts send what today and
 fans the accounts out in chunks of ids, like the billing run; `reminders_chunk_send` does one chunk in one
-transaction with a few set-based queries: the meters still without a reading, one INSERT of the `Reminder`
-rows (conflicts ignored, so a rerun finds nothing new), the links that want reminders, one INSERT of the
-emails. One email per user and account lists that account's meters still without a reading.
+transaction with a few set-based statements: one INSERT ... SELECT of the `Reminder` rows of the meters
+still without a reading (conflicts ignored, so a rerun finds nothing new and stops there), the new meters
+and the links that want reminders, then the emails, written to the outbox in one go (COPY on PostgreSQL).
+One email per user and account lists that account's meters still without a reading; `ReminderTexts`
+renders the template once per language and shape of email and fills each one in (docs/decisions.md).
+Sends are queued after the commit; a chunk that fails rolls back its reminders and emails together, and
+emails committed but never queued (broker down) are queued again by `email_requeue_overdue`.
 """
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote
@@ -14,6 +20,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.http import RFC3986_SUBDELIMS
@@ -21,7 +28,16 @@ from django.utils.translation import gettext
 
 from accounts.languages import month_in_sentence
 from accounts.models import AccountLink, District, Notice, PersonalAccount
-from accounts.services import EmailDraft, absolute_url, emails_enqueue, notice_draft
+from accounts.services import (
+    EmailDraft,
+    UnsubscribeTokens,
+    absolute_url,
+    emails_enqueue,
+    notice_draft,
+    profile_url,
+    unsubscribe_headers,
+    unsubscribe_url,
+)
 from readings.models import ZONE_TITLES, Meter, Reading, ReadingStatus, Reminder
 from readings.reminder_dates import OPENS, reminders_due
 from readings.selectors import labels_text
@@ -97,26 +113,24 @@ def meters_without_reading(*, district_id: int, month: date, first_account_id: i
     )
 
 
-def _insert_reminders(meters: list[dict], *, month: date, kind: str, now: datetime) -> set[int]:
-    """Record the reminders; return the meters recorded now (a meter reminded already is skipped)."""
-    if not meters:
-        return set()
+def _insert_reminders(candidates, *, month: date, kind: str, now: datetime) -> set[int]:
+    """Record the reminders of the `candidates` query's meters in one INSERT ... SELECT; return the meters
+    recorded now (a meter reminded already is skipped by the unique constraint, so a rerun records none)."""
     table = connection.ops.quote_name(Reminder._meta.db_table)
-    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(meters))
-    params = []
-    for meter in meters:
-        params += [meter["account_id"], meter["pk"], month, kind, now]
+    select, params = candidates.order_by().values_list("account_id", "pk").query.sql_with_params()
     with connection.cursor() as cursor:
+        # `WHERE true`: without a WHERE, SQLite would read ON CONFLICT as a join's ON.
         cursor.execute(
-            f"INSERT INTO {table} (account_id, meter_id, month, kind, created_at) VALUES {rows} "
+            f"INSERT INTO {table} (account_id, meter_id, month, kind, created_at) "
+            f"SELECT candidates.*, %s, %s, %s FROM ({select}) AS candidates WHERE true "
             "ON CONFLICT (meter_id, month, kind) DO NOTHING RETURNING meter_id",
-            params,
+            [month, kind, now, *params],
         )
         return {row[0] for row in cursor.fetchall()}
 
 
 # Placeholders a URL pattern's <str:> parts accept and that no quoting changes.
-_NUMBER, _SERIAL = "ACCOUNTNUMBERPLACEHOLDER", "METERSERIALPLACEHOLDER"
+_NUMBER, _SERIAL, _TOKEN = "ACCOUNTNUMBERPLACEHOLDER", "METERSERIALPLACEHOLDER", "UNSUBSCRIBETOKENPLACEHOLDER"
 
 
 class ReminderUrls:
@@ -131,6 +145,8 @@ class ReminderUrls:
     def __init__(self):
         self._reading_new: dict[str, str] = {}
         self._public_form: dict[str, str] = {}
+        self._unsubscribe: dict[str, str] = {}
+        self._tokens: UnsubscribeTokens | None = None
 
     def reading_new(self, number: str, serial: str, *, language: str) -> str:
         if not number or not serial or "/" in number or "/" in serial:
@@ -145,6 +161,18 @@ class ReminderUrls:
         if language not in self._public_form:
             self._public_form[language] = absolute_url("public_identify", language=language)
         return self._public_form[language]
+
+    def unsubscribe(self, *, user_id: int, language: str) -> str:
+        """`unsubscribe_url` for the reminders notice: the signed token per user, the pattern per language."""
+        if self._tokens is None:
+            self._tokens = UnsubscribeTokens(Notice.REMINDERS)
+        token = self._tokens(user_id)
+        if not token or "/" in token:
+            return unsubscribe_url(user_id=user_id, notice=Notice.REMINDERS, language=language)
+        pattern = self._unsubscribe.get(language)
+        if pattern is None:
+            pattern = self._unsubscribe[language] = absolute_url("unsubscribe", _TOKEN, language=language)
+        return pattern.replace(_TOKEN, quote(token, safe=RFC3986_SUBDELIMS + "~:@"))
 
 
 @dataclass(frozen=True)
@@ -161,31 +189,30 @@ def reminders_chunk_send(
     first_account_id: int,
     last_account_id: int,
     now: datetime,
-    batch_size: int = 2000,
     queue_sends: bool = True,
 ) -> ChunkResult:
     """Remind the users of a chunk's accounts. Safe to run twice: the second run records and sends nothing."""
     district = District.objects.get(pk=district_id)
     closes_on = district.window.closes_on(month)
-    meters_query = meters_without_reading(
+    candidates = meters_without_reading(
         district_id=district_id, month=month, first_account_id=first_account_id, last_account_id=last_account_id
-    ).values("pk", "account_id", "serial_number", "zone_set", "register_labels", "account__number")
-    reminders = emails = 0
+    )
     with transaction.atomic():
-        meters = list(meters_query)
-        new_meter_ids: set[int] = set()
-        for start in range(0, len(meters), batch_size):
-            new_meter_ids |= _insert_reminders(meters[start : start + batch_size], month=month, kind=kind, now=now)
-        reminders = len(new_meter_ids)
+        new_meter_ids = _insert_reminders(candidates, month=month, kind=kind, now=now)
+        if not new_meter_ids:  # a rerun of a chunk done already: one statement
+            return ChunkResult(0, 0)
         by_account: dict[int, list[dict]] = {}
-        for meter in meters:
+        for meter in candidates.values(
+            "pk", "account_id", "serial_number", "zone_set", "register_labels", "account__number"
+        ):
             if meter["pk"] in new_meter_ids:
                 by_account.setdefault(meter["account_id"], []).append(meter)
-        if not by_account:
-            return ChunkResult(0, 0)
+        # The chunk's range rather than a list of its accounts (an IN list of 2,000 ids costs more to build).
         links = (
             AccountLink.objects.filter(
-                account_id__in=list(by_account),
+                account_id__gte=first_account_id,
+                account_id__lte=last_account_id,
+                account__district_id=district_id,
                 notify_by_email=True,
                 user__is_active=True,
                 user__notify_reminders=True,
@@ -193,25 +220,21 @@ def reminders_chunk_send(
             .order_by("account_id", "user_id")
             .values("account_id", "user_id", "user__email", "user__full_name", "user__preferred_language")
         )
-        urls = ReminderUrls()
+        texts = ReminderTexts(kind=kind, month=month, closes_on=closes_on, district=district)
         drafts = [
-            reminder_email(
-                kind=kind,
-                month=month,
-                closes_on=closes_on,
-                district=district,
+            texts.draft(
                 account_id=link["account_id"],
                 meters=by_account[link["account_id"]],
                 user_id=link["user_id"],
                 email=link["user__email"],
                 full_name=link["user__full_name"],
                 language=link["user__preferred_language"] or settings.LANGUAGE_CODE,
-                urls=urls,
             )
             for link in links
+            if link["account_id"] in by_account
         ]
         emails = emails_enqueue(drafts, queue_sends=queue_sends)
-    return ChunkResult(reminders, emails)
+    return ChunkResult(len(new_meter_ids), emails)
 
 
 def meter_zone_names(zone_set: str, register_labels: dict) -> list[str]:
@@ -221,6 +244,44 @@ def meter_zone_names(zone_set: str, register_labels: dict) -> list[str]:
         title, labels = str(ZONE_TITLES.get(zone, zone)), labels_text(list(register_labels.get(zone, [])))
         names.append(f"{title} ({labels})" if labels else title)
     return names
+
+
+REMINDER_TEMPLATE = "emails/reading_reminder.txt"
+
+
+def reminder_context(
+    *,
+    kind: str,
+    month: date,
+    closes_on: date,
+    district: District,
+    full_name: str,
+    number: str,
+    meters: list[dict],
+    public_form_url: str,
+) -> dict:
+    """The reminder template's context (in the active language), but for the notice's links."""
+    return {
+        "opens": kind == OPENS,
+        "full_name": full_name,
+        "number": number,
+        "month": month_in_sentence(month),
+        "closes_on": date_format(closes_on, "j E Y"),
+        "meters": meters,
+        "public_form_url": public_form_url,
+        "contact_phone": district.contact_phone,
+    }
+
+
+def reminder_subject(kind: str, month: date, closes_on: date) -> str:
+    """The reminder's subject in the active language."""
+    month_name = month_in_sentence(month)
+    if kind == OPENS:
+        return gettext("Pass your meter reading for %(month)s by %(date)s") % {
+            "month": month_name,
+            "date": date_format(closes_on, "j E Y"),
+        }
+    return gettext("Tomorrow is the last day to pass your reading for %(month)s") % {"month": month_name}
 
 
 def reminder_email(
@@ -237,18 +298,18 @@ def reminder_email(
     language: str,
     urls: ReminderUrls | None = None,
 ) -> EmailDraft:
+    """One reminder rendered on its own: the reference `ReminderTexts` is compared with (the chunks use that)."""
     number = meters[0]["account__number"]
     urls = urls or ReminderUrls()
     with translation.override(language):
-        month_name = month_in_sentence(month)
-        closes = date_format(closes_on, "j E Y")
-        context = {
-            "opens": kind == OPENS,
-            "full_name": full_name,
-            "number": number,
-            "month": month_name,
-            "closes_on": closes,
-            "meters": [
+        context = reminder_context(
+            kind=kind,
+            month=month,
+            closes_on=closes_on,
+            district=district,
+            full_name=full_name,
+            number=number,
+            meters=[
                 {
                     "serial": meter["serial_number"],
                     "zones": ", ".join(meter_zone_names(meter["zone_set"], meter["register_labels"])),
@@ -256,16 +317,9 @@ def reminder_email(
                 }
                 for meter in meters
             ],
-            "public_form_url": urls.public_form(language=language),
-            "contact_phone": district.contact_phone,
-        }
-        if kind == OPENS:
-            subject = gettext("Pass your meter reading for %(month)s by %(date)s") % {
-                "month": month_name,
-                "date": closes,
-            }
-        else:
-            subject = gettext("Tomorrow is the last day to pass your reading for %(month)s") % {"month": month_name}
+            public_form_url=urls.public_form(language=language),
+        )
+        subject = reminder_subject(kind, month, closes_on)
     return notice_draft(
         notice=Notice.REMINDERS,
         kind=EMAIL_KIND,
@@ -273,7 +327,96 @@ def reminder_email(
         email=email,
         language=language,
         subject=subject,
-        template="emails/reading_reminder.txt",
+        template=REMINDER_TEMPLATE,
         context=context,
         dedup_key=f"reminder:{kind}:{month:%Y-%m}:{account_id}:{user_id}",
     )
+
+
+# A field of a rendered skeleton: NUL never occurs in a template, a translation or a value we fill in.
+_FIELD = re.compile("\x00([a-z_0-9]+)\x00")
+
+
+def _field(name: str) -> str:
+    return f"\x00{name}\x00"
+
+
+class ReminderTexts:
+    """A chunk's reminder emails, each exactly what `reminder_email` renders, without rendering each one.
+
+    The profile of a 2,000-account chunk (bench/RESULTS.md) put Django's template rendering at about 40 %
+    of a reminder's cost and `reminder_email` as a whole at 78-85 %: one full render per user. Within a
+    chunk (one district, one kind, one month) an email differs only in its name, account number, meters
+    and unsubscribe link. So the template is rendered once per language, named or not (the greeting
+    differs) and number of meters, with NUL-delimited fields in place of those values, and each email is
+    that skeleton with its values put in, in one pass (a value is never searched for fields again). The
+    words, dates, month and phone come from the same template and catalogs as `reminder_email`, and
+    tests/readings/test_reminder_texts.py compares the two for uk, ru and en (docs/decisions.md)."""
+
+    def __init__(self, *, kind: str, month: date, closes_on: date, district: District):
+        self.kind, self.month, self.closes_on, self.district = kind, month, closes_on, district
+        self.urls = ReminderUrls()
+        self._skeletons: dict[tuple[str, bool, int], list[str]] = {}
+        self._subjects: dict[str, str] = {}
+        self._zones: dict[tuple[str, str, str], str] = {}
+
+    def draft(
+        self, *, account_id: int, meters: list[dict], user_id: int, email: str, full_name: str, language: str
+    ) -> EmailDraft:
+        number = meters[0]["account__number"]
+        values = {"full_name": full_name, "number": number}
+        for index, meter in enumerate(meters):
+            values[f"serial_{index}"] = meter["serial_number"]
+            values[f"zones_{index}"] = self._zone_text(meter["zone_set"], meter["register_labels"], language)
+            values[f"url_{index}"] = self.urls.reading_new(number, meter["serial_number"], language=language)
+        stop = values["unsubscribe_url"] = self.urls.unsubscribe(user_id=user_id, language=language)
+        parts = self._skeleton(language, bool(full_name), len(meters))
+        body = "".join([part if index % 2 == 0 else values[part] for index, part in enumerate(parts)])
+        return EmailDraft(
+            to_email=email,
+            subject=self._subject(language),
+            body_text=body,
+            language=language,
+            kind=EMAIL_KIND,
+            dedup_key=f"reminder:{self.kind}:{self.month:%Y-%m}:{account_id}:{user_id}",
+            user_id=user_id,
+            headers=unsubscribe_headers(stop),
+        )
+
+    def _zone_text(self, zone_set: str, register_labels: dict, language: str) -> str:
+        key = (language, zone_set, json.dumps(register_labels, sort_keys=True))
+        if key not in self._zones:
+            with translation.override(language):
+                self._zones[key] = ", ".join(meter_zone_names(zone_set, register_labels))
+        return self._zones[key]
+
+    def _subject(self, language: str) -> str:
+        if language not in self._subjects:
+            with translation.override(language):
+                self._subjects[language] = reminder_subject(self.kind, self.month, self.closes_on)
+        return self._subjects[language]
+
+    def _skeleton(self, language: str, named: bool, meters: int) -> list[str]:
+        """The template rendered with fields, split into [text, field, text, field, ..., text]."""
+        key = (language, named, meters)
+        if key not in self._skeletons:
+            with translation.override(language):
+                context = reminder_context(
+                    kind=self.kind,
+                    month=self.month,
+                    closes_on=self.closes_on,
+                    district=self.district,
+                    full_name=_field("full_name") if named else "",
+                    number=_field("number"),
+                    meters=[
+                        {"serial": _field(f"serial_{i}"), "zones": _field(f"zones_{i}"), "url": _field(f"url_{i}")}
+                        for i in range(meters)
+                    ],
+                    public_form_url=self.urls.public_form(language=language),
+                )
+                text = render_to_string(
+                    REMINDER_TEMPLATE,
+                    {**context, "unsubscribe_url": _field("unsubscribe_url"), "profile_url": profile_url(language)},
+                )
+            self._skeletons[key] = _FIELD.split(text)
+        return self._skeletons[key]

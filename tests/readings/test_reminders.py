@@ -148,3 +148,68 @@ def test_the_daily_task_fans_out_one_task_per_chunk(customer, monkeypatch):
         }
     ]
     assert tasks.reminders_chunk(**queued[0]) == 1
+
+
+@pytest.fixture
+def neighbours(customer):
+    """Two more Kyiv accounts in the same chunk as Olena's, each with a user who wants reminders."""
+    for number, email in (("1000100002", "taras@example.com"), ("1000100003", "iryna@example.com")):
+        link = AccountLinkFactory(
+            user__email=email, account__district=customer.account.district, account__number=number
+        )
+        MeterFactory(account=link.account, serial_number=f"S{number}")
+    return customer
+
+
+def sends(broker) -> list:
+    return sorted(args[0] for name, args, _ in queued_tasks(broker) if name == "accounts.tasks.email_send")
+
+
+def test_a_chunk_that_crashes_halfway_and_reruns_sends_each_email_once(
+    neighbours, monkeypatch, django_capture_on_commit_callbacks
+):
+    from readings import reminders
+
+    drafted = []
+    real_draft = reminders.ReminderTexts.draft
+
+    def crash_at_the_third_email(self, **kwargs):
+        if len(drafted) == 2:
+            raise RuntimeError("worker lost mid-chunk")
+        drafted.append(kwargs["email"])
+        return real_draft(self, **kwargs)
+
+    chunk = reminder_chunks(today=OPEN_DAY, chunk_size=10)[0].as_kwargs() | {"month": NOVEMBER}
+    with own_redis() as broker, broker_on(broker.url()):
+        monkeypatch.setattr(reminders.ReminderTexts, "draft", crash_at_the_third_email)
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+            reminders_chunk_send(**chunk, now=timezone.now())
+        assert not Reminder.objects.exists() and not OutgoingEmail.objects.exists() and sends(broker) == []
+
+        monkeypatch.setattr(reminders.ReminderTexts, "draft", real_draft)  # the task is delivered again
+        with django_capture_on_commit_callbacks(execute=True):
+            assert reminders_chunk_send(**chunk, now=timezone.now()).emails == 3
+        with django_capture_on_commit_callbacks(execute=True):
+            assert reminders_chunk_send(**chunk, now=timezone.now()).emails == 0  # and once more
+        emails = OutgoingEmail.objects.order_by("to_email")
+        assert [email.to_email for email in emails] == ["iryna@example.com", "olena@example.com", "taras@example.com"]
+        assert sends(broker) == sorted(email.pk for email in emails)
+    assert Reminder.objects.count() == 4
+
+
+def test_with_the_broker_down_the_reminders_wait_in_the_outbox_and_the_sweeper_queues_them(
+    neighbours, django_capture_on_commit_callbacks, caplog
+):
+    from accounts.services import email_requeue_due
+
+    chunk = reminder_chunks(today=OPEN_DAY, chunk_size=10)[0].as_kwargs() | {"month": NOVEMBER}
+    with own_redis() as broker, broker_on(broker.url()):
+        broker.stop()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert reminders_chunk_send(**chunk, now=timezone.now()).emails == 3
+        assert any("not queued" in record.getMessage() for record in caplog.records)
+        broker.start()  # back, empty; the sweeper runs every few minutes
+        with django_capture_on_commit_callbacks(execute=True):
+            assert email_requeue_due(now=timezone.now() + datetime.timedelta(minutes=5)) == 3
+        assert sends(broker) == sorted(OutgoingEmail.objects.values_list("pk", flat=True))
+        assert "Olena Kovalenko" in OutgoingEmail.objects.get(to_email="olena@example.com").body_text
