@@ -11,7 +11,6 @@ Sends are queued after the commit; a chunk that fails rolls back its reminders a
 emails committed but never queued (broker down) are queued again by `email_requeue_overdue`.
 """
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -384,7 +383,7 @@ class ReminderTexts:
         )
 
     def _zone_text(self, zone_set: str, register_labels: dict, language: str) -> str:
-        key = (language, zone_set, json.dumps(register_labels, sort_keys=True))
+        key = (language, zone_set, repr(register_labels))  # the same labels in another order: one more entry
         if key not in self._zones:
             with translation.override(language):
                 self._zones[key] = ", ".join(meter_zone_names(zone_set, register_labels))
