@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the emails are pinned as customers read them, lines and all)
 """The reminder emails of a chunk (`ReminderTexts`: the template rendered once per language and shape, values
 filled in) are exactly the emails rendered one by one: the text customers got before, in uk, ru and en.
 
