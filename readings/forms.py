@@ -21,8 +21,25 @@ def zone_label(meter: Meter, zone: str) -> str:
     return _("%(zone)s, shown as %(labels)s on the display") % {"zone": title, "labels": labels}
 
 
+def photo_error_text(code: str) -> str:
+    """A refused photo in the customer's words (readings/photos.py codes); the forms and the API say the same."""
+    messages = {
+        TOO_LARGE: _("The photo is larger than %(limit)s: send a smaller one.")
+        % {"limit": filesizeformat(settings.READING_PHOTO_MAX_BYTES)},
+        TOO_MANY_PIXELS: _("The photo has more than %(megapixels)s megapixels: send a smaller one.")
+        % {"megapixels": settings.READING_PHOTO_MAX_PIXELS // 1_000_000},
+        NOT_A_PHOTO: _("Send a photo (JPEG, PNG, HEIC or WebP)."),
+    }
+    return str(messages[code])
+
+
 class ReadingForm(forms.Form):
-    """Values per zone plus the date. Validation of the numbers themselves is the service's job."""
+    """Values per zone plus the date. Validation of the numbers themselves is the service's job.
+
+    `scan` is the "take a photo" step at the top (readings/photo_reading.py reads it and pre-fills the zones);
+    `held_photo` carries the signed token of the photo it read (readings/held_photos.py), so the reading keeps
+    that photo without a second upload. Both are optional: the form works as before without them.
+    """
 
     reading_date = forms.DateField(label=_("Date of the reading"), widget=IsoDateInput(), required=True)
     photo = forms.FileField(
@@ -31,6 +48,13 @@ class ReadingForm(forms.Form):
         help_text=_("A clear photo where the numbers can be read (JPEG, PNG, HEIC or WebP, up to 10 MB)."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
+
+    scan = forms.FileField(
+        label=_("Take a photo of the display"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment", "data-photo-scan": ""}),
+    )
+    held_photo = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, meter: Meter, ask_date: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +77,7 @@ class ReadingForm(forms.Form):
         self.fields["reading_date"].initial = timezone.localdate()
         if not ask_date:
             del self.fields["reading_date"]  # the server's today (the public form): nothing to tamper with
-        self.order_fields([*meter.zones, "reading_date", "photo"])
+        self.order_fields(["scan", *meter.zones, "reading_date", "photo", "held_photo"])
 
     def zone_fields(self):
         return [self[zone] for zone in self.meter.zones]
@@ -62,8 +86,15 @@ class ReadingForm(forms.Form):
         return {zone: self.cleaned_data.get(zone, "") for zone in self.meter.zones}
 
     def clean_photo(self):
+        return self._reencoded("photo")
+
+    def clean_scan(self):
+        # Sent with numbers typed: what the customer typed wins, and the photo is kept like `photo`.
+        return self._reencoded("scan")
+
+    def _reencoded(self, name: str):
         """Only a decoded and re-encoded picture is kept (readings/photos.py); the upload itself never is."""
-        photo = self.cleaned_data.get("photo")
+        photo = self.cleaned_data.get(name)
         if not photo:
             return photo
         try:
@@ -74,12 +105,5 @@ class ReadingForm(forms.Form):
                 max_pixels=settings.READING_PHOTO_MAX_PIXELS,
             )
         except PhotoError as error:
-            messages = {
-                TOO_LARGE: _("The photo is larger than %(limit)s: send a smaller one.")
-                % {"limit": filesizeformat(settings.READING_PHOTO_MAX_BYTES)},
-                TOO_MANY_PIXELS: _("The photo has more than %(megapixels)s megapixels: send a smaller one.")
-                % {"megapixels": settings.READING_PHOTO_MAX_PIXELS // 1_000_000},
-                NOT_A_PHOTO: _("Send a photo (JPEG, PNG, HEIC or WebP)."),
-            }
-            raise forms.ValidationError(messages[error.code], code=error.code) from error
+            raise forms.ValidationError(photo_error_text(error.code), code=error.code) from error
         return ContentFile(encoded.content, name=f"photo.{encoded.extension}")

@@ -47,3 +47,11 @@ def reading_decision_notices_missing() -> int:
     from readings.notices import reading_decision_notices_missing as missing
 
     return missing(now=timezone.now())
+
+
+@shared_task
+def held_photos_purge() -> int:
+    """Hourly: delete photos the reading form read but no reading was sent with (readings/held_photos.py)."""
+    from readings.held_photos import held_photos_purge as purge
+
+    return purge(now=timezone.now())

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,7 +35,10 @@ from portal.api.presenters import (
     window_status_data,
 )
 from portal.selectors import account_cards
+from readings.forms import photo_error_text
 from readings.models import Channel, Reading
+from readings.photo_reading import photo_read, photo_reading_advice
+from readings.photos import TOO_LARGE, PhotoError
 from readings.services import reading_submit
 
 ERRORS = {code: OpenApiResponse(s.ErrorSerializer) for code in (400, 401, 403, 404, 429)}
@@ -125,6 +129,55 @@ def submit(meter, data: dict, channel: str, user) -> Response:
         swap_confirmed=data.get("swap_confirmed"),
     )
     return Response(submit_json(outcome, meter), status=submit_status_code(outcome))
+
+
+RECOGNIZE_DESCRIPTION = (
+    "Reads the meter's display on a photo (multipart/form-data, field `photo`) and says what it shows for this "
+    "meter. Nothing is stored: show the values to the customer to check (or, when `sure` is false, ask them to "
+    "type the numbers), then submit the reading they confirm to the readings endpoint."
+)
+
+
+class RecognizeView(APIView):
+    """Photo in, values out; shared by the customer's and the integrations' endpoint."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "recognize"
+    multipart_only = True  # portal/api/errors.py: a JSON body is told to send multipart
+
+
+def recognize_photo(meter, photo) -> Response:
+    """Read the photo for `meter` through the one service every channel uses; nothing is stored."""
+    try:
+        reading = photo_read(meter=meter, upload=photo, size=photo.size, today=timezone.localdate())
+    except PhotoError as error:
+        message = photo_error_text(error.code)
+        raise ApiError(
+            error.code, message, status_code=413 if error.code == TOO_LARGE else 400, fields={"photo": [message]}
+        ) from error
+    body = {
+        "values": {zone: reading.values[zone] for zone in meter.zones if zone in reading.values},
+        "code": reading.code,
+        "confidence": round(reading.confidence, 3),
+        "sure": reading.sure,
+        "message": photo_reading_advice(reading),
+    }
+    return Response(s.RecognizeOutSerializer(body).data)
+
+
+class MeterRecognize(CustomerView, RecognizeView):
+    @extend_schema(
+        operation_id="meter_readings_recognize",
+        request={"multipart/form-data": s.RecognizeInSerializer},
+        responses={200: s.RecognizeOutSerializer, 413: s.ErrorSerializer, **ERRORS},
+        description=RECOGNIZE_DESCRIPTION,
+    )
+    def post(self, request, number, serial):
+        account = account_for_user(request.user, number)  # 404 for an account the customer has not linked
+        meter = get_object_or_404(account.meters, serial_number=serial, removed_on__isnull=True)
+        data = s.RecognizeInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return recognize_photo(meter, data.validated_data["photo"])
 
 
 class AccountCharges(CustomerView):

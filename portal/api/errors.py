@@ -82,7 +82,11 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, exceptions.MethodNotAllowed):
         body = error_body("method_not_allowed", _("This method is not allowed here."))
     elif isinstance(exc, exceptions.UnsupportedMediaType):
-        body = error_body("unsupported_media_type", _("Send JSON (Content-Type: application/json)."))
+        if getattr(context.get("view"), "multipart_only", False):
+            message = _("Send the photo as multipart/form-data in the field photo.")
+        else:
+            message = _("Send JSON (Content-Type: application/json).")
+        body = error_body("unsupported_media_type", message)
     elif isinstance(exc, exceptions.ParseError):
         body = error_body("malformed", _("The request body is not valid JSON."))
     elif isinstance(exc, exceptions.NotAcceptable):

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.models import WindowPolicy
 from portal.api import serializers as s
 from portal.api.auth import calling_client, scope_permission
-from portal.api.customer import IDEMPOTENCY_HEADER
+from portal.api.customer import IDEMPOTENCY_HEADER, RECOGNIZE_DESCRIPTION, RecognizeView, recognize_photo
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
 from portal.api.presenters import (
@@ -136,3 +136,19 @@ class Readings(APIView):
         data.is_valid(raise_exception=True)
         channel = calling_client(request).channel
         return idempotent(request, lambda: _submit_by_numbers(data.validated_data, channel))
+
+
+class ReadingsRecognize(RecognizeView):
+    permission_classes = [scope_permission(Scope.READINGS_WRITE)]
+
+    @extend_schema(
+        operation_id="integration_readings_recognize",
+        request={"multipart/form-data": s.IntegrationRecognizeInSerializer},
+        responses={200: s.RecognizeOutSerializer, 413: s.ErrorSerializer, **ERRORS},
+        description=RECOGNIZE_DESCRIPTION + " Answers 404 when the account and meter pair does not match.",
+    )
+    def post(self, request):
+        data = s.IntegrationRecognizeInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        meter = _meter_or_404(data.validated_data["account_number"], data.validated_data["meter_serial"])
+        return recognize_photo(meter, data.validated_data["photo"])

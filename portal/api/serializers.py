@@ -185,3 +185,32 @@ class TokenOutSerializer(serializers.Serializer):
 
 class PingSerializer(serializers.Serializer):
     status = serializers.CharField()
+
+
+class RecognizeInSerializer(serializers.Serializer):
+    photo = serializers.FileField(
+        help_text="a photo of the meter's display: JPEG, PNG, HEIC or WebP, at most 10 MB (multipart/form-data)"
+    )
+
+
+class IntegrationRecognizeInSerializer(RecognizeInSerializer):
+    account_number = serializers.CharField(max_length=40)
+    meter_serial = serializers.CharField(max_length=40)
+
+
+class RecognizeOutSerializer(serializers.Serializer):
+    values = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text='whole numbers per zone of the meter read on the display, e.g. {"night": 14420}; {} when none',
+    )
+    code = serializers.CharField(
+        allow_null=True, help_text="the register code the display showed ('1.8.1', 'T21'); null for a drum counter"
+    )
+    confidence = serializers.FloatField(help_text="0..1")
+    sure = serializers.BooleanField(
+        help_text=(
+            "true: show the values for the customer to check and confirm; false: ask the customer to type the "
+            "numbers (low confidence, or a value lower than the meter's last reading)"
+        )
+    )
+    message = serializers.CharField(help_text="what to tell the customer, in the language of Accept-Language")

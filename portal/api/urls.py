@@ -24,6 +24,11 @@ urlpatterns = [
         customer.MeterReadings.as_view(),
         name="api_meter_readings",
     ),
+    path(
+        "api/v1/accounts/<str:number>/meters/<str:serial>/readings/recognize/",
+        customer.MeterRecognize.as_view(),
+        name="api_meter_readings_recognize",
+    ),
     path("api/v1/accounts/<str:number>/charges/", customer.AccountCharges.as_view(), name="api_account_charges"),
     path("api/v1/accounts/<str:number>/invoices/", customer.AccountInvoices.as_view(), name="api_account_invoices"),
     path(
@@ -34,6 +39,11 @@ urlpatterns = [
     path("api/v1/accounts/<str:number>/payments/", customer.AccountPayments.as_view(), name="api_account_payments"),
     path("api/v1/integrations/verify/", integration.Verify.as_view(), name="api_integration_verify"),
     path("api/v1/integrations/readings/", integration.Readings.as_view(), name="api_integration_readings"),
+    path(
+        "api/v1/integrations/readings/recognize/",
+        integration.ReadingsRecognize.as_view(),
+        name="api_integration_readings_recognize",
+    ),
     path("api/v1/integrations/voice/lookup/", voice.VoiceLookup.as_view(), name="api_voice_lookup"),
     path("api/v1/integrations/voice/readings/", voice.VoiceReadings.as_view(), name="api_voice_readings"),
 ]

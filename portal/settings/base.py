@@ -262,6 +262,8 @@ READING_AVERAGE_LOOKBACK_DAYS = 365  # the history that makes a meter's usual da
 READING_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 # Decoded size limit (a 48-megapixel phone camera is within it; a decompression bomb is not).
 READING_PHOTO_MAX_PIXELS = env_int("READING_PHOTO_MAX_PIXELS", 50_000_000)
+# A photo the reading form read its numbers from is held this long for the reading (readings/held_photos.py).
+READING_PHOTO_HOLD_SECONDS = env_int("READING_PHOTO_HOLD_SECONDS", 6 * 3600)
 # The public reading form (readings/public_views.py): failed lookups per hour per (client address, account
 # number) pair, then that address is refused for that account (a NAT's other customers are not); and
 # failures on one account from any addresses slow its next attempts (1, 2, 4 ... seconds, at most the max).
@@ -294,6 +296,8 @@ REST_FRAMEWORK = {
         "verify": env_str("API_VERIFY_RATE") or "600/minute",  # per integration client (a bot serves many)
         "sms": env_str("SMS_RATE") or "600/minute",
         "telegram": env_str("TELEGRAM_RATE") or "600/minute",
+        # Reading a photo costs CPU: per customer, or per integration client (a bot serves many customers).
+        "recognize": env_str("API_RECOGNIZE_RATE") or "60/minute",
     },
     "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
@@ -316,6 +320,10 @@ SPECTACULAR_SETTINGS = {
 }
 SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET") or "local-sms-secret"
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET") or "local-telegram-secret"
+# The bot's token (from @BotFather): needed only to fetch the photos customers send (getFile); without it a
+# photo gets "type the numbers".
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN") or ""
+TELEGRAM_API_URL = env_str("TELEGRAM_API_URL") or "https://api.telegram.org"
 # Viber REST Bot API (readings/channels/viber.py): the bot's auth token signs webhooks and authorises sends.
 VIBER_AUTH_TOKEN = env_str("VIBER_AUTH_TOKEN") or "local-viber-token"
 VIBER_API_URL = env_str("VIBER_API_URL") or "https://chatapi.viber.com/pa"

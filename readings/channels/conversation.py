@@ -2,8 +2,9 @@
 the account number and a meter serial once per chat, choose the meter, enter each zone by its display
 labels, confirm, and answer "did you swap day and night?" when asked.
 
-A transport turns what its messenger posted into an `Inbound` (the text, or a photo's caption; or the kind
-of message when it has no text) and a `BotReply` (text and reply buttons) into its API call. The
+A transport turns what its messenger posted into an `Inbound` (the text, or a photo's caption; a photo
+without a caption already read for the chat's meter by `chat_photos.photo_inbound`; or the kind of message
+when it has no text) and a `BotReply` (text and reply buttons) into its API call. The
 transport locks and saves the chat row (a `Conversation`) and sets the language; everything said here is
 in that language. Every kind of message gets an answer: what has no text gets the current prompt again.
 """
@@ -21,6 +22,7 @@ from readings.channels.typed import typed_answer, typed_reading
 from readings.masking import mask_address
 from readings.messages import zone_name
 from readings.models import SEEN_UPDATES_KEPT, ChannelChat, Conversation, Meter
+from readings.photo_reading import PhotoReading
 from readings.selectors import meter_by_numbers
 
 VERIFY_LIMIT = Limit(5, 3600)  # failed account + serial pairs per chat per hour
@@ -31,12 +33,16 @@ TEXT = "text"
 STICKER = "sticker"
 EDITED = "edited"
 OTHER = "other"  # a contact, location, voice note, file without a caption...
+PHOTO = "photo"  # a picture without a caption: the transport fetched and read it when the chat waits for a zone
 
 
 @dataclass(frozen=True)
 class Inbound:
     text: str | None
     kind: str = TEXT
+    photo: PhotoReading | None = None  # what the photo shows, read for `photo_meter_id`
+    photo_meter_id: int | None = None
+    photo_failed: bool = False  # fetched or decoded nothing (too large, not a picture, the messenger failed)
 
 
 @dataclass(frozen=True)
@@ -118,10 +124,19 @@ def _start_meter(chat: Conversation, prefix: str = "") -> BotReply:
     )
 
 
-def _ask_confirm(chat: Conversation, prefix: str = "") -> BotReply:
+def _ask_confirm(chat: Conversation, prefix: str = "", *, from_photo: bool = False) -> BotReply:
     chat.state = "confirm"
     lines = "\n".join(f"{zone_name(chat.meter, zone)}: {chat.values[zone]}" for zone in chat.meter.zones)
-    text = _("Meter %(serial)s:\n%(lines)s\nSend this reading?") % {"serial": chat.meter.serial_number, "lines": lines}
+    if from_photo:
+        text = _(
+            "Meter %(serial)s, read from your photo:\n%(lines)s\nCheck them against the display. Send this "
+            "reading? Answer yes, or type the right numbers."
+        ) % {"serial": chat.meter.serial_number, "lines": lines}
+    else:
+        text = _("Meter %(serial)s:\n%(lines)s\nSend this reading?") % {
+            "serial": chat.meter.serial_number,
+            "lines": lines,
+        }
     return BotReply(_join(prefix, text), ((_yes(), _no()),))
 
 
@@ -201,11 +216,34 @@ def _zone_value(chat: Conversation, text: str) -> BotReply:
     return _ask_confirm(chat, note)
 
 
+def _photo_values(chat: Conversation, inbound: Inbound) -> BotReply:
+    """A photo while the chat waits for a zone: the values it shows are offered for confirmation, never sent."""
+    reading = inbound.photo
+    if inbound.photo_failed or reading is None or inbound.photo_meter_id != chat.meter_id:
+        return _ask_zone(chat, _("I could not open this photo. Type the numbers, please."))
+    if not reading.sure:
+        return _ask_zone(
+            chat, _("I could not read the numbers on this photo reliably. Type them as the display shows them.")
+        )
+    chat.values = {**chat.values, **{zone: value for zone, value in reading.values.items() if zone in chat.meter.zones}}
+    if len(chat.values) < len(chat.meter.zones):
+        read = "; ".join(f"{zone_name(chat.meter, zone)}: {value}" for zone, value in reading.values.items())
+        return _ask_zone(
+            chat,
+            _("From your photo: %(values)s. Check it against the display.") % {"values": read},
+        )
+    return _ask_confirm(chat, from_photo=True)
+
+
 def conversation_step(chat: Conversation, inbound: Inbound, *, channel: str, limit_key: str, now, today) -> BotReply:
     """Advance the chat by one message and say what comes next. `limit_key` names the chat for the limit
     on verification attempts (transport and chat id)."""
     if inbound.kind == EDITED:
         return current_prompt(chat, _("An edited message is not read again: send the new text as a message."))
+    if inbound.kind == PHOTO:
+        if chat.state == "zone" and chat.meter_id:
+            return _photo_values(chat, inbound)
+        return current_prompt(chat, _("Send a photo of the display when I ask for the reading."))
     if inbound.kind == STICKER or (inbound.kind != TEXT and not inbound.text):
         prefix = "" if inbound.kind == STICKER else _("I can read only text: type the numbers, please.")
         return current_prompt(chat, prefix)
@@ -237,6 +275,9 @@ def conversation_step(chat: Conversation, inbound: Inbound, *, channel: str, lim
         return _zone_value(chat, text)
     if chat.state == "confirm" and chat.meter_id:
         answer = True if text == _yes() else False if text == _no() else typed_answer(text)
+        if answer is None and typed_reading(text, MAX_VALUE_DIGITS) is not None:
+            chat.values = {}  # the customer types the numbers instead: what they type wins
+            return _zone_value(chat, text)
         if answer is None:
             return _ask_confirm(chat, _("Please answer yes or no."))
         if answer:

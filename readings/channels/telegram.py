@@ -5,6 +5,8 @@ with setWebhook's `secret_token` = `TELEGRAM_WEBHOOK_SECRET`). The response body
 Telegram performs for us, so text needs no outbound connection. The conversation itself is
 `readings/channels/conversation.py` (the same for Viber and Messenger); this module reads the Update:
 every kind of message in a private chat is answered (a photo's or a file's caption is read as text; a
+photo without a caption, or a picture sent as a file, is fetched with getFile through the one HTTP client
+and read for the chat's meter (readings/channels/chat_photos.py), only when the chat waits for a reading; a
 sticker, a contact or a voice note gets the current prompt again; an edited message says it is not read),
 and updates that need no answer (groups, channels, callbacks, malformed shapes) get an empty 200. An
 update id already answered is not answered again; one lower than the last is still new (Telegram delivers
@@ -21,9 +23,11 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from readings.channels.chat_photos import photo_inbound, telegram_file
 from readings.channels.conversation import (
     EDITED,
     OTHER,
+    PHOTO,
     STICKER,
     TEXT,
     BotReply,
@@ -58,7 +62,28 @@ def inbound_of(message: dict, *, edited: bool) -> Inbound:
             return Inbound(message[key], TEXT)
     if "sticker" in message:
         return Inbound(None, STICKER)
+    if photo_file_id(message):
+        return Inbound(None, PHOTO)
     return Inbound(None, OTHER)
+
+
+def photo_file_id(message: dict) -> str | None:
+    """The file to read: the largest size of a photo (PhotoSize list, smallest first), or a picture sent as a
+    document (uncompressed); None for anything else."""
+    sizes = message.get("photo")
+    if isinstance(sizes, list):
+        usable = [size for size in sizes if isinstance(size, dict) and isinstance(size.get("file_id"), str)]
+        if usable:
+            return max(usable, key=lambda size: _number(size.get("width")) * _number(size.get("height")))["file_id"]
+    document = message.get("document")
+    if isinstance(document, dict) and str(document.get("mime_type", "")).startswith("image/"):
+        file_id = document.get("file_id")
+        return file_id if isinstance(file_id, str) else None
+    return None
+
+
+def _number(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _private_message(update) -> tuple[dict, int, bool] | None:
@@ -92,6 +117,14 @@ def telegram_update(update, *, now, today) -> dict | None:
     update_id = _update_id(update)
     sender = message.get("from") if isinstance(message.get("from"), dict) else {}
     language = chat_language(sender.get("language_code"))
+    inbound = inbound_of(message, edited=edited)
+    if inbound.kind == PHOTO:
+        # Fetched and read before the chat row is locked (an HTTP download); the step checks the meter again.
+        peek = TelegramChat.objects.filter(chat_id=chat_id).first()
+        if peek is not None and update_id is not None and update_id in peek.seen_update_ids:
+            return None
+        file_id = photo_file_id(message)
+        inbound = photo_inbound(peek, lambda max_bytes: telegram_file(file_id, max_bytes), today=today)
     with transaction.atomic():
         chat, _created = TelegramChat.objects.select_for_update().get_or_create(chat_id=chat_id)
         seen = [value for value in chat.seen_update_ids if isinstance(value, int)]
@@ -104,7 +137,7 @@ def telegram_update(update, *, now, today) -> dict | None:
         with translation.override(language):
             reply = conversation_step(
                 chat,
-                inbound_of(message, edited=edited),
+                inbound,
                 channel=Channel.CHATBOT,
                 limit_key=f"telegram:{chat_id}",
                 now=now,

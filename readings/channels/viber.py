@@ -4,7 +4,8 @@ user's language (`sender.language`).
 Viber posts callbacks to `/channels/viber/webhook/` signed with `X-Viber-Content-Signature` (the hex
 HMAC-SHA256 of the raw body with the bot's auth token, `VIBER_AUTH_TOKEN`). A `message` event runs one
 step of the conversation, and the answer goes out as a `send_message` call (with a reply keyboard for the
-buttons) through the portal's one HTTP client; `conversation_started` is answered in the callback's
+buttons) through the portal's one HTTP client; a picture without a text is downloaded from its `media` URL
+through the same client and read for the chat's meter (readings/channels/chat_photos.py); `conversation_started` is answered in the callback's
 response (Viber's welcome message, allowed before the user subscribes). Other events get an empty 200.
 A message token already answered is not answered again (Viber retries callbacks).
 """
@@ -22,8 +23,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.outbound import OutboundError, post_json
-from readings.channels.conversation import OTHER, STICKER, TEXT, BotReply, Inbound, channel_chat_step, language_of
-from readings.models import Channel, ChatTransport
+from readings.channels.chat_photos import photo_inbound, viber_media
+from readings.channels.conversation import (
+    OTHER,
+    PHOTO,
+    STICKER,
+    TEXT,
+    BotReply,
+    Inbound,
+    channel_chat_step,
+    language_of,
+    printable,
+)
+from readings.models import Channel, ChannelChat, ChatTransport
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +55,8 @@ def inbound_of(message: dict) -> Inbound:
     text = message.get("text")
     if kind == "sticker":
         return Inbound(None, STICKER)
+    if kind == "picture" and (not isinstance(text, str) or not text.strip()) and isinstance(message.get("media"), str):
+        return Inbound(None, PHOTO)
     if isinstance(text, str) and kind in ("text", "picture", "video", "file"):
         return Inbound(text, TEXT)
     return Inbound(None, OTHER)
@@ -118,12 +132,21 @@ def viber_webhook(request):
     user_id = sender.get("id")
     if not isinstance(user_id, str) or not user_id.strip():
         return JsonResponse({})
+    message_id = str(event.get("message_token") or "")
+    inbound = inbound_of(message)
+    if inbound.kind == PHOTO:
+        # Downloaded and read before the chat row is locked; the step checks the meter again.
+        peek = ChannelChat.objects.filter(transport=ChatTransport.VIBER, user_id=printable(user_id)[:100]).first()
+        if peek is not None and message_id and printable(message_id)[:100] in peek.seen_message_ids:
+            return JsonResponse({"status": 0})
+        media = message["media"]
+        inbound = photo_inbound(peek, lambda max_bytes: viber_media(media, max_bytes), today=timezone.localdate())
     reply = channel_chat_step(
         transport=ChatTransport.VIBER,
         user_id=user_id,
-        message_id=str(event.get("message_token") or ""),
+        message_id=message_id,
         language=language_of(sender.get("language")),
-        inbound=inbound_of(message),
+        inbound=inbound,
         channel=Channel.VIBER,
         now=timezone.now(),
         today=timezone.localdate(),

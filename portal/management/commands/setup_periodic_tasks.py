@@ -47,6 +47,11 @@ INTERVAL_TASKS = {
         5,
         "Emails staff decisions of the last day whose notice was never queued (a broker outage).",
     ),
+    "Readings: delete photos held but never sent": (
+        "readings.tasks.held_photos_purge",
+        60,
+        "Deletes photos the reading form read numbers from when no reading was sent within READING_PHOTO_HOLD_SECONDS.",
+    ),
 }
 
 
