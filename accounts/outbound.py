@@ -1,7 +1,8 @@
 """The portal's one HTTP client for calls out to other services (Viber, Facebook Messenger, Telegram's file
-API, ...): every outbound call goes through `post_json`, `get_json` or `get_bytes`, so each has a connect and a read timeout, retries transient
-failures (connection refused, 429 and 5xx, honouring Retry-After) with a short backoff, and raises one
-error type the caller can log. It lives in the lowest app so that every channel may use it.
+API, ...): every outbound call goes through `post_json`, `get_json` or `get_bytes`, so each has a connect
+and a read timeout, retries transient failures (connection refused, 429 and 5xx, honouring Retry-After)
+with a short backoff, and raises one error type the caller can log. It lives in the lowest app so that
+every channel may use it.
 
 A download (`get_bytes`: a photo a messenger user sent) is streamed and cut off at a size limit, so a
 huge or endless body costs at most that much memory.

@@ -95,7 +95,9 @@ def photo_read(*, meter: Meter, upload: BinaryIO, size: int, today: date) -> Pho
 def photo_reading_advice(reading: PhotoReading) -> str:
     """What to tell the customer about a photo's values, in the active language."""
     if reading.sure:
-        return _("We read them from your photo. Compare them with the display and correct any that differ before you send.")
+        return _(
+            "We read them from your photo. Compare them with the display and correct any that differ before you send."
+        )
     if reading.doubt == DOES_NOT_FIT:
         return _("These numbers do not fit your meter: compare them with the display and correct them before you send.")
     return _(

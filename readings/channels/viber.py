@@ -5,8 +5,9 @@ Viber posts callbacks to `/channels/viber/webhook/` signed with `X-Viber-Content
 HMAC-SHA256 of the raw body with the bot's auth token, `VIBER_AUTH_TOKEN`). A `message` event runs one
 step of the conversation, and the answer goes out as a `send_message` call (with a reply keyboard for the
 buttons) through the portal's one HTTP client; a picture without a text is downloaded from its `media` URL
-through the same client and read for the chat's meter (readings/channels/chat_photos.py); `conversation_started` is answered in the callback's
-response (Viber's welcome message, allowed before the user subscribes). Other events get an empty 200.
+through the same client and read for the chat's meter (readings/channels/chat_photos.py);
+`conversation_started` is answered in the callback's response (Viber's welcome message, allowed before the
+user subscribes). Other events get an empty 200.
 A message token already answered is not answered again (Viber retries callbacks).
 """
 
