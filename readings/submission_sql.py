@@ -30,12 +30,13 @@ ACCEPTED, REJECTED = ReadingStatus.ACCEPTED.value, ReadingStatus.REJECTED.value
 
 
 @contextmanager
-def _prepared_cursor():
+def prepared_cursor():
     """A Django cursor (health check, query log, error wrapping) whose psycopg cursor binds parameters on the
     server: psycopg then prepares a statement it has run `prepare_threshold` times (5) on this connection,
     and PostgreSQL stops planning it per call. Planning the facts statement cost 0.75 ms of PostgreSQL's
     1.1 ms per submission (bench/RESULTS.md). Django's own cursors bind on the client (its default); only
-    these two statements, written with their types, bind on the server. psycopg's prepared statements are
+    the submission's statements, written with their types, bind on the server (and the API's idempotency
+    record, portal/api/idempotency.py). psycopg's prepared statements are
     protocol-level, which PgBouncer >= 1.21 supports in transaction mode (max_prepared_statements)."""
     import psycopg
     from django.db.backends.postgresql.psycopg_any import register_tzloader
@@ -141,7 +142,7 @@ def fetch_facts(
         params["meter"] = meter_id
     else:
         params["number"], params["serial"] = numbers
-    with _prepared_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_SQL[where], params)
         row = cursor.fetchone()
     if row is None:
@@ -198,27 +199,37 @@ READING_FIELDS = (
 )  # fmt: skip
 
 
+def _insert_sql(supersedes: bool) -> str:
+    table = Reading._meta.db_table
+    columns = ", ".join(READING_FIELDS)
+    # Typed: the parameters are bound on the server, where an untyped one in a SELECT list would be text.
+    typed = ", ".join(f"%s::{Reading._meta.get_field(name).db_type(connection)}" for name in READING_FIELDS)
+    conflict = f"ON CONFLICT (meter_id, reading_date) WHERE superseded_at IS NULL AND status <> '{REJECTED}' DO NOTHING"
+    if not supersedes:
+        return f"INSERT INTO {table} ({columns}) VALUES ({typed}) {conflict} RETURNING id"
+    # The INSERT reads the CTE, so the UPDATE has run (and left the partial unique index) before it.
+    return (
+        f"WITH superseded AS (UPDATE {table} SET superseded_at = %s::timestamptz WHERE id = %s::bigint RETURNING id) "
+        f"INSERT INTO {table} ({columns}) SELECT {typed} FROM (SELECT count(*) FROM superseded) done "
+        f"{conflict} RETURNING id"
+    )
+
+
+_INSERT_SQL: dict[bool, str] = {}
+
+
 def insert_reading(reading: Reading, *, supersede_id: int | None, now: datetime) -> int | None:
     """Store `reading` (and mark the reading it replaces superseded) in one statement; its id, or None when
     a current reading for that meter and date already exists (the caller answers DUPLICATE)."""
-    table = Reading._meta.db_table
-    columns = ", ".join(READING_FIELDS)
-    placeholders = ", ".join(["%s"] * len(READING_FIELDS))
+    supersedes = supersede_id is not None
+    if supersedes not in _INSERT_SQL:
+        _INSERT_SQL[supersedes] = _insert_sql(supersedes)
     # Plain values: the choices enums as their strings, no photo (a photo goes through the ORM's storage).
     params = [getattr(reading, name) for name in READING_FIELDS[:-1]] + [""]
     params = [str(value) if isinstance(value, str) else value for value in params]
-    conflict = f"ON CONFLICT (meter_id, reading_date) WHERE superseded_at IS NULL AND status <> '{REJECTED}' DO NOTHING"
-    if supersede_id is None:
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {conflict} RETURNING id"
-    else:
-        # The INSERT reads the CTE, so the UPDATE has run (and left the partial unique index) before it.
-        sql = (
-            f"WITH superseded AS (UPDATE {table} SET superseded_at = %s WHERE id = %s RETURNING id) "
-            f"INSERT INTO {table} ({columns}) SELECT {placeholders} FROM (SELECT count(*) FROM superseded) done "
-            f"{conflict} RETURNING id"
-        )
+    if supersedes:
         params = [now, supersede_id, *params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with prepared_cursor() as cursor:
+        cursor.execute(_INSERT_SQL[supersedes], params)
         row = cursor.fetchone()
     return row[0] if row else None

@@ -88,13 +88,24 @@ def _record(owner: str, key: str, digest: str, status_code: int, body) -> bool:
     }
     # Each value as its field stores it on this backend (jsonb on PostgreSQL, text on SQLite).
     params = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+    if connection.vendor == "postgresql":
+        # Bound on the server and prepared, as the reading's statements (readings/submission_sql.py).
+        from readings.submission_sql import prepared_cursor
+
+        typed = ", ".join(f"%s::{meta.get_field(name).db_type(connection)}" for name in values)
+        sql = f"INSERT INTO {meta.db_table} ({', '.join(values)}) VALUES ({typed}) {_ON_CONFLICT}"
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone() is not None
     with connection.cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(values))
         cursor.execute(
-            f"INSERT INTO {meta.db_table} ({', '.join(values)}) VALUES ({', '.join(['%s'] * len(values))}) "
-            "ON CONFLICT (owner, key) DO NOTHING RETURNING id",
-            params,
+            f"INSERT INTO {meta.db_table} ({', '.join(values)}) VALUES ({placeholders}) {_ON_CONFLICT}", params
         )
         return cursor.fetchone() is not None
+
+
+_ON_CONFLICT = "ON CONFLICT (owner, key) DO NOTHING RETURNING id"
 
 
 def idempotency_records_purge(*, now, retention_hours: int, batch_size: int = 10_000) -> int:

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The integration API's requests take a shorter stack (LEAN_MIDDLEWARE: security, language, JSON errors).
+    "portal.middleware.LeanMachinePathsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -276,3 +276,23 @@ def test_the_plain_submit_answer_is_what_the_serializer_would_give(two_zone_mete
         today=timezone.localdate(),
     )
     assert submit_json(outcome, two_zone_meter) == SubmitOutSerializer(submit_data(outcome, two_zone_meter)).data
+
+
+def test_integration_requests_take_the_lean_stack_with_its_language_and_security_headers(two_zone_meter):
+    """The integration API skips the browser's middleware (sessions, CSRF, auditlog, staff audit, messages,
+    the page's CSP, allauth: portal.middleware.LEAN_MIDDLEWARE) but keeps the language of Accept-Language,
+    the security headers and the JSON errors; every other path keeps the whole stack."""
+    api = client_with("readings:write")
+    api.credentials(HTTP_AUTHORIZATION=api._credentials["HTTP_AUTHORIZATION"], HTTP_ACCEPT_LANGUAGE="uk")
+    stored = post(api, READINGS, reading_body())
+    assert stored.status_code == 201 and stored.json()["message"].startswith("Покази прийнято")
+    refused = post(api, READINGS, reading_body(day=1))
+    assert refused.status_code == 422 and refused.json()["problems"][0]["code"] == "lower_than_previous"
+    assert "менше за ваші останні покази" in refused.json()["problems"][0]["message"]
+    unknown = post(api, READINGS, reading_body(meter_serial="99999999"))
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "account_not_found"
+    for response in (stored, refused, unknown):
+        assert response["Content-Language"] == "uk"
+        assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
+        assert "Content-Security-Policy" not in response and "sessionid" not in response.cookies
+    assert "Content-Security-Policy" in APIClient().get("/api/v1/ping/")
