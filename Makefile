@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 
-.PHONY: drill run test property-nightly venv install install-dev migrate translations messages seed lint format bench check-deploy clean
+.PHONY: drill run test property-nightly venv install install-dev migrate translations messages seed lint format bench check-deploy clean bench-recognition
 
 run: install migrate translations seed ## start web, Celery worker and beat (and embedded Redis) on demo data
 	$(PY) -m portal.launcher run
@@ -68,6 +68,9 @@ check-deploy: install ## `check --deploy` with production settings and throwaway
 
 drill: install-dev ## the fault drill (bench/drill.py): own PostgreSQL, Redis, gunicorn, workers; results in docs/reliability.md
 	$(PY) bench/drill.py $(DRILL_ARGS)
+
+bench-recognition: install ## meter-photo reading: 500 generated drum + 500 LCD photos, accuracy and CPU per photo (bench/RESULTS.md)
+	$(PY) bench/recognition.py $(BENCH_ARGS)
 
 bench: install-dev
 	$(PY) -m portal.launcher exec -- $(PY) bench/run.py

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from .. import zones
 from . import glyphs
 
 WORK = 800
@@ -80,9 +81,9 @@ class Blob:
         return self.y + self.h
 
 
-def _binary(gray: np.ndarray, dark_ink: bool, c: int = 12) -> np.ndarray:
+def _binary(gray: np.ndarray, dark_ink: bool, c: int = 12, block: int | None = None) -> np.ndarray:
     g = gray if dark_ink else 255 - gray
-    block = max(15, (min(gray.shape) // 6) | 1)
+    block = block or max(15, (min(gray.shape) // 6) | 1)
     return cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, c)
 
 
@@ -113,7 +114,7 @@ def _chains(blobs: list[Blob]) -> list[list[Blob]]:
     dy = np.abs(cy[None, :] - cy[:, None])
     hmax = np.maximum(h[None, :], h[:, None])
     ratio = h[None, :] / h[:, None]
-    ok = (dx > 0.25 * hmax) & (dx < 1.5 * hmax) & (ratio > 0.82) & (ratio < 1.22) & (dy < 0.25 * hmax + 0.3 * dx)
+    ok = (dx > 0.25 * hmax) & (dx < 2.0 * hmax) & (ratio > 0.82) & (ratio < 1.22) & (dy < 0.25 * hmax + 0.3 * dx)
     n = len(blobs)
     score = h.copy()
     count = np.ones(n, dtype=int)
@@ -142,18 +143,49 @@ def _chains(blobs: list[Blob]) -> list[list[Blob]]:
     return rows
 
 
-def _best_row(gray: np.ndarray):
-    """(row, dark_ink, binary, labels, all_blobs, areas) of the strongest row over both inks."""
-    best = None
-    for dark_ink in (True, False):
-        binary = _binary(gray, dark_ink)
-        all_blobs, labels, areas = _blobs(binary)
-        cands = [b for b in all_blobs if _digit_like(b, areas[b.label], gray.shape[0])]
-        for row in _chains(cands)[:1]:
-            score = sum(b.h for b in row) * (1.0 if len(row) >= 4 else 0.5)
-            if best is None or score > best[0]:
-                best = (score, row, dark_ink, binary, labels, all_blobs, areas)
-    return best[1:] if best else None
+def _contains(outer: Blob, inner: Blob) -> bool:
+    return (
+        outer.x <= inner.x
+        and outer.y <= inner.y
+        and inner.x + inner.w <= outer.x + outer.w
+        and inner.bottom <= outer.bottom
+        and inner.h >= 0.4 * outer.h
+    )
+
+
+def _solid(labels: np.ndarray, b: Blob, area: int) -> bool:
+    """Ink fills most of the blob's (turned) rectangle: a window cell, not a digit with a hole."""
+    ys, xs = np.nonzero(labels[b.y : b.bottom, b.x : b.x + b.w] == b.label)
+    (_, _), (rw, rh), _ = cv2.minAreaRect(np.column_stack([xs, ys]).astype(np.float32))
+    return area > 0.7 * max(rw * rh, 1.0)
+
+
+def _candidate_rows(gray: np.ndarray) -> list[tuple[list[Blob], bool]]:
+    """The strongest rows of digit-like blobs over both inks, (row, dark_ink), best first.
+
+    A solid blob that holds a digit-like blob of the other ink is a drum's window cell or an LCD's
+    frame, not a digit: it is dropped, so the digit inside it is read."""
+    rows = []
+    small, large = max(15, (min(gray.shape) // 16) | 1), max(15, (min(gray.shape) // 5) | 1)
+    # (block, closing): the closed pass joins the segments of a seven-segment digit into one blob
+    for block, close in ((small, 0), (large, 0), (small, 9)):
+        passes = []
+        for dark_ink in (True, False):
+            binary = _binary(gray, dark_ink, block=block)
+            if close:
+                binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((close, 3), np.uint8))
+            all_blobs, labels, areas = _blobs(binary)
+            cands = [b for b in all_blobs if _digit_like(b, areas[b.label], gray.shape[0])]
+            passes.append((dark_ink, cands, labels, areas))
+        for i, (dark_ink, cands, labels, areas) in enumerate(passes):
+            others = passes[1 - i][1]
+            cands = [
+                b for b in cands if not (any(_contains(b, o) for o in others) and _solid(labels, b, areas[b.label]))
+            ]
+            for row in _chains(cands)[:2]:
+                rows.append((sum(b.h for b in row) * (1.0 if len(row) >= 4 else 0.5), row, dark_ink))
+    rows.sort(key=lambda r: -r[0])
+    return [(row, dark_ink) for _, row, dark_ink in rows[:5]]
 
 
 def _angle(row: list[Blob]) -> float:
@@ -165,8 +197,9 @@ def _angle(row: list[Blob]) -> float:
     return math.degrees(math.atan(slope))
 
 
-def _ink_mask(gray: np.ndarray, b: Blob, dark_ink: bool, pad: float = 0.08) -> np.ndarray:
-    """The blob's own ink, Otsu-thresholded inside its slightly widened box."""
+def _ink_mask(gray: np.ndarray, b: Blob, dark_ink: bool, pad: float = 0.08) -> tuple[np.ndarray, bool]:
+    """The blob's own ink, Otsu-thresholded inside its slightly widened box, and whether a decimal
+    point sits at its bottom right (a small lump the threshold separates from the digit)."""
     p = int(round(b.h * pad))
     y0, y1 = max(0, b.y - p), min(gray.shape[0], b.bottom + p)
     x0, x1 = max(0, b.x - p), min(gray.shape[1], b.x + b.w + p)
@@ -178,12 +211,30 @@ def _ink_mask(gray: np.ndarray, b: Blob, dark_ink: bool, pad: float = 0.08) -> n
     n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     keep = np.zeros_like(mask)
     big = max(stats[1:, 4].max(), 1) if n > 1 else 1
+    dot = False
     for i in range(1, n):
         sx, sy, sw, sh, area = stats[i]
         inside = sx >= p - 1 and sy >= p - 1 and sx + sw <= p + b.w + 1 and sy + sh <= p + b.h + 1
         if area >= 0.08 * big and (inside or area == big):
             keep[lab == i] = 255
-    return keep
+        elif (
+            0.05 * b.h <= sw <= 0.3 * b.h
+            and 0.05 * b.h <= sh <= 0.3 * b.h
+            and abs(sy + sh - (p + b.h)) <= 0.12 * b.h
+            and sx + sw / 2 > p + b.w - 0.35 * b.h
+        ):
+            dot = True
+    return keep, dot
+
+
+def _class_sims(features: list[np.ndarray], kind: str) -> list[dict[str, float]]:
+    feats, labels = glyphs.templates(kind)
+    classes = sorted(set(labels.tolist()))
+    out = []
+    for f in features:
+        sims = feats @ f
+        out.append({c: float(sims[labels == c].max()) for c in classes})
+    return out
 
 
 def _classify(features: list[np.ndarray], kind: str):
@@ -203,17 +254,36 @@ def _digit_confidence(sim: float, margin: float) -> float:
 
 
 def _is_red(rgb: np.ndarray, b: Blob) -> bool:
-    p = int(b.h * 0.25)
+    """A red wheel: red around the digit, or a red digit."""
+    p = int(b.h * 0.2)
     crop = rgb[max(0, b.y - p) : b.bottom + p, max(0, b.x - p) : b.x + b.w + p].astype(np.int32)
     if crop.size == 0:
         return False
     r, g, bl = crop[..., 0], crop[..., 1], crop[..., 2]
-    red = (r > 90) & (r > 1.6 * g) & (r > 1.6 * bl)
-    return red.mean() > 0.18
+    red = (r > 80) & (r > 1.5 * g) & (r > 1.5 * bl)
+    sat = (np.max(crop, axis=2) - np.min(crop, axis=2)) > 40
+    return red.mean() > 0.2 or (sat.any() and red.sum() > 0.6 * sat.sum() and red.mean() > 0.04)
 
 
-def _decimal_point(row: list[Blob], all_blobs: list[Blob], areas) -> int | None:
+def _redness(rgb: np.ndarray, row: list[Blob], masks: list[np.ndarray]) -> list[float]:
+    """How much redder than grey each digit's ink and box are (R minus the mean of G and B)."""
+    out = []
+    f = rgb.astype(np.float32)
+    red = f[..., 0] - (f[..., 1] + f[..., 2]) / 2
+    for b, mask in zip(row, masks, strict=True):
+        p = int(round(b.h * 0.08))
+        y0, x0 = max(0, b.y - p), max(0, b.x - p)
+        box = red[y0 : y0 + mask.shape[0], x0 : x0 + mask.shape[1]]
+        ink = box[mask[: box.shape[0], : box.shape[1]] > 0]
+        out.append(max(float(ink.mean()) if ink.size else 0.0, float(box.mean()) if box.size else 0.0))
+    return out
+
+
+def _decimal_point(row: list[Blob], all_blobs: list[Blob], areas, dots: list[bool]) -> int | None:
     """Index of the digit a decimal point follows, or None."""
+    for i, dot in enumerate(dots):
+        if dot:
+            return i
     hh = float(np.median([b.h for b in row]))
     bottom = float(np.median([b.bottom for b in row]))
     row_labels = {b.label for b in row}
@@ -233,90 +303,184 @@ def _decimal_point(row: list[Blob], all_blobs: list[Blob], areas) -> int | None:
 
 
 CODE_RE = re.compile(r"^(\d{1,2}\.\d\.\d|T\d{1,2})$")
+# The register codes meters show (readings/zones.py's labels and their relatives); a code is read as
+# the one of these its characters match best.
+LEXICON = sorted(
+    {label for labels in zones.DEFAULT_REGISTER_LABELS.values() for ls in labels.values() for label in ls}
+    | {"1.8.0", "15.8.0", "2.8.0", "1.8.3", "1.8.4", "15.8.3", "T1", "T2", "T3", "T4", "T11", "T12", "T13", "T23"}
+)
 
 
-def _code(gray, row, all_blobs, areas, dark_ink) -> tuple[str | None, float]:
+def _code(gray, row, all_blobs, dark_ink) -> tuple[str | None, float]:
+    """The register code in smaller characters left of the row or above its left half."""
     hh = float(np.median([b.h for b in row]))
     top = min(b.y for b in row)
-    bottom = max(b.bottom for b in row)
-    left = row[0].x
+    bottom = float(np.median([b.bottom for b in row]))
+    mid_x = row[len(row) // 2].cx
     cands = []
     for b in all_blobs:
-        if not (0.3 * hh <= b.h <= 0.8 * hh) or b.w < 2 or b.h / b.w > 12 or b.h / b.w < 0.9:
+        if not (0.3 * hh <= b.h <= 0.8 * hh) or b.w < 2 or not 0.7 <= b.h / b.w <= 12:
             continue
-        beside = b.x + b.w < left and top - 0.2 * hh <= b.y and b.bottom <= bottom + 0.2 * hh and b.x > left - 6 * hh
-        above = b.bottom < top + 0.1 * hh and b.bottom > top - 1.2 * hh and row[0].x - hh < b.cx < row[len(row) // 2].cx
+        beside = b.x + b.w < row[0].x - 0.05 * hh and abs(b.bottom - bottom) < 0.25 * hh
+        above = top - 1.4 * hh < b.bottom < top + 0.05 * hh and b.cx < mid_x
         if beside or above:
             cands.append(b)
     if not cands:
         return None, 0.0
-    chains = _chains(cands) or [[b] for b in cands][:1]
-    chain = chains[0]
-    if len(chain) < 2 and not chains:
+    # groups: side by side, bottoms aligned, similar heights
+    cands.sort(key=lambda b: b.x)
+    groups: list[list[Blob]] = []
+    for b in cands:
+        for g in groups:
+            last = g[-1]
+            if (
+                abs(b.bottom - last.bottom) < 0.25 * last.h
+                and 0.75 < b.h / last.h < 1.33
+                and 0 < b.x - (last.x + last.w) < 1.6 * last.h
+            ):
+                g.append(b)
+                break
+        else:
+            groups.append([b])
+    groups = [g for g in groups if 1 <= len(g) <= 4]
+    if not groups:
         return None, 0.0
-    masks = [glyphs.normalise(_ink_mask(gray, b, dark_ink)) for b in chain]
+    # the group nearest the row's first digit
+    chain = min(groups, key=lambda g: abs(g[-1].x + g[-1].w - row[0].x) + abs(g[-1].bottom - bottom))
+    masks = [glyphs.normalise(_ink_mask(gray, b, dark_ink)[0]) for b in chain]
     if any(m is None for m in masks):
         return None, 0.0
-    read = _classify(masks, "code")
-    ch = float(np.median([b.h for b in chain]))
-    cbottom = float(np.median([b.bottom for b in chain]))
-    text = ""
-    for i, (b, (label, _, _)) in enumerate(zip(chain, read, strict=True)):
-        text += label
-        if i + 1 < len(chain):
-            nxt = chain[i + 1]
-            for d in all_blobs:
-                if 0.05 * ch <= d.w <= 0.4 * ch and 0.05 * ch <= d.h <= 0.4 * ch and abs(d.bottom - cbottom) < 0.2 * ch:
-                    if b.cx < d.cx < nxt.cx:
-                        text += "."
-                        break
-    conf = min(_digit_confidence(s, m) for _, s, m in read)
-    return text, conf
+    sims = _class_sims(masks, "code")
+    entries = [c for c in LEXICON if len(c.replace(".", "")) == len(chain)]
+    if not entries:
+        return None, 0.0
+    scored = sorted(
+        ((sum(sims[i][ch] for i, ch in enumerate(c.replace(".", ""))) / len(chain), c) for c in entries), reverse=True
+    )
+    # dots between characters tell 1.8.1 from 18.1 and 15.8.1 from 158.1
+    ch_h = float(np.median([b.h for b in chain]))
+    dots = ""
+    for i in range(len(chain) - 1):
+        a_, b_ = chain[i], chain[i + 1]
+        dots += (
+            "1"
+            if any(
+                0.05 * ch_h <= d.w <= 0.4 * ch_h
+                and 0.05 * ch_h <= d.h <= 0.4 * ch_h
+                and abs(d.bottom - a_.bottom) < 0.25 * ch_h
+                and a_.cx < d.cx < b_.cx + 0.2 * ch_h
+                for d in all_blobs
+            )
+            else "0"
+        )
+
+    def dot_pattern(code: str) -> str:
+        out, chars = "", code.split(".")
+        for part in chars:
+            out += "0" * (len(part) - 1) + "1"
+        return out[:-1]
+
+    scored = sorted(
+        ((score - 0.12 * sum(x != y for x, y in zip(dot_pattern(c), dots, strict=True)), c) for score, c in scored),
+        reverse=True,
+    )
+    best_score, best = scored[0]
+    runner = scored[1][0] if len(scored) > 1 else 0.0
+    conf = _digit_confidence(best_score, best_score - runner)
+    return best, conf
 
 
-def read(rgb: np.ndarray) -> Raw:
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    found = _best_row(gray)
-    if found is None:
-        return NOTHING
-    row, dark_ink = found[0], found[1]
+# In a strip the row's digits are STRIP_H px tall, the row level, its bottom at ROW_BOTTOM.
+STRIP_H = 48
+ABOVE, BELOW, LEFT, RIGHT = 2.4, 0.6, 7.0, 1.5  # strip margins around the row, in digit heights
+
+
+def _strip(rgb, gray, row: list[Blob]):
+    """The row turned level and scaled so its digits are STRIP_H tall, with room for a code."""
     angle = _angle(row)
-    if abs(angle) > 0.5:
-        h, w = gray.shape
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-        gray = cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        rgb = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        found = _best_row(gray)
-        if found is None:
-            return NOTHING
-        row, dark_ink = found[0], found[1]
-    all_blobs, areas = found[4], found[5]
-    masks = [glyphs.normalise(_ink_mask(gray, b, dark_ink)) for b in row]
+    hh = float(np.median([b.h for b in row])) * math.cos(math.radians(angle))
+    scale = STRIP_H / max(hh, 1.0)
+    cx = (row[0].cx + row[-1].cx) / 2
+    cy = float(np.mean([b.cy for b in row]))
+    half_w = (row[-1].cx - row[0].cx) / 2 * scale / math.cos(math.radians(angle))
+    m = cv2.getRotationMatrix2D((cx, cy), angle, scale)
+    width = int(half_w * 2 + (LEFT + RIGHT) * STRIP_H)
+    height = int((ABOVE + BELOW + 1) * STRIP_H)
+    m[0, 2] += LEFT * STRIP_H + half_w - cx
+    m[1, 2] += (ABOVE + 0.5) * STRIP_H - cy
+    warp = dict(flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(rgb, m, (width, height), **warp), cv2.warpAffine(gray, m, (width, height), **warp)
+
+
+def _strip_row(gray, dark_ink):
+    best = (None, [], {})
+    centre = (ABOVE + 0.5) * STRIP_H
+    for close in (0, 7):
+        binary = _binary(gray, dark_ink)
+        if close:
+            binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((close, 3), np.uint8))
+        all_blobs, labels, areas = _blobs(binary)
+        cands = [
+            b
+            for b in all_blobs
+            if 0.6 * STRIP_H <= b.h <= 1.45 * STRIP_H
+            and abs(b.cy - centre) < 0.45 * STRIP_H
+            and _digit_like(b, areas[b.label], 10**6)
+        ]
+        rows = _chains(cands)
+        if rows and (best[0] is None or sum(b.h for b in rows[0]) > sum(b.h for b in best[0])):
+            best = (rows[0], all_blobs, areas)
+    return best
+
+
+def _read_row(rgb, gray, row, dark_ink):
+    """(Raw, fit) for one candidate row."""
+    srgb, sgray = _strip(rgb, gray, row)
+    row, all_blobs, areas = _strip_row(sgray, dark_ink)
+    if row is None:
+        return NOTHING, 0.0
+    inks = [_ink_mask(sgray, b, dark_ink) for b in row]
+    masks = [glyphs.normalise(mask) for mask, _ in inks]
     if any(m is None for m in masks):
-        return NOTHING
+        return NOTHING, 0.0
     as_seven = _classify(masks, "seven")
     as_drum = _classify(masks, "drum")
     seven_fit = float(np.mean([s for _, s, _ in as_seven]))
     drum_fit = float(np.mean([s for _, s, _ in as_drum]))
     kind, result = ("seven", as_seven) if seven_fit >= drum_fit else ("drum", as_drum)
+    fit = max(seven_fit, drum_fit) * min(1.0, len(row) / 4)
     keep = len(row)
     code = None
     code_conf = 1.0
     if kind == "drum":
-        while keep > 1 and _is_red(rgb, row[keep - 1]):
+        red = _redness(srgb, row, [mask for mask, _ in inks])
+        base = float(np.median(red))
+        while keep > 1 and (red[keep - 1] - base > 18 or _is_red(srgb, row[keep - 1])):
             keep -= 1
     else:
-        point = _decimal_point(row, all_blobs, areas)
+        point = _decimal_point(row, all_blobs, areas, [dot for _, dot in inks])
         if point is not None:
             keep = point + 1
-        code, code_conf = _code(gray, row, all_blobs, areas, dark_ink)
+        code, code_conf = _code(sgray, row, all_blobs, dark_ink)
     digits = "".join(label for label, _, _ in result[:keep])
     conf = min(_digit_confidence(s, m) for _, s, m in result[:keep])
-    if len(row) < 4:
-        conf *= 0.5
+    if keep < 4 or (kind == "drum" and keep > 7) or keep > 8:
+        conf *= 0.5  # no meter has so few wheels or digits, nor so many
     if code is not None and not CODE_RE.match(code):
         code = None
         conf *= 0.8
     elif code is not None:
         conf = min(conf, max(code_conf, 0.5))
-    return Raw(digits, code, round(conf, 3), kind)
+    return Raw(digits, code, round(conf, 3), kind), fit
+
+
+def read(rgb: np.ndarray) -> Raw:
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    best, best_fit = NOTHING, 0.0
+    for row, dark_ink in _candidate_rows(gray):
+        raw, fit = _read_row(rgb, gray, row, dark_ink)
+        # The reading is the biggest print on the meter: a serial number may match as well, but smaller.
+        fit *= math.sqrt(np.median([b.h for b in row]))
+        if fit > best_fit:
+            best, best_fit = raw, fit
+    return best

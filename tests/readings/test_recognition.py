@@ -79,3 +79,47 @@ def test_read_display_prints_json_as_its_last_line(tmp_path, capsys):
     call_command("read_display", str(photo), "--zones", "day+night")
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert json.loads(last) == {"values": {}, "code": None, "confidence": 0.0}
+
+
+def test_generated_photos_are_read_and_none_is_wrong_but_sure():
+    """A bounded slice of the benchmark's photos (bench/recognition.py runs 500 of each kind)."""
+    for kind, at_least in (("drum", 11), ("lcd", 7)):
+        right = 0
+        for seed in range(12):
+            photo = synthetic.sample(kind, seed)
+            result = recognize(photo.image, "total")
+            read = result.values.get("total")
+            right += read == photo.value
+            assert not (result.sure and read != photo.value), (kind, seed, photo.value, result)
+        assert right >= at_least, (kind, right)
+
+
+def test_a_drum_counter_gives_the_whole_part_without_the_red_tenths():
+    result = recognize(synthetic.drum_counter(56708, digits=6, red_tenths=True, seed=0), "total")
+    assert result.values == {"total": 56708}
+    assert result.code is None
+    assert result.sure
+
+
+def test_a_drum_counter_on_a_two_zone_meter_tells_no_zone():
+    result = recognize(synthetic.drum_counter(56708, digits=6, red_tenths=True, seed=1), "day+night")
+    assert result.values == {}
+    assert result.number == 56708
+    assert not result.sure
+
+
+def test_the_lcd_register_code_tells_the_zone():
+    # a two-zone meter's night register: 14420 goes to night, not day
+    result = recognize(synthetic.lcd_display(14420, "1.8.1", seed=2, decimals=0), "day+night")
+    assert result.values == {"night": 14420}
+    assert result.code in {"1.8.1", "15.8.1", "T21"}
+
+
+def test_read_display_prints_the_drum_reading(tmp_path, capsys):
+    photo = tmp_path / "drum.jpg"
+    photo.write_bytes(synthetic.drum_counter(56708, digits=6, red_tenths=True, seed=0))
+    call_command("read_display", str(photo))
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["values"] == {"total": 56708}
+    assert last["code"] is None
+    assert 0.0 <= last["confidence"] <= 1.0
