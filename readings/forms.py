@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.widgets import IsoDateInput
 from readings.models import ZONE_TITLES, Meter
+from readings.photo_reading import TOO_MANY_READS
 from readings.photos import NOT_A_PHOTO, TOO_LARGE, TOO_MANY_PIXELS, PhotoError, photo_reencode
 from readings.selectors import labels_text
 
@@ -29,6 +30,7 @@ def photo_error_text(code: str) -> str:
         TOO_MANY_PIXELS: _("The photo has more than %(megapixels)s megapixels: send a smaller one.")
         % {"megapixels": settings.READING_PHOTO_MAX_PIXELS // 1_000_000},
         NOT_A_PHOTO: _("Send a photo (JPEG, PNG, HEIC or WebP)."),
+        TOO_MANY_READS: _("Many photos of this meter were read in the last hour. Type the numbers, please."),
     }
     return str(messages[code])
 

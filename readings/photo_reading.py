@@ -20,14 +20,17 @@ from typing import BinaryIO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from accounts.ratelimit import Limit, attempt_count
 from readings.models import Meter
-from readings.photos import EncodedPhoto, photo_reencode
+from readings.photos import EncodedPhoto, PhotoError, photo_reencode
 from readings.recognition import recognize
 from readings.validation import register_delta
 
 # Why a suggestion is not sure (the customer is asked to type or check the numbers).
 UNREADABLE = "unreadable"  # nothing read, or the engine is not confident
 DOES_NOT_FIT = "does_not_fit"  # read with confidence, but a value cannot be the meter's reading
+
+TOO_MANY_READS = "photo_too_many_reads"  # a PhotoError code: the meter's hourly limit of photo reads
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,14 @@ def _fits(meter: Meter, values: dict[str, int], today: date) -> bool:
 
 def photo_read(*, meter: Meter, upload: BinaryIO, size: int, today: date) -> PhotoReading:
     """Check and re-encode an uploaded photo (readings/photos.py: PhotoError for what is too large or not a
-    picture), read its display and say what to suggest for `meter`."""
+    picture, or over the meter's hourly limit of reads), read its display and say what to suggest for `meter`.
+
+    Reading costs CPU and the public form and the bots are open to anyone who knows two numbers, so every
+    channel counts its reads per meter (READING_PHOTO_READS_PER_METER_HOUR); the API also throttles per caller.
+    """
+    limit = Limit(settings.READING_PHOTO_READS_PER_METER_HOUR, 3600)
+    if attempt_count("photo_read", str(meter.pk), limit) > limit.attempts:
+        raise PhotoError(TOO_MANY_READS)
     encoded = photo_reencode(
         upload, size=size, max_bytes=settings.READING_PHOTO_MAX_BYTES, max_pixels=settings.READING_PHOTO_MAX_PIXELS
     )

@@ -37,7 +37,7 @@ from portal.api.presenters import (
 from portal.selectors import account_cards
 from readings.forms import photo_error_text
 from readings.models import Channel, Reading
-from readings.photo_reading import photo_read, photo_reading_advice
+from readings.photo_reading import TOO_MANY_READS, photo_read, photo_reading_advice
 from readings.photos import TOO_LARGE, PhotoError
 from readings.services import reading_submit
 
@@ -152,9 +152,8 @@ def recognize_photo(meter, photo) -> Response:
         reading = photo_read(meter=meter, upload=photo, size=photo.size, today=timezone.localdate())
     except PhotoError as error:
         message = photo_error_text(error.code)
-        raise ApiError(
-            error.code, message, status_code=413 if error.code == TOO_LARGE else 400, fields={"photo": [message]}
-        ) from error
+        status = {TOO_LARGE: 413, TOO_MANY_READS: 429}.get(error.code, 400)
+        raise ApiError(error.code, message, status_code=status, fields={"photo": [message]}) from error
     body = {
         "values": {zone: reading.values[zone] for zone in meter.zones if zone in reading.values},
         "code": reading.code,

@@ -266,6 +266,9 @@ READING_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 READING_PHOTO_MAX_PIXELS = env_int("READING_PHOTO_MAX_PIXELS", 50_000_000)
 # A photo the reading form read its numbers from is held this long for the reading (readings/held_photos.py).
 READING_PHOTO_HOLD_SECONDS = env_int("READING_PHOTO_HOLD_SECONDS", 6 * 3600)
+# Photo reads per meter per hour, whatever the channel (a read costs ~0.1-0.3 s of CPU; the public form and the
+# bots need only two numbers): then "type the numbers".
+READING_PHOTO_READS_PER_METER_HOUR = env_int("READING_PHOTO_READS_PER_METER_HOUR", 60)
 # The public reading form (readings/public_views.py): failed lookups per hour per (client address, account
 # number) pair, then that address is refused for that account (a NAT's other customers are not); and
 # failures on one account from any addresses slow its next attempts (1, 2, 4 ... seconds, at most the max).

@@ -120,6 +120,20 @@ def test_recognizing_is_rate_limited_per_customer(drum_meter, settings):
     assert codes == [200, 200, 429]
 
 
+def test_reads_of_one_meter_are_limited_per_hour_whoever_asks(drum_meter, settings):
+    settings.READING_PHOTO_READS_PER_METER_HOUR = 2
+    customer, bot = customer_api(drum_meter, "uk"), integration_api("readings:write")
+    form = {"account_number": "1000100003", "meter_serial": "5500001"}
+    assert customer.post(CUSTOMER_URL, {"photo": photo(unreadable_photo())}, format="multipart").status_code == 200
+    assert (
+        bot.post(INTEGRATION_URL, {**form, "photo": photo(unreadable_photo())}, format="multipart").status_code == 200
+    )
+    third = customer.post(CUSTOMER_URL, {"photo": photo(unreadable_photo())}, format="multipart")
+    error = third.json()["error"]
+    assert (third.status_code, error["code"]) == (429, "photo_too_many_reads")
+    assert error["message"] == "Цього лічильника за останню годину прочитано багато фото. Введіть цифри, будь ласка."
+
+
 def test_an_integration_needs_readings_write_and_the_right_pair(drum_meter):
     form = {"account_number": "1000100003", "meter_serial": "5500001"}
     api = integration_api("readings:write")

@@ -157,6 +157,17 @@ def identify(client, number="1000100003", serial="5500001"):
 
 
 @ON_DEC_2
+def test_the_public_form_limits_photo_reads_per_meter_and_the_numbers_can_still_be_typed(client, drum_meter, settings):
+    settings.READING_PHOTO_READS_PER_METER_HOUR = 1
+    identify(client)
+    assert client.post(PUBLIC, {"scan": upload(unreadable_photo()), "recognize": "1"}).status_code == 200
+    refused = client.post(PUBLIC, {"scan": upload(unreadable_photo()), "recognize": "1"})
+    assert refused.status_code == 400
+    assert "Many photos of this meter were read in the last hour. Type the numbers, please." in page_text(refused)
+    assert client.post(PUBLIC, {"total": "14420"}).status_code == 302
+
+
+@ON_DEC_2
 def test_the_public_form_asks_to_type_what_it_cannot_read(client, drum_meter):
     identify(client)
     read = client.post(PUBLIC, {"scan": upload(unreadable_photo()), "recognize": "1"})
