@@ -23,9 +23,10 @@ asks the same, one query per chunk of meters with per-meter dates grouped by dat
 import operator
 from bisect import bisect_left, insort
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import reduce
+from types import MappingProxyType
 from typing import NamedTuple
 
 from django.db import connection
@@ -38,6 +39,7 @@ from readings.services import meter_info, used_by_a_charge
 from readings.validation import MeterFacts, ReadingRules, Snapshot
 from readings.zones import ALL_ZONES, ZONE_SETS
 
+NOTHING: Mapping = MappingProxyType({})
 CHUNK = 5_000  # meters per query: well inside PostgreSQL's and SQLite's limits on parameters
 ACCEPTED, REJECTED = ReadingStatus.ACCEPTED.value, ReadingStatus.REJECTED.value  # plain strings: compared per row
 ACCEPTED_CURRENT = Q(status=ACCEPTED, superseded_at__isnull=True)
@@ -48,9 +50,9 @@ ZONE_POSITIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ImportMeter:
-    """A meter as the import needs it: where its rows must point, and the policy's `MeterInfo`."""
+class ImportMeter(NamedTuple):
+    """A meter as the import needs it: where its rows must point, and the policy's `MeterInfo`. A tuple: one
+    per meter of the file."""
 
     pk: int
     serial: str
@@ -94,15 +96,25 @@ class MeterHistory:
         self.info = meter.info
         self._accepted: dict[date, Snapshot] = {}  # current accepted readings, one per date
         self._dates: list[date] = []  # their dates, sorted
-        self.current: dict[date, StoredReading] = {}  # stored current readings on or after F, any status
-        self.rejected: dict[date, list[dict[str, int]]] = {}  # values staff rejected, on or after F
+        # Stored current readings on or after F (any status), and the values staff rejected there: most meters
+        # have none, so they share one empty mapping until they do.
+        self.current: Mapping[date, StoredReading] = NOTHING
+        self.rejected: Mapping[date, list[dict[str, int]]] = NOTHING
 
     def add_stored(self, reading: StoredReading) -> None:
         if reading.status == REJECTED:
+            if self.rejected is NOTHING:
+                self.rejected = {}
             self.rejected.setdefault(reading.reading_date, []).append(reading.values)
             return
         if reading.status == ACCEPTED:
             self.add_accepted(Snapshot(reading.values, reading.reading_date))
+
+    def add_current(self, reading: StoredReading) -> None:
+        """A stored reading on or after F that is not rejected: the file may repeat or correct it."""
+        if self.current is NOTHING:
+            self.current = {}
+        self.current[reading.reading_date] = reading
 
     def add_accepted(self, snapshot: Snapshot) -> None:
         if snapshot.reading_date not in self._accepted:
@@ -162,7 +174,7 @@ def meter_histories(
         for reading in _on_or_after(firsts):
             histories[reading.meter_id].add_stored(reading)
             if reading.status != REJECTED:
-                histories[reading.meter_id].current[reading.reading_date] = reading
+                histories[reading.meter_id].add_current(reading)
     return histories
 
 
@@ -200,6 +212,14 @@ FROM f JOIN {readings} r ON r.meter_id = f.meter_id AND r.reading_date >= f.firs
 HISTORY_SQL = None  # built on first use: the apps must be loaded
 
 
+def array_literal(values: Iterable) -> str:
+    """A PostgreSQL array literal of plain values (integers, ISO dates, booleans, meter serials: none holds
+    a quote or a backslash, none is empty), each quoted so that no value reads as NULL. Joined here in one pass: psycopg
+    quotes a list parameter element by element in Python, about 0.1 s per 100,000 (bench/RESULTS.md)."""
+    inner = '","'.join(map(str, values))
+    return '{"' + inner + '"}' if inner else "{}"
+
+
 def _fill_from_sql(
     histories: dict[int, MeterHistory], first_dates: dict[int, date], several_rows: set[int], *, lookback_days: int
 ) -> None:
@@ -209,9 +229,9 @@ def _fill_from_sql(
         HISTORY_SQL = _history_sql()
     ids = list(histories)
     params = {
-        "meters": ids,
-        "firsts": [first_dates[pk] for pk in ids],
-        "several": [pk in several_rows for pk in ids],
+        "meters": array_literal(ids),
+        "firsts": array_literal(map(first_dates.__getitem__, ids)),
+        "several": array_literal(pk in several_rows for pk in ids),
         "lookback": lookback_days,
     }
     with connection.cursor() as cursor:
@@ -222,7 +242,7 @@ def _fill_from_sql(
         history = histories[reading.meter_id]
         history.add_stored(reading)
         if row[-1] and reading.status != REJECTED:
-            history.current[reading.reading_date] = reading
+            history.add_current(reading)
 
 
 def _per_meter(dates: dict[int, date]) -> Case:

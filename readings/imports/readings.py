@@ -39,7 +39,7 @@ from readings.imports.csvfile import (
     read_records,
 )
 from readings.imports.headend import headend_file
-from readings.imports.history import CHUNK, ImportMeter, MeterHistory, meter_histories
+from readings.imports.history import CHUNK, ImportMeter, MeterHistory, array_literal, meter_histories
 from readings.messages import problem_message
 from readings.models import Channel, Meter, Reading, ReadingStatus
 from readings.policy import (
@@ -256,12 +256,12 @@ def _locked_meters_sql(serials: list[str]) -> dict[str, ImportMeter]:
         SELECT m.id, m.serial_number, a.number, a.district_id, a.is_active, m.zone_set, m.register_digits,
                m.multiplier, m.installed_on, m.removed_on, {install}
         FROM {Meter._meta.db_table} m JOIN {accounts} a ON a.id = m.account_id
-        WHERE m.serial_number = ANY(%s)
+        WHERE m.serial_number = ANY(%s::text[])
         ORDER BY m.serial_number
         FOR UPDATE OF m
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [serials])
+        cursor.execute(sql, [array_literal(serials)])  # serials match METER_SERIAL: no quotes
         found = cursor.fetchall()
     meters: dict[str, ImportMeter] = {}
     infos: dict[tuple, MeterInfo] = {}  # meters of one kind share one MeterInfo (it is frozen)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import District, PersonalAccount
@@ -253,6 +254,64 @@ def test_importing_a_file_again_creates_nothing(meter):
     again = import_readings(*rows)
     assert (again.errors, again.created, again.duplicates) == ([], 0, 3)
     assert Reading.objects.count() == 4
+
+
+def crash_on_inserting_for(meter_id: int) -> None:
+    """A database fault the test causes itself: the insert of any reading for `meter_id` fails, after the
+    readings before it in the write were stored and a correction marked its original superseded."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION test_crash() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER test_crash BEFORE INSERT ON readings_reading FOR EACH ROW "
+                f"WHEN (NEW.meter_id = {meter_id}) EXECUTE FUNCTION test_crash()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER test_crash BEFORE INSERT ON readings_reading WHEN NEW.meter_id = {meter_id} "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+
+
+def crash_repaired() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER test_crash ON readings_reading"
+            if connection.vendor == "postgresql"
+            else "DROP TRIGGER test_crash"
+        )
+
+
+def test_an_import_that_crashes_halfway_stores_nothing_and_its_rerun_stores_each_reading_once(meter):
+    second = Meter.objects.get(serial_number="M2")
+    rows = [
+        reading(total=1250),
+        reading(reading_date="2025-01-31", total=1090, channel="staff"),  # corrects 31 January's 1100
+        reading("M2", account="1000000002", total=1100),
+        reading("M2", "2025-03-10", account="1000000002", total=1150),
+    ]
+    before = list(Reading.objects.values_list("pk", "total", "superseded_at"))
+    crash_on_inserting_for(second.pk)  # M1's rows are written first (file order), then M2's fail
+    with pytest.raises(Exception, match="disk full"):
+        import_readings(*rows)
+    assert list(Reading.objects.values_list("pk", "total", "superseded_at")) == before
+
+    crash_repaired()
+    rerun = import_readings(*rows)
+    assert (rerun.errors, rerun.accepted, rerun.superseded) == ([], 4, 1)
+    again = import_readings(*rows)
+    assert (again.errors, again.created, again.duplicates) == ([], 0, 4)
+    current = Reading.objects.current().order_by("meter__serial_number", "reading_date")
+    assert [(r.meter.serial_number, r.reading_date, r.total) for r in current] == [
+        ("M1", date(2025, 1, 31), 1090),
+        ("M1", date(2025, 2, 28), 1250),
+        ("M2", date(2025, 2, 28), 1100),
+        ("M2", date(2025, 3, 10), 1150),
+    ]
+    assert Reading.objects.count() == 5  # the four, and 31 January's 1100, superseded once
 
 
 def test_a_different_reading_for_a_stored_date_supersedes_it(meter):
