@@ -1,6 +1,6 @@
 """Benchmark: the month-end peak on PostgreSQL behind gunicorn (sync workers, the production command), with wrk.
 
-    python bench/api_load.py [--accounts 40000] [--connections 32,128] [--seconds 10] [--workers 6]
+    python bench/api_load.py [--accounts 40000] [--connections 32,128] [--seconds 10] [--workers 4] [--profile]
 
 Generates one-zone accounts with a last reading (COPY), creates an integration client, starts gunicorn on
 the benchmark database, and runs wrk twice at the same concurrency: `GET /api/v1/ping/` (a trivial JSON
@@ -12,6 +12,8 @@ figure. Beside requests/s and p50/p99, every run reports CPU per request: user +
 gunicorn process tree and of its PostgreSQL backends (read from /proc), divided by the requests served,
 which survives a machine shared with other work where wall-clock rates do not. Checks that every
 submission was stored, and appends to bench/RESULTS.md. Needs `wrk` (Debian: apt-get install wrk).
+With --profile, py-spy samples the gunicorn workers (on CPU only, no instrumentation overhead) during each
+submission run and prints the top functions by own and by inclusive samples (needs py-spy, requirements-dev).
 """
 
 import argparse
@@ -199,6 +201,24 @@ def start_gunicorn(workers: int, threads: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+def mix_preflight(session: str) -> None:
+    """The mix's pages must be what a customer gets, not a redirect or an error page that costs nothing: the
+    cabinet with the session cookie shows the linked account; the public form shows its first step."""
+    for path, headers, expected in (
+        ("/cabinet/", {"Cookie": f"sessionid={session}"}, "6000000001"),
+        ("/readings/", {}, "<form"),
+    ):
+        request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as response:  # urlopen follows redirects: check the URL
+            body = response.read().decode()
+            if response.status != 200 or response.url != f"http://127.0.0.1:{PORT}{path}" or expected not in body:
+                raise SystemExit(f"the month-end mix would not measure {path}: {response.status} {response.url}")
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def wrk(path: str, connections: int, seconds: int, script: str | None = None, key: str = "") -> dict:
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     if key:
@@ -225,11 +245,41 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def measured(server: subprocess.Popen, path: str, connections: int, seconds: int, script=None, key="") -> dict:
+def measured(
+    server: subprocess.Popen, path: str, connections: int, seconds: int, script=None, key="", profile: str = ""
+) -> dict:
     before = server_cpu_seconds(server.pid)
+    spy = None
+    if profile:
+        command = [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--nonblocking",
+                   "-p", str(server.pid), "-d", str(seconds), "-r", "200", "-f", "raw", "-o", profile]  # fmt: skip
+        spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     result = wrk(path, connections, seconds, script, key)
+    if spy:
+        spy.wait(timeout=60)
+        print_top_frames(profile)
     result["cpu_ms"] = (server_cpu_seconds(server.pid) - before) / max(result["requests"], 1) * 1000
     return result
+
+
+def print_top_frames(collapsed: str, top: int = 20) -> None:
+    """py-spy's collapsed stacks ("frame;frame;frame count" per line): the top frames by own samples (the
+    stack's last frame) and by inclusive samples (anywhere in the stack, once per stack)."""
+    own, inclusive, total = {}, {}, 0
+    for line in Path(collapsed).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [frame.split(" (")[0] + " " + frame.rsplit("/", 1)[-1].rstrip(")") for frame in stack.split(";")]
+        frames = frames[1:]  # the process name
+        if not frames:
+            continue
+        total += int(count)
+        own[frames[-1]] = own.get(frames[-1], 0) + int(count)
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + int(count)
+    for title, table in (("own", own), ("inclusive", inclusive)):
+        print(f"--- py-spy: top {top} by {title} samples of {total:,} ({collapsed}) ---")
+        for frame, count in sorted(table.items(), key=lambda item: -item[1])[:top]:
+            print(f"{count / max(total, 1):6.1%}  {frame}")
 
 
 def _row(case: str, result: dict, base: dict | None = None) -> str:
@@ -246,8 +296,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=40_000)
     parser.add_argument("--connections", default="32,128", help="comma-separated: one set of runs per figure")
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=4)  # docs/operations.md's production command
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--profile", action="store_true", help="py-spy the workers during the submission runs")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("this benchmark needs wrk: apt-get install wrk")
@@ -262,6 +313,8 @@ def main() -> None:
         session = cabinet_session()
         connection.close()
         server = start_gunicorn(args.workers, args.threads)
+        mix_preflight(session)
+        load_before = load_average()
         figures = [int(figure) for figure in args.connections.split(",")]
         # Two wrk threads per run, two submitting runs per figure: each thread submits for its own accounts,
         # so that every submission is a first one (a new reading, not a repeat).
@@ -279,8 +332,9 @@ def main() -> None:
                     .replace("SESSION", session)
                 )
             base = measured(server, "/api/v1/ping/", connections, args.seconds)
+            profile = str(BASE_DIR / "var" / f"api_load_submit_{connections}.txt") if args.profile else ""
             submit = measured(
-                server, "/api/v1/integrations/readings/", connections, args.seconds, submit_script.name, key
+                server, "/api/v1/integrations/readings/", connections, args.seconds, submit_script.name, key, profile
             )
             mixed = measured(
                 server, "/api/v1/integrations/readings/", connections, args.seconds, mixed_script.name, key
@@ -304,6 +358,7 @@ def main() -> None:
         teardown_databases(databases, verbosity=0)
     kind = f"sync, {args.workers} workers" if args.threads == 1 else f"gthread, {args.workers} x {args.threads}"
     lines.append(f"| readings stored by the runs | about {submitted:,} submitted | | | {stored:,} stored |")
+    lines.append(f"| machine load average (1, 5, 15 min) | before: {load_before}; after: {load_average()} | | | |")
     results_append(
         command=(
             f"`bench/api_load.py --accounts {args.accounts} --connections {args.connections} "

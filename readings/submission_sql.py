@@ -15,7 +15,6 @@ here: at the month-end peak the submission is the endpoint that matters, and eac
    CONFLICT DO NOTHING on the one-current-reading index, RETURNING the new id.
 """
 
-from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.db import connection
@@ -29,27 +28,33 @@ ZONE_COLUMNS = ", ".join(f"r.{zone}" for zone in ALL_ZONES)
 ACCEPTED, REJECTED = ReadingStatus.ACCEPTED.value, ReadingStatus.REJECTED.value
 
 
-@contextmanager
 def prepared_cursor():
     """A Django cursor (health check, query log, error wrapping) whose psycopg cursor binds parameters on the
     server: psycopg then prepares a statement it has run `prepare_threshold` times (5) on this connection,
     and PostgreSQL stops planning it per call. Planning the facts statement cost 0.75 ms of PostgreSQL's
     1.1 ms per submission (bench/RESULTS.md). Django's own cursors bind on the client (its default); only
     the submission's statements, written with their types, bind on the server (and the API's idempotency
-    record, portal/api/idempotency.py). psycopg's prepared statements are
-    protocol-level, which PgBouncer >= 1.21 supports in transaction mode (max_prepared_statements)."""
+    record, portal/api/idempotency.py). psycopg's prepared statements are protocol-level, which PgBouncer
+    >= 1.21 supports in transaction mode (max_prepared_statements)."""
     import psycopg
-    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    # As BaseDatabaseWrapper._cursor, with psycopg's server-binding cursor instead of Django's ClientCursor.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = psycopg.Cursor(connection.connection)
+        if connection.timezone != _timestamptz_loader().timezone:  # as Django's create_cursor
+            from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+            register_tzloader(connection.timezone, cursor)
+        return connection._prepare_cursor(cursor)
+
+
+def _timestamptz_loader():
+    import psycopg
     from psycopg.pq import Format
 
-    with connection.cursor() as wrapper:
-        wrapper.cursor.close()
-        wrapper.cursor = psycopg.Cursor(connection.connection)
-        # As Django's create_cursor: timestamps in the connection's time zone.
-        tzloader = connection.connection.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
-        if connection.timezone != tzloader.timezone:
-            register_tzloader(connection.timezone, wrapper.cursor)
-        yield wrapper
+    return connection.connection.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
 
 
 def _columns(model, alias: str) -> tuple[list[str], str]:

@@ -92,10 +92,11 @@ def _record(owner: str, key: str, digest: str, status_code: int, body) -> bool:
         # Bound on the server and prepared, as the reading's statements (readings/submission_sql.py).
         from readings.submission_sql import prepared_cursor
 
-        typed = ", ".join(f"%s::{meta.get_field(name).db_type(connection)}" for name in values)
-        sql = f"INSERT INTO {meta.db_table} ({', '.join(values)}) VALUES ({typed}) {_ON_CONFLICT}"
+        if not _TYPED_INSERT:
+            typed = ", ".join(f"%s::{meta.get_field(name).db_type(connection)}" for name in values)
+            _TYPED_INSERT.append(f"INSERT INTO {meta.db_table} ({', '.join(values)}) VALUES ({typed}) {_ON_CONFLICT}")
         with prepared_cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(_TYPED_INSERT[0], params)
             return cursor.fetchone() is not None
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(values))
@@ -106,6 +107,7 @@ def _record(owner: str, key: str, digest: str, status_code: int, body) -> bool:
 
 
 _ON_CONFLICT = "ON CONFLICT (owner, key) DO NOTHING RETURNING id"
+_TYPED_INSERT: list[str] = []  # built on first use
 
 
 def idempotency_records_purge(*, now, retention_hours: int, batch_size: int = 10_000) -> int:
