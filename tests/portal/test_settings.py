@@ -115,6 +115,18 @@ def test_local_defaults_are_safe_and_complete():
     assert result.stdout.strip() == "Europe/Kyiv UAH django.db.backends.sqlite3 True uk"
 
 
+@pytest.mark.parametrize(("raw", "threshold"), [(None, "5"), ("2", "2"), ("off", "None")])
+def test_postgresql_prepares_the_submission_statements_unless_told_not_to(raw, threshold):
+    """psycopg prepares the reading submission's server-bound statements after DATABASE_PREPARE_THRESHOLD runs
+    on a connection; `off` turns it off (a PgBouncer older than 1.21 in transaction mode)."""
+    env = {"DATABASE_URL": "postgres://u:p@db.internal:5432/portal"}
+    if raw is not None:
+        env["DATABASE_PREPARE_THRESHOLD"] = raw
+    result = settings_in_subprocess("portal.settings.local", env, "settings.DATABASES['default']['OPTIONS']")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{{'prepare_threshold': {threshold}}}"
+
+
 def test_variables_override_the_defaults():
     result = settings_in_subprocess(
         "portal.settings.local",
