@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 from accounts.devices import api_token_issue
 from portal.models import ApiClient
 from readings.models import Reading
+from readings.zones import TWO_ZONE
 from tests.factories import AccountLinkFactory, MeterFactory, ReadingFactory
-from tests.readings.meter_photos import unreadable_photo
+from tests.readings.meter_photos import drum_photo, lcd_photo, unreadable_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,18 @@ def photo(image: bytes, name="IMG_0412.jpg", content_type="image/jpeg"):
     return SimpleUploadedFile(name, image, content_type=content_type)
 
 
+def test_the_customer_gets_the_values_of_a_photo_and_nothing_is_stored(drum_meter):
+    before = Reading.objects.count()
+    response = customer_api(drum_meter).post(CUSTOMER_URL, {"photo": photo(drum_photo(14420))}, format="multipart")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"values", "code", "confidence", "sure", "message"}
+    assert (body["values"], body["code"], body["sure"]) == ({"total": 14420}, None, True)
+    assert 0.6 <= body["confidence"] <= 1
+    assert body["message"].startswith("We read them from your photo. Compare them with the display")
+    assert Reading.objects.count() == before
+
+
 def test_a_photo_it_cannot_read_says_type_the_numbers(drum_meter):
     response = customer_api(drum_meter, "uk").post(
         CUSTOMER_URL, {"photo": photo(unreadable_photo())}, format="multipart"
@@ -63,6 +76,16 @@ def test_a_photo_it_cannot_read_says_type_the_numbers(drum_meter):
     body = response.json()
     assert response.status_code == 200 and body["sure"] is False
     assert body["message"].startswith("Не вдалося надійно прочитати цифри на цьому фото.")
+
+
+def test_an_lcd_code_names_the_zone_of_a_two_zone_meter(two_zone_meter):
+    api = customer_api(two_zone_meter)
+    image = lcd_photo(14020, "T21", TWO_ZONE, "night")
+    body = api.post(
+        "/api/v1/accounts/1000100001/meters/02000007/readings/recognize/", {"photo": photo(image)}, format="multipart"
+    ).json()
+    assert (body["values"], body["sure"]) == ({"night": 14020}, True)
+    assert body["code"] in two_zone_meter.labels_for("night")  # the register code the display showed
 
 
 def test_another_customers_account_is_404_and_reads_nothing(drum_meter, two_zone_meter):
@@ -118,6 +141,15 @@ def test_recognizing_is_rate_limited_per_customer(drum_meter, settings):
         api.post(CUSTOMER_URL, {"photo": photo(unreadable_photo())}, format="multipart").status_code for _ in range(3)
     ]
     assert codes == [200, 200, 429]
+
+
+def test_an_integration_with_readings_write_reads_a_photo_for_an_account_and_meter(drum_meter):
+    api = integration_api("readings:write")
+    form = {"account_number": "1000100003", "meter_serial": "5500001"}
+    response = api.post(INTEGRATION_URL, {**form, "photo": photo(drum_photo(14420))}, format="multipart")
+    assert response.status_code == 200
+    assert (response.json()["values"], response.json()["sure"]) == ({"total": 14420}, True)
+    assert not Reading.objects.filter(channel="chatbot").exists()
 
 
 def test_reads_of_one_meter_are_limited_per_hour_whoever_asks(drum_meter, settings):

@@ -40,11 +40,12 @@ def drum_photo(value: int) -> bytes:
 
 @lru_cache
 def lcd_photo(value: int, code: str, zone_set: str, zone: str) -> bytes:
-    """An LCD display showing register `code` = `value` that the engine reads exactly and surely as `zone`."""
+    """An LCD display showing register `code` = `value` that the engine reads exactly and surely as `zone` (the
+    code it reports may be another label of the same zone: 1.8.1 and T21 are both night on a Kyiv meter)."""
     for seed in SEEDS:
         image = synthetic.lcd_display(value, code=code, seed=seed)
         found = recognize(_as_uploaded(image), zone_set)
-        if found.sure and found.values == {zone: value} and found.code == code:
+        if found.sure and found.values == {zone: value}:
             return image
     raise AssertionError(f"no generated LCD photo of {code} {value} is read surely: is the engine broken?")
 

@@ -12,9 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from readings.held_photos import FOLDER, held_photo, held_photos_purge, photo_hold
 from readings.models import Reading
 from readings.photos import EncodedPhoto
+from readings.zones import TWO_ZONE
 from tests.factories import AccountLinkFactory, MeterFactory, ReadingFactory
 from tests.html import page_text
-from tests.readings.meter_photos import unreadable_photo
+from tests.readings.meter_photos import drum_photo, lcd_photo, unreadable_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,39 @@ def test_the_form_offers_a_photo_at_the_top_and_keeps_its_fields(customer):
 
 
 @ON_DEC_2
+def test_a_photo_fills_in_the_number_to_check_and_the_reading_keeps_the_photo(customer, drum_meter):
+    read = customer.post(FORM, {"reading_date": "2026-12-02", "scan": upload(drum_photo(14420)), "recognize": "1"})
+    assert read.status_code == 200
+    text = page_text(read)
+    assert "Check these numbers" in text and "We read them from your photo." in text
+    assert "Total, shown as 1.8.0 on the display: 14420" in text and "The photo will be kept with the reading." in text
+    assert field_value(read, "total") == "14420"
+    assert not Reading.objects.filter(reading_date=datetime.date(2026, 12, 2)).exists()  # nothing sent yet
+    token = field_value(read, "held_photo")
+    assert token and len(held_files()) == 1
+
+    sent = customer.post(FORM, {"reading_date": "2026-12-02", "total": "14420", "held_photo": token})
+    assert sent.status_code == 302
+    reading = Reading.objects.get(meter=drum_meter, reading_date=datetime.date(2026, 12, 2))
+    assert (reading.total, reading.status, reading.channel) == (14420, "accepted", "cabinet")
+    assert reading.photo.name.startswith("reading-photos/")  # the same address as any attached photo
+    photo = customer.get(f"/cabinet/accounts/1000100003/readings/{reading.pk}/photo/")
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert held_files() == []  # the held copy is gone once the reading has its own
+    receipt = page_text(customer.get(sent["Location"]))
+    assert "14420" in receipt and "420" in receipt  # 420 kWh since 14 000
+
+
+@ON_DEC_2
+def test_what_the_customer_types_wins_over_what_the_photo_showed(customer, drum_meter):
+    read = customer.post(FORM, {"reading_date": "2026-12-02", "scan": upload(drum_photo(14420)), "recognize": "1"})
+    token = field_value(read, "held_photo")
+    customer.post(FORM, {"reading_date": "2026-12-02", "total": "14421", "held_photo": token})
+    reading = Reading.objects.get(meter=drum_meter, reading_date=datetime.date(2026, 12, 2))
+    assert reading.total == 14421 and reading.photo
+
+
+@ON_DEC_2
 def test_a_photo_it_cannot_read_asks_to_type_the_numbers_and_still_keeps_the_photo(customer, drum_meter):
     read = customer.post(FORM, {"reading_date": "2026-12-02", "scan": upload(unreadable_photo()), "recognize": "1"})
     assert read.status_code == 200
@@ -99,11 +133,34 @@ def test_a_photo_it_cannot_read_asks_to_type_the_numbers_and_still_keeps_the_pho
 
 
 @ON_DEC_2
+def test_sending_a_photo_with_nothing_typed_reads_it_instead_of_sending_it(customer):
+    response = customer.post(FORM, {"reading_date": "2026-12-02", "scan": upload(drum_photo(14420))})
+    assert response.status_code == 200 and "Check these numbers" in page_text(response)
+    assert field_value(response, "total") == "14420"
+    assert not Reading.objects.filter(reading_date=datetime.date(2026, 12, 2)).exists()
+
+
+@ON_DEC_2
 def test_a_photo_sent_with_typed_numbers_is_kept_and_the_typed_numbers_count(customer, drum_meter):
     response = customer.post(FORM, {"reading_date": "2026-12-02", "total": "14400", "scan": upload(unreadable_photo())})
     assert response.status_code == 302
     reading = Reading.objects.get(meter=drum_meter, reading_date=datetime.date(2026, 12, 2))
     assert reading.total == 14400 and reading.photo.name.endswith(".jpg")
+
+
+@ON_DEC_2
+def test_a_number_lower_than_the_last_reading_is_not_sent_silently(customer, drum_meter):
+    # The customer photographed another meter's 13 500: read surely, but lower than this meter's 14 000.
+    read = customer.post(FORM, {"reading_date": "2026-12-02", "scan": upload(drum_photo(13500)), "recognize": "1"})
+    text = page_text(read)
+    assert "These numbers do not fit your meter" in text and field_value(read, "total") == "13500"
+    sent = customer.post(
+        FORM, {"reading_date": "2026-12-02", "total": "13500", "held_photo": field_value(read, "held_photo")}
+    )
+    assert sent.status_code == 400
+    assert "13500 is lower than your last reading, 14000 on 30 October 2026" in page_text(sent)
+    assert not Reading.objects.filter(reading_date=datetime.date(2026, 12, 2)).exists()
+    assert field_value(sent, "held_photo")  # the photo is still held for the corrected numbers
 
 
 @ON_DEC_2
@@ -117,6 +174,27 @@ def test_not_a_photo_is_refused_in_ukrainian_and_nothing_is_held(customer):
     asked = customer.post(FORM_UK, {"reading_date": "2026-12-02", "recognize": "1"})
     assert asked.status_code == 400 and "Спершу оберіть або зробіть фото табло." in page_text(asked)
     assert not Reading.objects.filter(reading_date=datetime.date(2026, 12, 2)).exists()
+
+
+@ON_DEC_2
+def test_a_photo_of_one_register_of_a_two_zone_display_fills_that_zone(client, two_zone_meter):
+    """A two-zone LCD shows one register at a time; its code (T21 = night on a Kyiv meter) names the zone."""
+    client.force_login(two_zone_meter.account.links.get().user)
+    night = upload(lcd_photo(14020, "T21", TWO_ZONE, "night"))
+    first = client.post(TWO_ZONE_FORM, {"reading_date": "2026-12-02", "scan": night, "recognize": "1"})
+    text = page_text(first)
+    assert "Night, shown as 1.8.1, 15.8.1 or T21 on the display: 14020" in text
+    assert "The photo did not show Day, shown as 1.8.2, 15.8.2 or T22 on the display" in text
+    assert (field_value(first, "day"), field_value(first, "night")) == ("", "14020")
+    # The day typed first stays when the night is photographed after it.
+    again = upload(lcd_photo(14020, "T21", TWO_ZONE, "night"))
+    second = client.post(TWO_ZONE_FORM, {"reading_date": "2026-12-02", "day": "28100", "scan": again, "recognize": "1"})
+    assert (field_value(second, "day"), field_value(second, "night")) == ("28100", "14020")
+    form = {"reading_date": "2026-12-02", "day": "28100", "night": "14020"}
+    sent = client.post(TWO_ZONE_FORM, {**form, "held_photo": field_value(second, "held_photo")})
+    assert sent.status_code == 302
+    reading = Reading.objects.get(meter=two_zone_meter, reading_date=datetime.date(2026, 12, 2))
+    assert (reading.day, reading.night) == (28100, 14020) and reading.photo
 
 
 @ON_DEC_2
@@ -157,6 +235,21 @@ def identify(client, number="1000100003", serial="5500001"):
 
 
 @ON_DEC_2
+def test_the_public_form_reads_a_photo_and_keeps_it_with_the_reading(client, drum_meter):
+    identify(client)
+    read = client.post(PUBLIC, {"scan": upload(drum_photo(14420)), "recognize": "1"})
+    assert read.status_code == 200
+    text = page_text(read)
+    assert "Check these numbers" in text and "display: 14420" in text, text
+    assert "14000" not in text  # a stranger never sees the last reading
+    sent = client.post(PUBLIC, {"total": "14420", "held_photo": field_value(read, "held_photo")})
+    assert sent.status_code == 302
+    reading = Reading.objects.get(meter=drum_meter, channel="web_form")
+    assert reading.total == 14420 and reading.photo
+    assert "Reading saved" in page_text(client.get("/en/readings/receipt/"))
+
+
+@ON_DEC_2
 def test_the_public_form_limits_photo_reads_per_meter_and_the_numbers_can_still_be_typed(client, drum_meter, settings):
     settings.READING_PHOTO_READS_PER_METER_HOUR = 1
     identify(client)
@@ -175,3 +268,12 @@ def test_the_public_form_asks_to_type_what_it_cannot_read(client, drum_meter):
     sent = client.post(PUBLIC, {"total": "14420", "held_photo": field_value(read, "held_photo")})
     assert sent.status_code == 302
     assert Reading.objects.get(meter=drum_meter, channel="web_form").photo
+
+
+@ON_DEC_2
+def test_the_public_form_says_a_lower_number_does_not_fit_without_the_last_value(client, drum_meter):
+    identify(client)
+    lower = client.post(PUBLIC, {"scan": upload(drum_photo(13500)), "recognize": "1"})
+    text = page_text(lower)
+    assert "These numbers do not fit your meter" in text and "14000" not in text
+    assert not Reading.objects.filter(channel="web_form").exists()
