@@ -33,7 +33,8 @@ from django.utils import translation
 
 from billing.invoice_content import CONTENT_SCHEMA
 from billing.models import Invoice
-from billing.qr import qr_payment_purpose, qr_png, qr_svg
+from billing.qr.image import qr_png, qr_svg
+from billing.qr.payloads import qr_payment_purpose
 from portal.money_format import BABEL_LOCALES, CURRENCY_WORDS
 
 BASIS_ORDER = {"actual": 0, "average": 1, "norm": 1, "reversal": 2}

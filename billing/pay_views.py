@@ -18,7 +18,8 @@ from accounts.selectors import account_for_user
 from billing.acquiring import CallbackRefused
 from billing.card_payments import card_payment_callback, card_payment_start, card_provider
 from billing.models import InvoiceStatus
-from billing.qr import qr_payment_purpose, qr_svg
+from billing.qr.image import qr_svg
+from billing.qr.payloads import qr_payment_purpose
 from billing.selectors import account_invoice, account_money
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,7 @@
-"""Payment QR codes (billing/qr.py): the STACK.md test vectors, field rules, and decoding what we draw.
+"""Payment QR codes: the STACK.md test vectors, field rules (billing/qr/payloads.py), and decoding what
+billing/qr/image.py draws.
 
-The module is pure; the decoding tests run the real scanners a bank app would stand in for: segno's
+Both modules are pure; the decoding tests run the real scanners a bank app would stand in for: segno's
 PNG through Debian's `zbarimg`, and the SVG and the invoice's PNG through WeasyPrint, `pdftoppm` and
 `zbarimg`.
 """
@@ -14,8 +15,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import segno
 
-from billing.qr import (
+from billing.qr.image import qr_code, qr_png, qr_svg
+from billing.qr.payloads import (
     Payee,
     PaymentQr,
     gost_payload,
@@ -24,10 +27,7 @@ from billing.qr import (
     nbu_url_002,
     nbu_url_003,
     payment_qr,
-    qr_code,
     qr_payment_purpose,
-    qr_png,
-    qr_svg,
 )
 
 ZBARIMG = shutil.which("zbarimg")
@@ -486,3 +486,40 @@ def test_the_purpose_is_read_back_from_every_format():
     assert qr_payment_purpose(nbu_003) == UAH_PURPOSE
     assert qr_payment_purpose(GOST_TEXT) == RUB_PURPOSE
     assert qr_payment_purpose("https://example.com/not-a-payment") == ""
+
+
+def payloads_of_every_size():
+    """Invoice QR strings as the service builds them (NBU 002 and 003, GOST) for amounts of 0.01 to
+    999,999.99 and purposes of many lengths, and plain strings of 1-650 bytes:
+    versions 1-20, every one of the 8 masks."""
+    created = datetime(2026, 11, 4, 8, 30, tzinfo=UTC)
+    for number in range(60):
+        amount = Decimal(7**number % 99_999_999 + 1) / 100
+        purpose = f"Оплата за електроенергію, о/р {1_000_000_000 + number}, жовтень 2026" + " доплата" * (number % 40)
+        yield nbu_url_002(nbu_payload_002(payee=UAH_PAYEE, amount=amount, purpose=purpose[:140]))
+        yield nbu_url_003(
+            nbu_payload_003(payee=UAH_PAYEE, amount=amount, purpose=purpose[:200], reference="", created=created)
+        )
+        yield gost_payload(
+            payee=RUB_PAYEE, amount=amount, purpose=purpose, personal_account=str(number), period=date(2026, 5, 1)
+        )
+        yield "x" * (number * 11 + 1)
+
+
+def test_the_symbol_is_segnos_own_module_for_module():
+    """billing/qr/image.py chooses the data mask with numpy instead of segno's loop: the same mask (ISO/IEC
+    18004 7.8.3, the lowest penalty of the eight) and the same modules as segno.make would draw."""
+    masks, versions = set(), set()
+    for data in payloads_of_every_size():
+        reference = segno.make(data.encode("utf-8"), error="m", mode="byte", micro=False, boost_error=False)
+        symbol = qr_code(data)
+        assert (symbol.version, symbol.error, symbol.mask, symbol.mode) == (
+            reference.version,
+            reference.error,
+            reference.mask,
+            reference.mode,
+        ), data
+        assert symbol.matrix == reference.matrix, data
+        masks.add(symbol.mask)
+        versions.add(symbol.version)
+    assert masks == set(range(8)) and len(versions) >= 15

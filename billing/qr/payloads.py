@@ -1,10 +1,8 @@
-"""Payment QR codes on invoices: NBU payloads (UAH), GOST R 56042-2014 text (RUB), rendered as SVG or PNG.
-
-No Django here: the invoice service passes in the supplier's details, the amount and the texts it has
-already copied onto the invoice, so the QR carries exactly what the invoice prints (NBU rules No. 97
-of 19.08.2025, Appendix 1: the printed text must match the QR data). The result is a string the
-invoice stores (`qr_data`), drawn as an SVG on web pages and as a PNG (one pixel per module, printed
-unsmoothed) in PDFs, where WeasyPrint draws an image much faster than it parses an SVG path.
+"""Payment QR payloads: NBU formats 002 and 003 (UAH) and the GOST R 56042-2014 text (RUB), and reading
+the purpose back from a stored one. Pure: no Django, no image; the invoice service passes in the supplier's
+details, the amount and the texts it has already copied onto the invoice, so the QR carries exactly what
+the invoice prints (NBU rules No. 97 of 19.08.2025, Appendix 1: the printed text must match the QR data).
+The result is the string the invoice stores (`qr_data`); billing/qr/image.py draws it.
 
 Sources: NBU rules No. 97 of 19.08.2025 (in force since 01.11.2025; format 002 as in rules No. 68
 of 2020 amended by No. 11 of 2021, format 003 in Appendix 4); GOST R 56042-2014. Where this module
@@ -15,15 +13,12 @@ from __future__ import annotations
 
 import base64
 import functools
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
-
-import segno
 
 CENT = Decimal("0.01")
 
@@ -83,14 +78,6 @@ GOST_BANK_NAME_MAX = 45
 GOST_PURPOSE_MAX = 210
 GOST_TECH_CODE_UTILITIES = "02"  # TechCode 02: housing and utility services
 GOST_FORBIDDEN = re.compile(r"[|\x00-\x1f\x7f]")
-
-# --- Rendering ---
-# Error correction M: Appendix 1 of the NBU rules allows M or Q; M keeps the symbol smallest, and a
-# printed invoice is not a worn sticker. The same level serves the GOST text.
-QR_ERROR = "m"
-QR_QUIET_ZONE_MODULES = 4  # ISO/IEC 18004 (and the NBU rules through DSTU ISO/IEC 18004:2019)
-QR_MODULE_MIN_MM = Decimal("0.5")  # Appendix 1: a module at least 0.5 mm
-QR_MODULE_MM = Decimal("0.6")  # version 10 (57 modules + quiet zone) -> 39 mm; version 15 -> 51 mm
 
 
 @dataclass(frozen=True)
@@ -413,45 +400,6 @@ def payment_qr(
     raise ValueError(f"unknown NBU QR format {nbu_format!r}: expected 002 or 003")
 
 
-# --- Rendering ---
-
-
-def qr_code(data: str) -> segno.QRCode:
-    """The QR symbol for `data`, encoded as UTF-8 bytes in byte mode without an ECI header.
-
-    Bytes, not str: given a str, segno tries ISO-8859-1, then Shift_JIS (which has Cyrillic!), then
-    UTF-8, so GOST text would silently come out as Shift_JIS. No ECI: many bank scanners ignore or
-    trip over it, and the GOST header already names the encoding. The NBU URL is ASCII, so it is
-    the same bytes either way. `boost_error=False` keeps the level exactly M instead of letting segno
-    raise it (possibly to H, which the NBU rules do not list).
-
-    Cached: choosing the mask (all eight are scored, as ISO/IEC 18004 asks) is most of the cost, about
-    15 ms, and the cabinet page, the PDF and a print batch draw the same invoice's code again.
-    """
-    return _symbol(data)
-
-
-@functools.lru_cache(maxsize=512)
-def _symbol(data: str) -> segno.QRCode:
-    return segno.make(data.encode("utf-8"), error=QR_ERROR, mode="byte", micro=False, boost_error=False)
-
-
-def qr_png(data: str, *, scale: Decimal = QR_MODULE_MM) -> tuple[bytes, Decimal]:
-    """The QR for `data` as a PNG of one pixel per module, and the side in mm to print it at.
-
-    For PDFs: WeasyPrint parses an inline SVG path in Python (about 25 ms for an invoice's code), an
-    image costs it almost nothing. Printed with `image-rendering: pixelated` the PDF asks viewers and
-    printers not to smooth it, so every module stays a sharp square at any resolution. The quiet zone
-    is part of the image, so it reads even on a tinted box.
-    """
-    scale = _module_mm(scale)
-    buffer = io.BytesIO()
-    symbol = qr_code(data)
-    symbol.save(buffer, kind="png", scale=1, border=QR_QUIET_ZONE_MODULES, dark="#000", light="#fff")
-    modules = symbol.symbol_size(scale=1, border=QR_QUIET_ZONE_MODULES)[0]
-    return buffer.getvalue(), modules * scale
-
-
 def qr_payment_purpose(data: str) -> str:
     """The purpose of payment carried by a stored QR string, to print beside the code: NBU rules No. 97
     (Appendix 1) want the invoice's text to match the QR data, and reading it back guarantees it."""
@@ -469,42 +417,3 @@ def qr_payment_purpose(data: str) -> str:
             codec = NBU_CODECS.get(fields[2].decode("ascii", "replace") if len(fields) > 2 else "", "cp1251")
             return fields[11].decode(codec) if len(fields) > 11 else ""
     return ""
-
-
-def _module_mm(scale: Decimal) -> Decimal:
-    scale = Decimal(str(scale))
-    if scale < QR_MODULE_MIN_MM:
-        raise ValueError(f"a QR module must be at least {QR_MODULE_MIN_MM} mm, got {scale} mm")
-    return scale
-
-
-def qr_svg(data: str, *, scale: Decimal = QR_MODULE_MM) -> str:
-    """An inline SVG (no XML declaration) of the QR for `data`, `scale` millimetres per module.
-
-    Width and height are in mm, so the printed size does not depend on the PDF's pixel density; the
-    4-module quiet zone is painted white so the code reads even on a tinted box. Decimal scale keeps
-    the mm values exact (0.6 * 69 as floats would print 41.39999999999999mm).
-
-    No hryvnia sign in the centre: the NBU 2025 graphics (Appendix 1) put a white circle of 17-25
-    modules with the sign over the middle of the code. That only works because error correction
-    restores the covered modules, and at level M it eats a large share of the 15% margin that a
-    folded or smudged paper invoice needs; the sign's exact outline is defined by the NBU and we do
-    not have it. A plain QR is read by every bank app; the sign is an identification mark.
-    """
-    scale = _module_mm(scale)
-    buffer = io.BytesIO()
-    qr_code(data).save(
-        buffer,
-        kind="svg",
-        scale=scale,
-        unit="mm",
-        border=QR_QUIET_ZONE_MODULES,
-        dark="#000",
-        light="#fff",
-        xmldecl=False,
-        svgns=True,  # kept so the same SVG also works as a standalone file or data: URI
-        svgclass="payment-qr",
-        lineclass=None,
-        nl=False,
-    )
-    return buffer.getvalue().decode("utf-8")
