@@ -1,15 +1,21 @@
-"""Benchmark: the monthly charge run over generated accounts on PostgreSQL, end to end through Celery.
+"""Benchmark: the monthly charge run, both passes with their invoices, on PostgreSQL.
 
-    python bench/billing_run.py [--accounts 100000] [--workers 2]
+    python bench/billing_run.py [--accounts 100000] [--workers 2] [--chunk 2000]   # run_billing --queue
+    python bench/billing_run.py --in-process [--accounts 50000] [--profile]         # run_billing, one process
 
-Generates accounts (60 % one-zone, 40 % two-zone) with 13 months of readings, their billing state as
-of the previous month, and a reading for the billed month for 80 % of them (the other 20 % are
-estimated). Runs pass `actual`, then pass `final` through Celery workers started here, and reports
-accounts per second. In the same run it times COPY of as many charge rows into a scratch table, the
-floor any database-bound run is measured against. Appends the figures to bench/RESULTS.md.
+Generates accounts (60 % one-zone, 40 % two-zone, all `hybrid`, one district) with 13 months of
+readings, their billing state as of the previous month, and a reading for the billed month for 80 % of
+them (the other 20 % are estimated). Runs pass `actual`, then pass `final`, each chunk billing its
+charges and issuing its invoices in one transaction: by default through Celery workers started here (as
+`run_billing --queue`), with `--in-process` as the `run_billing` command itself in this process. Reports
+accounts per second and CPU-seconds per account: the workers' (or this process's) and their PostgreSQL
+backends'. In the same run it COPYs the rows the passes wrote (charges, billing states, invoices, invoice
+items) into scratch tables: the floor any database-bound run is measured against. Appends the figures to
+bench/RESULTS.md.
 """
 
 import argparse
+import io
 import os
 import sys
 import time
@@ -28,6 +34,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.profiling import add_profile_argument, pid_cpu_seconds, process_cpu_seconds, profiled  # noqa: E402
 from bench.results import results_append  # noqa: E402
 
 MONTH = date(2026, 10, 1)
@@ -200,40 +207,117 @@ def start_workers(count: int) -> list:
     return [start_worker(f"bench{n}") for n in range(count)]
 
 
-def run_pass(pass_name: str, run_date: date) -> tuple[float, int]:
-    from billing.models import BillingRun
+class PassCpu:
+    """CPU-seconds of a pass: the given processes (the workers, or this one) and every PostgreSQL backend of
+    the benchmark's database. Sampled while the pass runs, so a backend that ends (a connection recycled)
+    still counts up to its last sample."""
+
+    def __init__(self, worker_pids: list[int], in_process: bool):
+        self.worker_pids, self.in_process = worker_pids, in_process
+        self.start = self._sample()
+        self.seen = dict(self.start)
+
+    def _sample(self) -> dict:
+        from bench.profiling import tree_cpu_seconds
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            values = {("pg", pid): pid_cpu_seconds(pid) for (pid,) in cursor.fetchall()}
+        for pid in self.worker_pids:
+            values[("worker", pid)] = tree_cpu_seconds(pid)
+        if self.in_process:
+            values[("self", 0)] = process_cpu_seconds()
+        return values
+
+    def poll(self) -> None:
+        for key, value in self._sample().items():
+            self.seen[key] = max(value, self.seen.get(key, 0.0))
+
+    def split(self) -> tuple[float, float]:
+        """(workers or this process, PostgreSQL) CPU-seconds since the start."""
+        self.poll()
+        python = sum(v - self.start.get(k, 0.0) for k, v in self.seen.items() if k[0] != "pg")
+        database = sum(v - self.start.get(k, 0.0) for k, v in self.seen.items() if k[0] == "pg")
+        return python, database
+
+
+def run_pass(pass_name: str, run_date: date, *, chunk: int, workers: list, profile: bool) -> dict:
+    from django.core.management import call_command
+
+    from billing.models import BillingRun, Invoice
     from billing.services import run_start
     from billing.tasks import queue_run
 
+    in_process = not workers
+    cpu = PassCpu([worker.pid for worker in workers], in_process)
     started = time.perf_counter()
-    run = run_start(month=MONTH, pass_name=pass_name, run_date=run_date, now=timezone.now())
-    queue_run(run)
-    while BillingRun.objects.get(pk=run.pk).status == "running":
-        time.sleep(0.2)
+    if in_process:
+        with profiled(profile, label=f"pass {pass_name}"):
+            call_command(
+                "run_billing",
+                month=f"{MONTH:%Y-%m}",
+                pass_name=pass_name,
+                date=run_date.isoformat(),
+                chunk_size=chunk,
+                stdout=io.StringIO(),
+            )
+        run = BillingRun.objects.get(month=MONTH, pass_name=pass_name)
+    else:
+        run = run_start(month=MONTH, pass_name=pass_name, run_date=run_date, now=timezone.now(), chunk_size=chunk)
+        queue_run(run)
+        while BillingRun.objects.get(pk=run.pk).status == "running":
+            cpu.poll()
+            time.sleep(0.2)
     elapsed = time.perf_counter() - started
+    python_cpu, database_cpu = cpu.split()
     run.refresh_from_db()
-    return elapsed, sum(value["charges"] for value in run.counts.values())
+    if run.status != "done":
+        raise SystemExit(f"pass {pass_name} ended {run.status}: {run.errors}")
+    return {
+        "seconds": elapsed,
+        "charges": sum(value["charges"] for value in run.counts.values()),
+        "invoices": Invoice.objects.filter(run=run).count(),
+        "python_cpu": python_cpu,
+        "database_cpu": database_cpu,
+    }
 
 
-def copy_floor(rows: int) -> float:
-    """COPY as many charge rows, built as the run builds them, into a scratch table: the write floor."""
-    from billing.writes import CHARGE_COLUMNS
+# The rows the passes write, COPYed again into scratch tables: the floor of any database-bound run.
+WRITTEN_TABLES = ("billing_charge", "billing_meterbillingstate", "billing_invoice", "billing_invoiceitem")
 
-    columns = ", ".join(CHARGE_COLUMNS)
+
+def copy_floor(tables=WRITTEN_TABLES) -> tuple[float, float, int]:
+    """COPY every row the passes wrote into a scratch copy of its table (no indexes, no constraints), as
+    text from this process: (wall seconds, CPU-seconds of this process and its backend, rows)."""
+    from bench.profiling import backend_cpu_seconds
+
+    dumps = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE charge_copy AS SELECT {columns} FROM billing_charge WITH NO DATA")
-    now = timezone.now()
-    row = (1, 1, "total", "actual", 200, "4.32000", "864.00", MONTH, MONTH, MONTH, None, None, None, None, now)
-    started = time.perf_counter()
-    copy_rows("charge_copy", CHARGE_COLUMNS, (row for _ in range(rows)))
-    return time.perf_counter() - started
+        for table in tables:
+            cursor.execute(f"CREATE TEMP TABLE scratch_{table} (LIKE {table})")
+            with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                dumps[table] = b"".join(bytes(block) for block in copy)
+    rows = sum(dump.count(b"\n") for dump in dumps.values())
+    cpu_before, started = process_cpu_seconds() + backend_cpu_seconds(), time.perf_counter()
+    with connection.cursor() as cursor:
+        for table, dump in dumps.items():
+            with cursor.cursor.copy(f"COPY scratch_{table} FROM STDIN") as copy:
+                for start in range(0, len(dump), 1 << 20):
+                    copy.write(dump[start : start + (1 << 20)])
+    return time.perf_counter() - started, process_cpu_seconds() + backend_cpu_seconds() - cpu_before, rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="Celery workers (run_billing --queue)")
+    parser.add_argument("--in-process", action="store_true", help="run_billing in this process, no workers")
+    parser.add_argument("--chunk", type=int, default=None, help="accounts per chunk (default BILLING_CHUNK_SIZE)")
+    add_profile_argument(parser)
     args = parser.parse_args()
+    from django.conf import settings
+
+    chunk = args.chunk or settings.BILLING_CHUNK_SIZE
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
     if connection.vendor != "postgresql":
@@ -243,37 +327,53 @@ def main() -> None:
         started = time.perf_counter()
         generate(args.accounts)
         generated = time.perf_counter() - started
-        workers = start_workers(args.workers)
-        time.sleep(4)  # let the workers connect
-        actual_s, actual_rows = run_pass("actual", MONTH.replace(month=11, day=3))
-        final_s, final_rows = run_pass("final", MONTH.replace(month=11, day=4))
-        rows = actual_rows + final_rows
-        copy_s = copy_floor(rows)
+        if not args.in_process:
+            workers = start_workers(args.workers)
+            time.sleep(4)  # let the workers connect
+        options = {"chunk": chunk, "workers": workers, "profile": args.profile}
+        actual = run_pass("actual", MONTH.replace(month=11, day=3), **options)
+        final = run_pass("final", MONTH.replace(month=11, day=4), **options)
+        copy_s, copy_cpu, copy_rows_count = copy_floor()
     finally:
         from tests.workers import stop_worker
 
         for worker in workers:
             stop_worker(worker)
         teardown_databases(databases, verbosity=0)
-    total = actual_s + final_s
+    how = "run_billing in one process" if args.in_process else f"run_billing --queue, {args.workers} Celery workers"
+    who = "this process" if args.in_process else "workers"
+    n = args.accounts
+
+    def line(case: str, result: dict) -> str:
+        cpu = result["python_cpu"] + result["database_cpu"]
+        return (
+            f"| {case} | {n:,} accounts, {result['charges']:,} charges, {result['invoices']:,} invoices | "
+            f"{result['seconds']:.2f} s wall; {cpu:.2f} CPU-s ({who} {result['python_cpu']:.2f} + "
+            f"PostgreSQL {result['database_cpu']:.2f}) = {cpu / n * 1000:.3f} ms CPU/account | "
+            f"{n / result['seconds']:,.0f} accounts/s |"
+        )
+
+    both = {key: actual[key] + final[key] for key in actual}
+    both_cpu = both["python_cpu"] + both["database_cpu"]
     lines = [
-        f"| charge run, pass actual (80 % with a reading), {args.workers} Celery workers | "
-        f"{args.accounts:,} accounts | "
-        f"{actual_s:.2f} s | {args.accounts / actual_s:,.0f} accounts/s |",
-        f"| charge run, pass final (20 % estimated) | {args.accounts:,} accounts | {final_s:.2f} s | "
-        f"{args.accounts / final_s:,.0f} accounts/s |",
-        f"| charge run, both passes end to end | {args.accounts:,} accounts, {rows:,} charges | {total:.2f} s | "
-        f"{args.accounts / total:,.0f} accounts/s |",
-        f"| COPY of {rows:,} charge rows into a scratch table (the floor) | {rows:,} rows | {copy_s:.2f} s | "
-        f"run / COPY = {total / copy_s:.1f}x |",
+        line(f"pass actual (80 % with a reading), {how}, chunks of {chunk:,}", actual),
+        line("pass final (20 % estimated)", final),
+        line("both passes, invoices included", both),
+        f"| COPY of the rows both passes wrote (charges, states, invoices, items) into scratch tables, same run | "
+        f"{copy_rows_count:,} rows | {copy_s:.2f} s wall; {copy_cpu:.2f} CPU-s (this process + its backend) | "
+        f"run / COPY = {both['seconds'] / copy_s:.1f}x wall, {both_cpu / copy_cpu:.1f}x CPU |",
     ]
+    load = os.getloadavg()
     results_append(
         command=(
-            f"`make bench` (bench/billing_run.py --accounts {args.accounts} --workers {args.workers}); "
-            f"data generated by COPY in {generated:.1f} s (13 months of readings)"
+            f"`bench/billing_run.py --accounts {n} "
+            + ("--in-process" if args.in_process else f"--workers {args.workers}")
+            + f" --chunk {chunk}`; data generated by COPY in {generated:.1f} s (13 months of readings); "
+            f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
         ),
         lines=lines,
         database=connection.vendor,
+        columns="case | size | cost | rate",
     )
 
 

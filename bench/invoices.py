@@ -1,11 +1,13 @@
 """Benchmark: issuing invoices for generated accounts (no PDF) and rendering invoice PDFs, on PostgreSQL.
 
-    python bench/invoices.py [--accounts 100000] [--chunk 2000] [--processes 2] [--pdfs 200]
+    python bench/invoices.py [--accounts 100000] [--chunk 2000] [--processes 2] [--pdfs 200] [--profile]
 
 1. Generates accounts, each with a one- or two-zone meter and a month of charges (written by COPY), then
-   issues their invoices chunk by chunk exactly as the billing pass does (`invoices_issue` in one
-   transaction per chunk, numbers from the district's counter) in 2 processes, as the pass's two workers
-   would, and reports invoices per second.
+   issues their invoices chunk by chunk exactly as the billing pass does (`auto_invoices_issue` of pass
+   `final` in one transaction per chunk, numbers from the district's counter) in 2 processes, as the
+   pass's two workers would, and reports invoices per second and CPU-seconds per invoice (the processes'
+   and their PostgreSQL backends'), beside a COPY of the same invoice and item rows in the same run.
+   `--profile` profiles the first two chunks in this process first (they are then not timed).
 2. Renders `--pdfs` of those invoices to PDF in this (warm) process and reports the median and p95 per
    invoice, with a minimal one-line WeasyPrint page rendered in the same run as the base of the ratio.
 Appends the figures to bench/RESULTS.md.
@@ -31,7 +33,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.billing_run import copy_rows  # noqa: E402
+from bench.billing_run import copy_floor, copy_rows  # noqa: E402
+from bench.profiling import add_profile_argument, profiled  # noqa: E402
 from bench.results import results_append  # noqa: E402
 
 MONTH = date(2026, 10, 1)
@@ -107,35 +110,49 @@ def generate(accounts: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def issue_chunk(first: int, last: int) -> int:
-    """What a pass's chunk task does for invoices: one transaction, numbers from the district's counter."""
-    from billing.invoicing import invoices_issue
+def issue_chunk(run_id: int, first: int, last: int) -> tuple[int, float, float]:
+    """What a pass's chunk does for invoices: the supplier's invoices of the id range in one transaction,
+    numbers from the district's counter. Returns (invoices, CPU-seconds here, CPU-seconds of the backend)."""
+    from bench.profiling import backend_cpu_seconds
+    from billing.invoicing import auto_invoices_issue
+    from billing.models import BillingRun
 
+    run = BillingRun.objects.get(pk=run_id)
+    python, database = time.process_time(), backend_cpu_seconds()
     with transaction.atomic():
-        return len(
-            invoices_issue(
-                account_ids=range(first, last + 1),
-                kind="auto",
-                billing_month=MONTH,
-                issued_on=date(2026, 11, 4),
-                now=timezone.now(),
-            )
-        )
+        issued = auto_invoices_issue(first_account_id=first, last_account_id=last, run=run, now=timezone.now())
+    return len(issued.ids), time.process_time() - python, backend_cpu_seconds() - database
 
 
-def issue_all(accounts: int, chunk: int, processes: int) -> float:
-    """Issue every account's invoice, chunk by chunk, in `processes` processes (as the pass's workers do)."""
+def issue_all(accounts: int, chunk: int, processes: int, profile: bool) -> dict:
+    """Issue every account's invoice, chunk by chunk, in `processes` processes (as the pass's workers do);
+    with `profile`, the first two chunks are profiled in this process first."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [(first, min(first + chunk - 1, accounts)) for first in range(1, accounts + 1, chunk)]
+    from billing.models import BillingRun
+
+    now = timezone.now()
+    run = BillingRun.objects.create(
+        month=MONTH, pass_name="final", run_date=date(2026, 11, 4), chunk_size=chunk, started_at=now, heartbeat_at=now
+    )
+    chunks = [(run.pk, first, min(first + chunk - 1, accounts)) for first in range(1, accounts + 1, chunk)]
+    issued = python = database = 0
+    if profile:
+        with profiled(True, label="invoice issue, 2 chunks"):
+            for done in chunks[:2]:
+                count, _python, _database = issue_chunk(*done)
+                issued += count
+        chunks = chunks[2:]
     connection.close()  # each forked process opens its own connection
     started = time.perf_counter()
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
-        issued = sum(pool.map(issue_chunk, *zip(*chunks, strict=True)))
+        for count, chunk_python, chunk_database in pool.map(issue_chunk, *zip(*chunks, strict=True)):
+            issued, python, database = issued + count, python + chunk_python, database + chunk_database
     elapsed = time.perf_counter() - started
     assert issued == accounts, f"issued {issued} of {accounts}"
-    return elapsed
+    measured = sum(last - first + 1 for _run, first, last in chunks)
+    return {"seconds": elapsed, "invoices": measured, "python": python, "database": database}
 
 
 def timed(render, count: int) -> list[float]:
@@ -169,8 +186,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=2000)
-    parser.add_argument("--pdfs", type=int, default=200)
+    parser.add_argument("--pdfs", type=int, default=200, help="0: the issue part only")
     parser.add_argument("--processes", type=int, default=2, help="like the pass's Celery workers")
+    add_profile_argument(parser)
     args = parser.parse_args()
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
@@ -180,29 +198,38 @@ def main() -> None:
         started = time.perf_counter()
         generate(args.accounts)
         generated = time.perf_counter() - started
-        issue_s = issue_all(args.accounts, args.chunk, args.processes)
-        from billing.models import Invoice
-
-        issued = Invoice.objects.count()
-        base, pdf = pdf_times(args.pdfs)
+        issue = issue_all(args.accounts, args.chunk, args.processes, args.profile)
+        copy_s, copy_cpu, copy_count = copy_floor(("billing_invoice", "billing_invoiceitem"))
+        base, pdf = pdf_times(args.pdfs) if args.pdfs else ([], [])
     finally:
         teardown_databases(databases, verbosity=0)
-    base_median, pdf_median = statistics.median(base), statistics.median(pdf)
+    n, cpu = issue["invoices"], issue["python"] + issue["database"]
     lines = [
-        f"| invoice issue (no PDF), chunks of {args.chunk:,} in {args.processes} processes | "
-        f"{issued:,} invoices | {issue_s:.2f} s | "
-        f"{issued / issue_s:,.0f} invoices/s |",
-        f"| invoice PDF, warm, {args.pdfs} invoices | median {pdf_median:.1f} ms, p95 {p95(pdf):.1f} ms | "
-        f"{pdf_median / base_median:.1f}x the base | |",
-        f"| base: one-line WeasyPrint page, same run | median {base_median:.1f} ms, p95 {p95(base):.1f} ms | | |",
+        f"| invoice issue (no PDF), chunks of {args.chunk:,} in {args.processes} processes, one district | "
+        f"{n:,} invoices | {issue['seconds']:.2f} s wall; {cpu:.2f} CPU-s (processes {issue['python']:.2f} + "
+        f"PostgreSQL {issue['database']:.2f}) = {cpu / n * 1000:.3f} ms CPU/invoice | "
+        f"{n / issue['seconds']:,.0f} invoices/s |",
+        f"| COPY of the same invoices and items into scratch tables, same run | {copy_count:,} rows | "
+        f"{copy_s:.2f} s wall; {copy_cpu:.2f} CPU-s | issue / COPY = {issue['seconds'] / copy_s:.1f}x wall, "
+        f"{cpu / copy_cpu:.1f}x CPU |",
     ]
+    if args.pdfs:
+        base_median, pdf_median = statistics.median(base), statistics.median(pdf)
+        lines += [
+            f"| invoice PDF, warm, {args.pdfs} invoices | median {pdf_median:.1f} ms, p95 {p95(pdf):.1f} ms | "
+            f"{pdf_median / base_median:.1f}x the base | |",
+            f"| base: one-line WeasyPrint page, same run | median {base_median:.1f} ms, p95 {p95(base):.1f} ms | | |",
+        ]
+    load = os.getloadavg()
     results_append(
         command=(
-            f"`make bench` (bench/invoices.py --accounts {args.accounts} --chunk {args.chunk} "
-            f"--processes {args.processes} --pdfs {args.pdfs}); data generated by COPY in {generated:.1f} s"
+            f"`bench/invoices.py --accounts {args.accounts} --chunk {args.chunk} --processes {args.processes} "
+            f"--pdfs {args.pdfs}`; data generated by COPY in {generated:.1f} s; "
+            f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
         ),
         lines=lines,
         database=connection.vendor,
+        columns="case | size | cost | rate",
     )
 
 

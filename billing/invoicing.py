@@ -350,7 +350,16 @@ def invoice_row(
 
 
 def _number_rows(rows: list[dict], facts_codes: list[str], year: int) -> None:
-    """Give the rows their numbers, in order, from each district's series (locked to commit)."""
+    """Give the rows their numbers, in order, from each district's series (locked to commit).
+
+    The series' row stays locked until the transaction commits, and a second worker of the district waits
+    for it. So the foreign keys of what the transaction wrote so far (a chunk's charges and billing states)
+    are checked now rather than at commit, and the rows written from here on are checked as they go in:
+    the commit then holds the lock only to write, not for tens of thousands of key checks.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     counts: dict[int, int] = defaultdict(int)
     for row in rows:
         counts[row["district_id"]] += 1
