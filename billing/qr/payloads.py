@@ -208,7 +208,9 @@ def _nbu_base64url(payload: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _nbu_text(value: str, limit: int) -> str:
     """A text field that Windows-1251 can carry: no control characters, "?" for the rest, cut to `limit`."""
-    value = NBU_CONTROL_CHARACTERS.sub(" ", value.translate(NBU_LOOKALIKES)).strip()
+    if "\u02bc" in value:  # str.translate looks every character up in a dict: about 10 us for a purpose
+        value = value.translate(NBU_LOOKALIKES)
+    value = NBU_CONTROL_CHARACTERS.sub(" ", value).strip()
     value = value.encode("cp1251", errors="replace").decode("cp1251")
     return value[:limit].rstrip()
 
