@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import reduce
+from operator import itemgetter
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -44,10 +45,20 @@ CHUNK = 5_000  # meters per query: well inside PostgreSQL's and SQLite's limits 
 ACCEPTED, REJECTED = ReadingStatus.ACCEPTED.value, ReadingStatus.REJECTED.value  # plain strings: compared per row
 ACCEPTED_CURRENT = Q(status=ACCEPTED, superseded_at__isnull=True)
 FIELDS = ("id", "meter_id", "reading_date", "status", "billing_month", "zone_set", *ALL_ZONES)
-# Where each zone set's values sit in a row of FIELDS' zone columns: tuples are read without a dict per row.
-ZONE_POSITIONS = {
-    zone_set: tuple((zone, ALL_ZONES.index(zone)) for zone in zones) for zone_set, zones in ZONE_SETS.items()
-}
+BILLED = len(FIELDS)  # where `billed` follows FIELDS, when it is read
+
+
+def _values_of(zones: tuple[str, ...]):
+    """The zone values of a row of FIELDS for a meter with `zones`: a tuple lookup, not a loop per row."""
+    positions = [FIELDS.index(zone) for zone in zones]
+    if len(zones) == 1:
+        zone, position = zones[0], positions[0]
+        return lambda row: {zone: row[position]}
+    cells = itemgetter(*positions)
+    return lambda row: dict(zip(zones, cells(row), strict=True))
+
+
+VALUES_OF = {zone_set: _values_of(zones) for zone_set, zones in ZONE_SETS.items()}
 
 
 class ImportMeter(NamedTuple):
@@ -81,9 +92,8 @@ class StoredReading(NamedTuple):  # a tuple: one per reading the file reaches
     @classmethod
     def from_row(cls, row: tuple) -> "StoredReading":
         """From a row of FIELDS, optionally followed by `billed`."""
-        values = {zone: row[6 + index] for zone, index in ZONE_POSITIONS[row[5]]}
-        billed = len(row) > 6 + len(ALL_ZONES) and bool(row[6 + len(ALL_ZONES)])
-        return cls(row[0], row[1], row[2], row[3], row[4], values, billed)
+        billed = len(row) > BILLED and bool(row[BILLED])
+        return cls(row[0], row[1], row[2], row[3], row[4], VALUES_OF[row[5]](row), billed)
 
 
 class MeterHistory:
