@@ -45,6 +45,8 @@ class SubmitOutcome:
     previous: Snapshot | None = None
     swap_values: dict[str, int] | None = None
     meter: Meter | None = None  # the meter judged (with its account and district): the answer names it
+    # Whether the caller's `row_after` (reading_submit_by_numbers) went in with the reading; None: not written.
+    row_after_inserted: bool | None = None
 
     @property
     def saved(self) -> bool:
@@ -204,11 +206,16 @@ def reading_submit_by_numbers(
     now: datetime,
     today: date,
     swap_confirmed: bool | None = None,
+    row_after=None,
 ) -> SubmitOutcome | None:
     """`reading_submit` for a caller that names the meter by the account number and the meter's serial (the
     integration API): None when no active meter with this serial is on an active account with this number
     (`selectors.meter_by_numbers`). On PostgreSQL the lookup is the facts statement itself: no query before
-    it. The outcome's `meter` is the meter found."""
+    it. The outcome's `meter` is the meter found.
+
+    `row_after(outcome) -> submission_sql.RowAfter`, on PostgreSQL: a row the reading's INSERT also writes
+    when it stores one (the API's idempotency record, built from the outcome about to be stored: its reading
+    has no id yet); the outcome's `row_after_inserted` says whether it went in."""
     from accounts.services import normalize_account_number
     from readings.selectors import meter_by_numbers
 
@@ -230,11 +237,18 @@ def reading_submit_by_numbers(
                             swap_confirmed=swap_confirmed)  # fmt: skip
     numbers = (normalize_account_number(account_number), meter_serial.strip())
     with transaction.atomic(savepoint=False):
-        return _submit_sql(submission, submitted_by, today, now, numbers=numbers)
+        return _submit_sql(submission, submitted_by, today, now, numbers=numbers, row_after=row_after)
 
 
 def _submit_sql(
-    submission: Submission, submitted_by, submitted_on: date, now: datetime, *, meter_id=None, numbers=None
+    submission: Submission,
+    submitted_by,
+    submitted_on: date,
+    now: datetime,
+    *,
+    meter_id=None,
+    numbers=None,
+    row_after=None,
 ) -> SubmitOutcome | None:
     """The PostgreSQL path: facts (and the meter) in one statement, the decision, the write in another."""
     lookback_days = settings.READING_AVERAGE_LOOKBACK_DAYS
@@ -248,7 +262,9 @@ def _submit_sql(
             return None
         meter, facts = found
         facts = replace(facts, window=_window_facts(meter, submission.today))
-        outcome = _submit_once(meter, facts, None, submission, submitted_by, submitted_on, now, None, in_sql=True)
+        outcome = _submit_once(
+            meter, facts, None, submission, submitted_by, submitted_on, now, None, in_sql=True, row_after=row_after
+        )
         if outcome is not None:
             return outcome
         # The facts statement takes the meter's lock, but reads with the snapshot of its start: a twin that
@@ -269,6 +285,7 @@ def _submit_once(
     photo,
     *,
     in_sql: bool = False,
+    row_after=None,
 ) -> SubmitOutcome | None:
     """Decision and write. None when the SQL insert met a reading committed after the facts were read."""
     lookback_days = settings.READING_AVERAGE_LOOKBACK_DAYS
@@ -305,16 +322,7 @@ def _submit_once(
         supersedes_id=supersedes.id if supersedes else None,
         **decision.values,
     )
-    if in_sql:
-        if not _write_sql(reading, supersedes, now):
-            return None
-    elif not _write_orm(reading, same_day, photo, now):
-        # The partial unique index caught a race the lock did not (a backend without row locks).
-        existing = Reading.objects.current().get(meter=meter, reading_date=reading_date)
-        return SubmitOutcome(
-            DUPLICATE, reading=existing, billing_month=existing.billing_month, previous=decision.previous, meter=meter
-        )
-    return SubmitOutcome(
+    outcome = SubmitOutcome(
         decision.status,
         reading=reading,
         consumption_kwh=decision.consumption_kwh,
@@ -322,16 +330,24 @@ def _submit_once(
         previous=decision.previous,
         meter=meter,
     )
-
-
-def _write_sql(reading: Reading, supersedes: StoredDay | None, now: datetime) -> bool:
-    new_id = submission_sql.insert_reading(reading, supersede_id=supersedes.id if supersedes else None, now=now)
-    if new_id is None:
-        return False
-    reading.pk = new_id
-    reading._state.adding = False
-    reading._state.db = "default"
-    return True
+    if in_sql:
+        after = row_after(outcome) if row_after else None
+        new_id, after_inserted = submission_sql.insert_reading(
+            reading, supersede_id=supersedes.id if supersedes else None, now=now, after=after
+        )
+        if new_id is None:
+            return None
+        reading.pk = new_id
+        reading._state.adding = False
+        reading._state.db = "default"
+        return replace(outcome, row_after_inserted=after_inserted) if after else outcome
+    if not _write_orm(reading, same_day, photo, now):
+        # The partial unique index caught a race the lock did not (a backend without row locks).
+        existing = Reading.objects.current().get(meter=meter, reading_date=reading_date)
+        return SubmitOutcome(
+            DUPLICATE, reading=existing, billing_month=existing.billing_month, previous=decision.previous, meter=meter
+        )
+    return outcome
 
 
 def _write_orm(reading: Reading, same_day: Reading | None, photo, now: datetime) -> bool:

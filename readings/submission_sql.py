@@ -15,6 +15,7 @@ here: at the month-end peak the submission is the endpoint that matters, and eac
    CONFLICT DO NOTHING on the one-current-reading index, RETURNING the new id.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
@@ -204,37 +205,76 @@ READING_FIELDS = (
 )  # fmt: skip
 
 
-def _insert_sql(supersedes: bool) -> str:
+@dataclass(frozen=True)
+class RowAfter:
+    """A row of another table that the reading's own statement inserts, only when the reading is stored: the
+    API's idempotency record (portal/api/idempotency.py), so a submission writes once instead of twice.
+    `reading_id_in` is the jsonb column whose `{reading,id}` gets the new reading's id (its answer names
+    the reading). The statement returns whether the row went in (False: ON CONFLICT, e.g. the key taken)."""
+
+    table: str
+    columns: tuple[str, ...]
+    types: tuple[str, ...]  # each column's database type: the parameters are bound on the server
+    params: tuple
+    conflict: str  # "ON CONFLICT (...) DO NOTHING"
+    reading_id_in: str
+
+
+def _insert_sql(supersedes: bool, after: RowAfter | None) -> str:
     table = Reading._meta.db_table
     columns = ", ".join(READING_FIELDS)
     # Typed: the parameters are bound on the server, where an untyped one in a SELECT list would be text.
     typed = ", ".join(f"%s::{Reading._meta.get_field(name).db_type(connection)}" for name in READING_FIELDS)
     conflict = f"ON CONFLICT (meter_id, reading_date) WHERE superseded_at IS NULL AND status <> '{REJECTED}' DO NOTHING"
     if not supersedes:
-        return f"INSERT INTO {table} ({columns}) VALUES ({typed}) {conflict} RETURNING id"
-    # The INSERT reads the CTE, so the UPDATE has run (and left the partial unique index) before it.
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({typed}) {conflict} RETURNING id"
+    else:
+        # The INSERT reads the CTE, so the UPDATE has run (and left the partial unique index) before it.
+        insert = (
+            f"WITH superseded AS (UPDATE {table} SET superseded_at = %s::timestamptz WHERE id = %s::bigint "
+            f"RETURNING id) INSERT INTO {table} ({columns}) SELECT {typed} FROM (SELECT count(*) FROM superseded) "
+            f"done {conflict} RETURNING id"
+        )
+    if after is None:
+        return insert
+    values = ", ".join(
+        f"jsonb_set(%s::{kind}, '{{reading,id}}', to_jsonb(new.id))" if column == after.reading_id_in else f"%s::{kind}"
+        for column, kind in zip(after.columns, after.types, strict=True)
+    )
+    if supersedes:  # a data-modifying WITH nests only at the top: the UPDATE's CTE comes first
+        head, _, rest = insert.partition(" INSERT INTO ")
+        new = f"{head}, new AS (INSERT INTO {rest})"
+    else:
+        new = f"WITH new AS ({insert})"
     return (
-        f"WITH superseded AS (UPDATE {table} SET superseded_at = %s::timestamptz WHERE id = %s::bigint RETURNING id) "
-        f"INSERT INTO {table} ({columns}) SELECT {typed} FROM (SELECT count(*) FROM superseded) done "
-        f"{conflict} RETURNING id"
+        f"{new}, after AS (INSERT INTO {after.table} ({', '.join(after.columns)}) SELECT {values} FROM new "
+        f"{after.conflict} RETURNING 1) SELECT (SELECT id FROM new), EXISTS (SELECT 1 FROM after)"
     )
 
 
-_INSERT_SQL: dict[bool, str] = {}
+_INSERT_SQL: dict[tuple, str] = {}
 
 
-def insert_reading(reading: Reading, *, supersede_id: int | None, now: datetime) -> int | None:
-    """Store `reading` (and mark the reading it replaces superseded) in one statement; its id, or None when
-    a current reading for that meter and date already exists (the caller answers DUPLICATE)."""
+def insert_reading(
+    reading: Reading, *, supersede_id: int | None, now: datetime, after: RowAfter | None = None
+) -> tuple[int | None, bool]:
+    """Store `reading` (and mark the reading it replaces superseded, and insert `after`) in one statement:
+    its id, or None when a current reading for that meter and date already exists (the caller answers
+    DUPLICATE); and whether `after` went in."""
     supersedes = supersede_id is not None
-    if supersedes not in _INSERT_SQL:
-        _INSERT_SQL[supersedes] = _insert_sql(supersedes)
+    shape = (supersedes, after and (after.table, after.columns, after.types, after.conflict, after.reading_id_in))
+    if shape not in _INSERT_SQL:
+        _INSERT_SQL[shape] = _insert_sql(supersedes, after)
     # Plain values: the choices enums as their strings, no photo (a photo goes through the ORM's storage).
     params = [getattr(reading, name) for name in READING_FIELDS[:-1]] + [""]
     params = [str(value) if isinstance(value, str) else value for value in params]
     if supersedes:
         params = [now, supersede_id, *params]
+    if after is not None:
+        params += after.params
     with prepared_cursor() as cursor:
-        cursor.execute(_INSERT_SQL[supersedes], params)
+        cursor.execute(_INSERT_SQL[shape], params)
         row = cursor.fetchone()
-    return row[0] if row else None
+    if after is None:
+        return (row[0] if row else None), False
+    return row[0], row[1]

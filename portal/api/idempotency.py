@@ -10,6 +10,7 @@ never recorded, so a retry after one runs again.
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -47,8 +48,13 @@ def _replay(record: IdempotencyRecord, digest: str) -> Response:
     return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
 
 
-def idempotent(request, handler) -> Response:
-    """Run `handler()` (which returns a Response) at most once per key and owner."""
+def idempotent(request, handler, *, records_with_the_write: bool = False) -> Response:
+    """Run `handler()` (which returns a Response) at most once per key and owner.
+
+    With `records_with_the_write`, the handler is called with a `Recorder` and may write the record in its
+    own write's statement (the integration API's submission: the reading and the record in one INSERT); it
+    then sets `response.idempotency_recorded` (True: written; False: the key was taken). Otherwise, or when
+    the handler wrote nothing (a refusal, a duplicate), the record is inserted here."""
     key = request.headers.get(HEADER, "").strip()
     if not key or len(key) > 100:
         raise ApiError(
@@ -57,13 +63,16 @@ def idempotent(request, handler) -> Response:
         )
     owner, digest = _owner(request), _request_hash(request)
     with transaction.atomic():
-        response = handler()
+        response = handler(Recorder(owner, key, digest)) if records_with_the_write else handler()
         if response.status_code >= 500:
             transaction.set_rollback(True)
             return response
-        # Stored as the client saw it (dates and decimals as JSON text): a replay is the same bytes.
-        body = json.loads(JSONRenderer().render(response.data))
-        if _record(owner, key, digest, response.status_code, body):
+        recorded = getattr(response, "idempotency_recorded", None)
+        if recorded is None:
+            # Stored as the client saw it (dates and decimals as JSON text): a replay is the same bytes.
+            body = json.loads(JSONRenderer().render(response.data))
+            recorded = _record(owner, key, digest, response.status_code, body)
+        if recorded:
             return response
         # This key was used before (a retry), or a twin with it committed first (our reading waited for its
         # row lock): everything this request did is rolled back, and the first answer is replayed.
@@ -74,11 +83,35 @@ def idempotent(request, handler) -> Response:
     return _replay(first, digest)
 
 
-def _record(owner: str, key: str, digest: str, status_code: int, body) -> bool:
-    """Insert the record unless one exists for this owner and key: one statement, no read before it (the
-    usual write is a first request). True when inserted."""
-    meta = IdempotencyRecord._meta
-    values = {
+@dataclass(frozen=True)
+class Recorder:
+    """The record of one request, for a handler that writes it with its own write (PostgreSQL)."""
+
+    owner: str
+    key: str
+    digest: str
+
+    def row(self, status_code: int, body: dict):
+        """The record as a row the reading's INSERT also writes (readings.submission_sql.RowAfter), the new
+        reading's id set into the body's `reading.id` by that statement; None where that is not done."""
+        if connection.vendor != "postgresql":
+            return None
+        from readings.submission_sql import RowAfter
+
+        meta = IdempotencyRecord._meta
+        values = _values(self.owner, self.key, self.digest, status_code, body)
+        return RowAfter(
+            table=meta.db_table,
+            columns=tuple(values),
+            types=tuple(meta.get_field(name).db_type(connection) for name in values),
+            params=tuple(meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()),
+            conflict="ON CONFLICT (owner, key) DO NOTHING",
+            reading_id_in="response_body",
+        )
+
+
+def _values(owner: str, key: str, digest: str, status_code: int, body) -> dict:
+    return {
         "owner": owner,
         "key": key,
         "request_hash": digest,
@@ -86,6 +119,13 @@ def _record(owner: str, key: str, digest: str, status_code: int, body) -> bool:
         "response_body": body,
         "created_at": timezone.now(),
     }
+
+
+def _record(owner: str, key: str, digest: str, status_code: int, body) -> bool:
+    """Insert the record unless one exists for this owner and key: one statement, no read before it (the
+    usual write is a first request). True when inserted."""
+    meta = IdempotencyRecord._meta
+    values = _values(owner, key, digest, status_code, body)
     # Each value as its field stores it on this backend (jsonb on PostgreSQL, text on SQLite).
     params = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
     if connection.vendor == "postgresql":

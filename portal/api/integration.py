@@ -50,10 +50,17 @@ def _meter_or_404(account_number: str, meter_serial: str):
     return meter
 
 
-def _submit_by_numbers(data: dict, channel: str) -> Response:
+def _submit_by_numbers(data: dict, channel: str, recorder) -> Response:
     """The month-end hot path: the meter is found by its two numbers in the facts statement itself
-    (readings.services.reading_submit_by_numbers), so a submission pays no lookup before it."""
+    (readings.services.reading_submit_by_numbers), and a stored reading's INSERT writes the idempotency
+    record too (its answer built before the write, the reading's id filled in by the statement)."""
     today = timezone.localdate()
+    answer = {}
+
+    def record_with_the_reading(outcome):
+        answer["data"] = submit_json(outcome, outcome.meter)
+        return recorder.row(submit_status_code(outcome), answer["data"])
+
     outcome = reading_submit_by_numbers(
         account_number=data["account_number"],
         meter_serial=data["meter_serial"],
@@ -64,10 +71,18 @@ def _submit_by_numbers(data: dict, channel: str) -> Response:
         now=timezone.now(),
         today=today,
         swap_confirmed=data.get("swap_confirmed"),
+        row_after=record_with_the_reading,
     )
     if outcome is None:
         raise _account_not_found()
-    return Response(submit_json(outcome, outcome.meter), status=submit_status_code(outcome))
+    if outcome.row_after_inserted is None:
+        body = submit_json(outcome, outcome.meter)
+    else:
+        body = answer["data"]
+        body["reading"]["id"] = outcome.reading.pk
+    response = Response(body, status=submit_status_code(outcome))
+    response.idempotency_recorded = outcome.row_after_inserted
+    return response
 
 
 class Verify(APIView):
@@ -135,7 +150,11 @@ class Readings(APIView):
         data = s.IntegrationReadingInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         channel = calling_client(request).channel
-        return idempotent(request, lambda: _submit_by_numbers(data.validated_data, channel))
+        return idempotent(
+            request,
+            lambda recorder: _submit_by_numbers(data.validated_data, channel, recorder),
+            records_with_the_write=True,
+        )
 
 
 class ReadingsRecognize(RecognizeView):
