@@ -114,7 +114,7 @@ def _chains(blobs: list[Blob]) -> list[list[Blob]]:
     dy = np.abs(cy[None, :] - cy[:, None])
     hmax = np.maximum(h[None, :], h[:, None])
     ratio = h[None, :] / h[:, None]
-    ok = (dx > 0.25 * hmax) & (dx < 2.0 * hmax) & (ratio > 0.82) & (ratio < 1.22) & (dy < 0.25 * hmax + 0.3 * dx)
+    ok = (dx > 0.25 * hmax) & (dx < 2.0 * hmax) & (ratio > 0.76) & (ratio < 1.32) & (dy < 0.25 * hmax + 0.3 * dx)
     n = len(blobs)
     score = h.copy()
     count = np.ones(n, dtype=int)
@@ -227,6 +227,46 @@ def _ink_mask(gray: np.ndarray, b: Blob, dark_ink: bool, pad: float = 0.08) -> t
     return keep, dot
 
 
+def _off_pitch_bars(row: list[Blob], result, kind: str) -> set[int]:
+    """Indexes of '1's that are not where a digit can be: a cell's edge, a frame, the panel's border.
+
+    Digits stand at a fixed pitch: a seven-segment '1' keeps its cell's right edge, a printed one its
+    centre. A bar off that grid, or a drum '1' that is a bare bar (no flag, no foot), is not a digit."""
+    ref = [b.x + b.w if kind == "seven" else b.cx for b in row]
+    others = [r for r, (label, _, _) in zip(ref, result, strict=True) if label != "1"]
+    bad = set()
+    if kind == "drum":
+        bad |= {
+            i for i, (b, (label, _, _)) in enumerate(zip(row, result, strict=True)) if label == "1" and b.h > 5 * b.w
+        }
+    if len(others) < 3:
+        return bad
+    steps = np.diff(others)
+    pitch = float(np.median(steps[steps > 0])) if (steps > 0).any() else 0.0
+    if pitch <= 0:
+        return bad
+    for i, (r, (label, _, _)) in enumerate(zip(ref, result, strict=True)):
+        if label == "1":
+            k = (r - others[0]) / pitch
+            if abs(k - round(k)) > 0.25:
+                bad.add(i)
+    return bad
+
+
+def _holds_a_digit(mask: np.ndarray, b: Blob) -> bool:
+    """The blob is a frame around a digit-shaped hole (a drum's window cell seen in the wrong ink)."""
+    n, lab, stats, _ = cv2.connectedComponentsWithStats((mask == 0).astype(np.uint8), connectivity=4)
+    h, w = mask.shape
+    for i in range(1, n):
+        sx, sy, sw, sh, area = stats[i]
+        if sx == 0 or sy == 0 or sx + sw >= w or sy + sh >= h or sh < 0.45 * b.h:
+            continue
+        feature = glyphs.normalise(lab == i)
+        if feature is not None and _classify([feature], "drum")[0][1] >= 0.9:
+            return True
+    return False
+
+
 def _class_sims(features: list[np.ndarray], kind: str) -> list[dict[str, float]]:
     feats, labels = glyphs.templates(kind)
     classes = sorted(set(labels.tolist()))
@@ -279,26 +319,39 @@ def _redness(rgb: np.ndarray, row: list[Blob], masks: list[np.ndarray]) -> list[
     return out
 
 
-def _decimal_point(row: list[Blob], all_blobs: list[Blob], areas, dots: list[bool]) -> int | None:
-    """Index of the digit a decimal point follows, or None."""
-    for i, dot in enumerate(dots):
-        if dot:
-            return i
+def _decimal_point(gray: np.ndarray, row: list[Blob], dark_ink: bool) -> int | None:
+    """Index of the digit a decimal point follows, or None.
+
+    Between a digit and the next, a point is ink at the bottom that reaches further right than the
+    digit's strokes a little higher up (a digit's foot never does; an italic one leans the other way)."""
+    g = gray.astype(np.int16) if dark_ink else 255 - gray.astype(np.int16)
     hh = float(np.median([b.h for b in row]))
-    bottom = float(np.median([b.bottom for b in row]))
-    row_labels = {b.label for b in row}
-    for b in all_blobs:
-        if b.label in row_labels:
+    for i, b in enumerate(row):
+        x0 = b.x
+        x1 = row[i + 1].x - 1 if i + 1 < len(row) else int(b.x + b.w + 0.25 * hh)
+        bottom = b.bottom
+        y_band0, y_band1 = int(bottom - 0.2 * hh), int(bottom + 0.04 * hh) + 1
+        y_up0, y_up1 = int(bottom - 0.45 * hh), int(bottom - 0.25 * hh)
+        if x1 - x0 < 3 or y_up0 < 0 or y_band1 > g.shape[0] or x1 > g.shape[1]:
             continue
-        if not (0.04 * hh <= b.w <= 0.3 * hh and 0.04 * hh <= b.h <= 0.3 * hh):
+        box = g[b.y : b.bottom, b.x : b.x + b.w]
+        region = g[y_up0:y_band1, x0:x1]
+        ink_level = float(np.percentile(box, 5))
+        bg_level = float(np.percentile(region, 90))
+        if bg_level - ink_level < 30:
             continue
-        if abs(b.bottom - bottom) > 0.15 * hh:
+        ink = g[:, x0:x1] < (ink_level + bg_level) / 2
+        band_cols = np.nonzero(ink[y_band0:y_band1].any(axis=0))[0]
+        up_cols = np.nonzero(ink[y_up0:y_up1].any(axis=0))[0]
+        if not len(band_cols) or not len(up_cols):
             continue
-        for i in range(len(row) - 1):
-            if row[i].cx < b.cx < row[i + 1].x + 0.15 * hh and b.cx > row[i].x + row[i].w - 0.25 * hh:
-                return i
-        if b.cx > row[-1].cx and b.x < row[-1].x + row[-1].w + 0.4 * hh:
-            return len(row) - 1
+        r_band, r_up = int(band_cols.max()), int(up_cols.max())
+        if r_band - r_up < 0.035 * hh:
+            continue
+        lump = ink[int(bottom - 0.5 * hh) : y_band1, r_up + 1 : r_band + 1]
+        lump_rows = np.nonzero(lump.any(axis=1))[0]
+        if len(lump_rows) and np.ptp(lump_rows) <= 0.3 * hh and r_band - r_up <= 0.35 * hh:
+            return i
     return None
 
 
@@ -392,7 +445,7 @@ def _code(gray, row, all_blobs, dark_ink) -> tuple[str | None, float]:
 
 # In a strip the row's digits are STRIP_H px tall, the row level, its bottom at ROW_BOTTOM.
 STRIP_H = 48
-ABOVE, BELOW, LEFT, RIGHT = 2.4, 0.6, 7.0, 1.5  # strip margins around the row, in digit heights
+ABOVE, BELOW, LEFT, RIGHT = 2.4, 0.6, 7.0, 3.0  # strip margins around the row, in digit heights
 
 
 def _strip(rgb, gray, row: list[Blob]):
@@ -443,22 +496,34 @@ def _read_row(rgb, gray, row, dark_ink):
     masks = [glyphs.normalise(mask) for mask, _ in inks]
     if any(m is None for m in masks):
         return NOTHING, 0.0
+    if sum(_holds_a_digit(mask, b) for (mask, _), b in zip(inks, row, strict=True)) * 2 >= len(row):
+        return NOTHING, 0.0  # these are a drum's window cells, with the digits as their holes
     as_seven = _classify(masks, "seven")
     as_drum = _classify(masks, "drum")
     seven_fit = float(np.mean([s for _, s, _ in as_seven]))
     drum_fit = float(np.mean([s for _, s, _ in as_drum]))
     kind, result = ("seven", as_seven) if seven_fit >= drum_fit else ("drum", as_drum)
     fit = max(seven_fit, drum_fit) * min(1.0, len(row) / 4)
+    off_pitch = _off_pitch_bars(row, result, kind)
+    if off_pitch:
+        row = [b for i, b in enumerate(row) if i not in off_pitch]
+        inks = [x for i, x in enumerate(inks) if i not in off_pitch]
+        result = [x for i, x in enumerate(result) if i not in off_pitch]
+        if not row:
+            return NOTHING, 0.0
     keep = len(row)
     code = None
     code_conf = 1.0
     if kind == "drum":
         red = _redness(srgb, row, [mask for mask, _ in inks])
         base = float(np.median(red))
-        while keep > 1 and (red[keep - 1] - base > 18 or _is_red(srgb, row[keep - 1])):
-            keep -= 1
+        # the red tenths wheel ends the reading (a frame edge after it may look like a '1')
+        for i in range(max(1, len(row) - 3), len(row)):
+            if red[i] - base > 18 or _is_red(srgb, row[i]):
+                keep = i
+                break
     else:
-        point = _decimal_point(row, all_blobs, areas, [dot for _, dot in inks])
+        point = _decimal_point(sgray, row, dark_ink)
         if point is not None:
             keep = point + 1
         code, code_conf = _code(sgray, row, all_blobs, dark_ink)
@@ -480,7 +545,8 @@ def read(rgb: np.ndarray) -> Raw:
     for row, dark_ink in _candidate_rows(gray):
         raw, fit = _read_row(rgb, gray, row, dark_ink)
         # The reading is the biggest print on the meter: a serial number may match as well, but smaller.
-        fit *= math.sqrt(np.median([b.h for b in row]))
+        # Of two readings of the same row, the one that found more digits (a thin '1') wins.
+        fit = (fit + 0.02 * len(raw.digits)) * float(np.median([b.h for b in row])) ** 0.3
         if fit > best_fit:
             best, best_fit = raw, fit
     return best

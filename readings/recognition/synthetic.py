@@ -233,13 +233,15 @@ def _lcd_face(value, code, decimals, rng):
         cy = pad if code_above else base_y + h - code_h
         for ch in code:
             if ch == ".":
-                dot = max(3, int(t * 0.7))
+                dot = max(3, int(t * code_h / h * 1.2))
                 draw.rectangle(
                     [x - code_pitch * 0.25, cy + code_h - dot, x - code_pitch * 0.25 + dot, cy + code_h], fill=ink
                 )
                 x += code_pitch // 6
                 continue
-            _draw_seven(draw, ch, x, cy, code_w, code_h, max(3, int(t * 0.7)), gap, slant, ink, ghost, variants)
+            _draw_seven(
+                draw, ch, x, cy, code_w, code_h, max(3, int(t * code_h / h * 1.1)), gap, slant, ink, ghost, variants
+            )
             x += code_pitch
         if not code_above:
             x += pitch
