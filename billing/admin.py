@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import CATEGORY_TITLES, AuditedAdmin, ReadOnlyAdmin, category_title, titled_filter
-from billing.models import Basis, BillingRun, Charge, Norm, Pass, Tariff
+from billing.models import BillingRun, Charge, Norm, Pass, Tariff
+from billing.models.charges import basis_title
 from billing.selectors import norm_billed, tariff_billed
 from billing.services import RunRefused, run_start
 from portal.widgets import IsoDateInput
@@ -134,11 +135,10 @@ class BillingRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("charges by basis"))
     def counts_display(self, run):
-        basis_titles = dict(Basis.choices)
         return (
             "; ".join(
                 _("%(basis)s: %(charges)s charges, %(kwh)s kWh")
-                % {"basis": basis_titles.get(basis, basis), "charges": value["charges"], "kwh": value["kwh"]}
+                % {"basis": basis_title(basis), "charges": value["charges"], "kwh": value["kwh"]}
                 for basis, value in sorted(run.counts.items())
             )
             or "—"

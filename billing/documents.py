@@ -33,9 +33,11 @@ from django.utils import translation
 
 from billing.invoice_content import CONTENT_SCHEMA
 from billing.models import Invoice
+from billing.models.charges import basis_title
 from billing.qr.image import qr_png, qr_svg
 from billing.qr.payloads import qr_payment_purpose
 from portal.money_format import BABEL_LOCALES, CURRENCY_WORDS
+from readings.models import ZONE_TITLES
 
 BASIS_ORDER = {"actual": 0, "average": 1, "norm": 1, "reversal": 2}
 # The order of the registers on a meter's display and in DESIGN.md: total; day, night; peak, half-peak, night.
@@ -62,6 +64,14 @@ class ChargeLine:
     # The reading's cells span every line of one reading (a volume split between tariff versions):
     # the first line carries them with this rowspan, the others 0 (no cells).
     reading_rows: int = 1
+
+    @property
+    def zone_title(self) -> str:
+        return str(ZONE_TITLES.get(self.zone, self.zone))
+
+    @property
+    def basis_title(self) -> str:
+        return basis_title(self.basis, self.estimate_number)
 
     @property
     def price_text(self) -> str:

@@ -18,6 +18,7 @@ from accounts.admin_base import AuditedAdmin, ReadOnlyAdmin
 from accounts.phones import phone_e164
 from portal.widgets import IsoDateInput
 from readings.models import (
+    ZONE_TITLES,
     Channel,
     ChannelChat,
     ClosedMonth,
@@ -304,11 +305,11 @@ class ChannelChatAdmin(ReadOnlyAdmin):
 class EmailAcceptForm(forms.Form):
     meter_serial = forms.CharField(label=gettext_lazy("Meter serial number"), max_length=32)
     reading_date = forms.DateField(label=gettext_lazy("Reading date"), widget=IsoDateInput())
-    total = forms.IntegerField(label=gettext_lazy("Total"), min_value=0, required=False)
-    day = forms.IntegerField(label=gettext_lazy("Day"), min_value=0, required=False)
-    night = forms.IntegerField(label=gettext_lazy("Night"), min_value=0, required=False)
-    peak = forms.IntegerField(label=gettext_lazy("Peak"), min_value=0, required=False)
-    half_peak = forms.IntegerField(label=gettext_lazy("Half-peak"), min_value=0, required=False)
+    total = forms.IntegerField(label=ZONE_TITLES["total"], min_value=0, required=False)
+    day = forms.IntegerField(label=ZONE_TITLES["day"], min_value=0, required=False)
+    night = forms.IntegerField(label=ZONE_TITLES["night"], min_value=0, required=False)
+    peak = forms.IntegerField(label=ZONE_TITLES["peak"], min_value=0, required=False)
+    half_peak = forms.IntegerField(label=ZONE_TITLES["half_peak"], min_value=0, required=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.categories import category_title
@@ -145,6 +146,23 @@ class Basis(models.TextChoices):
 
 
 ESTIMATE_BASES = (Basis.AVERAGE, Basis.NORM)
+
+# How invoices and staff pages name a charge line's basis: the one set of these titles (ZONE_TITLES in
+# readings/models.py is the zones'). Basis's choice labels above only label the model field (admin forms);
+# giving them these texts is a migration of its own.
+BASIS_TITLES = {
+    Basis.ACTUAL: _("by reading"),
+    Basis.AVERAGE: _("estimate by average"),
+    Basis.NORM: _("estimate by the norm"),
+    Basis.REVERSAL: _("recalculation of the estimate"),
+}
+
+
+def basis_title(basis: str, estimate_number: int | None = None) -> str:
+    """A line's basis in the active language; an average estimate with its number ("..., month 2")."""
+    if basis == Basis.AVERAGE and estimate_number:
+        return gettext("estimate by average, month %(number)s") % {"number": estimate_number}
+    return str(BASIS_TITLES.get(basis, BASIS_TITLES[Basis.REVERSAL]))
 
 
 class ChargeQuerySet(models.QuerySet):
