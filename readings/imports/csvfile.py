@@ -9,7 +9,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -55,6 +55,14 @@ class Record(NamedTuple):  # a tuple: a 100,000-row file makes 100,000 of them
 
 def read_records(raw: bytes, columns: Iterable[str]) -> tuple[list[Record], list[LineError]]:
     """The data rows of a file whose header must name exactly `columns` (in any order)."""
+    errors: list[LineError] = []
+    records = list(iter_records(raw, columns, errors))
+    return records, errors
+
+
+def iter_records(raw: bytes, columns: Iterable[str], errors: list[LineError]) -> Iterator[Record]:
+    """`read_records` one record at a time, its errors added to `errors`: a caller that turns each record
+    into something smaller holds only that (a 100,000-line file as dicts of cells is about 100 MB)."""
     # Spreadsheet programs put a byte order mark in front of UTF-8 CSV. Removed here rather than by the
     # utf-8-sig codec, whose error positions would then be off by three bytes.
     raw = raw.removeprefix(codecs.BOM_UTF8)
@@ -63,11 +71,10 @@ def read_records(raw: bytes, columns: Iterable[str]) -> tuple[list[Record], list
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         byte = raw[error.start : error.start + 1].hex()
-        return [], [LineError(line, "", NOT_UTF8, f"the file is not UTF-8 text (byte 0x{byte} on this line)")]
+        errors.append(LineError(line, "", NOT_UTF8, f"the file is not UTF-8 text (byte 0x{byte} on this line)"))
+        return
 
     reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[Record] = []
-    errors: list[LineError] = []
     header: list[str] | None = None
     line = 0
     try:
@@ -75,9 +82,10 @@ def read_records(raw: bytes, columns: Iterable[str]) -> tuple[list[Record], list
             line += 1
             if header is None:
                 header = [cell.strip() for cell in cells]
-                errors.extend(_header_errors(header, tuple(columns)))
-                if errors:
-                    return [], errors
+                header_errors = _header_errors(header, tuple(columns))
+                if header_errors:
+                    errors.extend(header_errors)
+                    return
                 continue
             if not "".join(cells).strip():  # no cell has anything but spaces
                 continue
@@ -85,12 +93,11 @@ def read_records(raw: bytes, columns: Iterable[str]) -> tuple[list[Record], list
                 message = f"expected {len(header)} cells as in the header, found {len(cells)}"
                 errors.append(LineError(line, "", WRONG_CELL_COUNT, message))
                 continue
-            records.append(Record(line, dict(zip(header, map(str.strip, cells), strict=True))))
+            yield Record(line, dict(zip(header, map(str.strip, cells), strict=True)))
     except csv.Error as error:
         errors.append(LineError(line + 1, "", NOT_CSV, f"this line cannot be read as CSV ({error}); stopped here"))
     if header is None:
         errors.extend(_header_errors([], tuple(columns)))
-    return records, errors
 
 
 def in_file_order(errors: list[LineError], columns: tuple[str, ...]) -> list[LineError]:
