@@ -1,6 +1,6 @@
 """`make drill`: a fault drill that anyone can rerun (issue 15). Not part of `make test`.
 
-    python bench/drill.py [--accounts 1500] [--redis-down 30] [--threads 6]
+    python bench/drill.py [--accounts 1500] [--redis-down 30] [--threads 6] [--profile]
 
 Starts its own servers on their own ports: PostgreSQL 15 (55500, a throwaway cluster), Redis (56500),
 an SMTP server (18951, in this process, which can be made to hang), gunicorn with 2 workers (18950) and
@@ -19,7 +19,9 @@ After each: the count of 500s and of 503s (the documented answer while PostgreSQ
 end: every 2xx-acknowledged reading is stored exactly once (meter, date and value compared), charges and
 invoices equal the undisturbed run's (checksums), and every email was delivered once SMTP was back.
 Beat's sweepers (billing_runs_resume, email_requeue_overdue, invoices_render_missing) are called every
-10 s by this process, as beat would every 5 minutes. Results go to docs/reliability.md.
+10 s by this process, as beat would every 5 minutes. Results go to docs/reliability.md, with CPU-seconds:
+the undisturbed pass's (run_billing in one process) per account and gunicorn's per request over the load.
+`--profile` profiles the sweepers' thread (the rest runs in the servers' processes) and prints its top costs.
 """
 
 import argparse
@@ -43,6 +45,8 @@ import requests
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+from bench.profiling import add_profile_argument, cpu_meter, profiled, tree_cpu_seconds  # noqa: E402
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_PORT, REDIS_PORT, WEB_PORT, SMTP_PORT = 55500, 56500, 18950, 18951
 WORK = BASE_DIR / "var" / "drill"
@@ -394,8 +398,13 @@ def stored_readings(load: Load) -> tuple[int, int, int]:
     return len(load.acknowledged), good, len(load.acknowledged) - good
 
 
-def sweepers_every(seconds: float, stop: threading.Event) -> None:
+def sweepers_every(seconds: float, stop: threading.Event, profile: bool = False) -> None:
     """What beat does every 5 minutes, every few seconds here (in this process, on the drill's database)."""
+    with profiled(profile, label="sweepers (this thread)"):
+        _sweep_until(seconds, stop)
+
+
+def _sweep_until(seconds: float, stop: threading.Event) -> None:
     import django
     from django.db import close_old_connections
 
@@ -427,6 +436,7 @@ def main():
     parser.add_argument("--accounts", type=int, default=1500)
     parser.add_argument("--redis-down", type=int, default=30)
     parser.add_argument("--threads", type=int, default=6)
+    add_profile_argument(parser)
     options = parser.parse_args()
     # A SIGTERM (Ctrl-C, a timeout) must still stop every server this drill started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -486,14 +496,18 @@ def main():
             check=True,
         )
         log("reference: the same pass, undisturbed, in process")
-        reference = manage("run_billing", "--month", f"{LAST_MONTH:%Y-%m}", "--pass", "actual", "--date", f"{RUN_DATE}",
-                           database_url=REFERENCE_URL, redis_url=f"redis://127.0.0.1:{REDIS_PORT}/7")  # fmt: skip
+        with cpu_meter() as reference_cpu:  # the child's CPU, counted once it has been waited for
+            reference = manage(
+                "run_billing", "--month", f"{LAST_MONTH:%Y-%m}", "--pass", "actual", "--date", f"{RUN_DATE}",
+                database_url=REFERENCE_URL, redis_url=f"redis://127.0.0.1:{REDIS_PORT}/7",
+            )  # fmt: skip
         log(reference.stdout.strip().splitlines()[-1])
 
         processes["web"] = start_web()
         processes["worker-1"], processes["worker-2"] = start_worker("worker-1"), start_worker("worker-2")
-        threading.Thread(target=sweepers_every, args=(10, stop_sweepers), daemon=True).start()
+        threading.Thread(target=sweepers_every, args=(10, stop_sweepers, options.profile), daemon=True).start()
         load = Load(key, sessions, options.accounts, options.threads)
+        web_cpu = tree_cpu_seconds(processes["web"].pid)
         load.start()
         time.sleep(20)
 
@@ -557,7 +571,10 @@ def main():
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and emails_state().get("queued", 0):
             time.sleep(3)
-        report(options, load, phases, billing_code, smtp)
+        web_cpu = tree_cpu_seconds(processes["web"].pid) - web_cpu
+        stop_sweepers.set()
+        time.sleep(1)  # the sweepers' thread prints its profile
+        report(options, load, phases, billing_code, smtp, cpu=(reference_cpu, web_cpu))
     finally:
         stop_sweepers.set()
         for process in processes.values():
@@ -568,7 +585,7 @@ def main():
         postgres.stop()
 
 
-def report(options, load: Load, phases, billing_code: int, smtp: Smtp) -> None:
+def report(options, load: Load, phases, billing_code: int, smtp: Smtp, cpu) -> None:
     lines, failures = [], []
     for name in ["warm-up", *[name for name, _ in phases], "after"]:
         rows = [row for row in load.results if row[0] == name]
@@ -605,6 +622,9 @@ def report(options, load: Load, phases, billing_code: int, smtp: Smtp) -> None:
         f"invoices: {invoice_rows}, checksum {invoices} (undisturbed: {ref_invoices})\n"
         f"- run_billing --queue exit code {billing_code}\n"
         f"- outbox after recovery: {emails}; messages the SMTP server received: {len(smtp.received)}\n"
+        f"- CPU: the undisturbed pass (run_billing in one process, its PostgreSQL not counted) "
+        f"{cpu[0].summary(options.accounts, 'account')}; gunicorn (2 workers) {cpu[1]:.2f} CPU-s for "
+        f"{len(load.results):,} requests, {cpu[1] / max(len(load.results), 1) * 1000:.2f} ms CPU/request\n"
         f"- verdict: {'PASS' if not failures else 'FAIL: ' + '; '.join(failures)}\n"
     )
     print(text)

@@ -82,20 +82,91 @@ def clean_test_media():
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Rate-limit counters live in the (real, Redis) cache: every test starts from zero."""
+# --- Redis: only the tests that need it start one -----------------------------------------------------
+# Plain `pytest` works without any Redis running: a test that needs Redis (the cache behind rate limits,
+# the broker, a worker) asks for the `redis` fixture, directly or through the fixtures that need it
+# (`client`, `admin_client`, `live_server`, the worker fixtures), and gets the run's Redis, started here if
+# there is none. `make test` starts the embedded one around pytest (or uses REDIS_URL), so it is the same run.
+
+
+def _redis_problem(url: str) -> str | None:
+    """None when the Redis at `url` answers a PING, else why not."""
+    import redis as redis_py
+
+    from portal.settings.environment import redis_url_for_cache
+
+    try:
+        redis_py.Redis.from_url(redis_url_for_cache(url), socket_timeout=2, socket_connect_timeout=2).ping()
+    except (redis_py.RedisError, OSError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The run's Redis URL: the server REDIS_URL names, else the embedded one on var/redis/redis.sock, which
+    `make test` starts around pytest and which this fixture starts (and stops after the run) under plain
+    `pytest`. Tasks left in the test queue by earlier runs are purged first."""
+    from django.conf import settings
+
+    from portal.celery import app
+    from portal.launcher import embedded_redis_if_needed
+
+    with embedded_redis_if_needed():
+        problem = _redis_problem(settings.REDIS_URL)
+        if problem:
+            pytest.fail(f"REDIS_URL={settings.REDIS_URL} does not answer ({problem}); unset it for an embedded one")
+        with app.connection_for_write() as connection:
+            app.control.purge(connection=connection)
+        yield settings.REDIS_URL
+
+
+@pytest.fixture
+def redis(redis_server):
+    """Redis for this test (started if the run has none yet), the cache emptied first."""
     from django.core.cache import cache
 
     cache.clear()
-    yield
+    return redis_server
 
 
-@pytest.fixture(scope="session", autouse=True)
-def empty_test_queue():
-    """Tasks published by earlier runs without a worker must not reach this run's workers."""
-    from portal.celery import app
+@pytest.fixture(autouse=True)
+def fresh_cache(request):
+    """Rate-limit counters live in the (real, Redis) cache: every test starts from zero when there is a
+    Redis (always under `make test`); a test without one has no cache to clear. A test marked `worker`
+    (a real Celery worker takes its tasks from the broker) gets Redis like one that asks for it."""
+    if "redis" in request.fixturenames:
+        return
+    if request.node.get_closest_marker("worker") or _run_has_redis():
+        request.getfixturevalue("redis")
 
-    with app.connection_for_write() as connection:
-        app.control.purge(connection=connection)
-    yield
+
+_RUN_HAS_REDIS: list[bool] = []
+
+
+def _run_has_redis() -> bool:
+    """REDIS_URL set, or the embedded Redis answering (`make test`, or started by an earlier test)."""
+    from django.conf import settings
+
+    if os.environ.get("REDIS_URL") or (_RUN_HAS_REDIS and _RUN_HAS_REDIS[0]):
+        return True
+    answers = settings.EMBEDDED_REDIS_SOCKET.exists() and _redis_problem(settings.REDIS_URL) is None
+    _RUN_HAS_REDIS[:] = [answers] if answers else []
+    return answers
+
+
+@pytest.fixture
+def client(client, redis):
+    """Django's test client: pages rate-limit in the cache."""
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_client, redis):
+    return admin_client
+
+
+@pytest.fixture(scope="session")
+def live_server(redis_server, live_server):
+    """The live server (browser journeys): its pages rate-limit in the cache."""
+    return live_server

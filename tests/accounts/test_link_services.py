@@ -16,7 +16,7 @@ from accounts.services import (
 )
 from tests.factories import AccountLinkFactory, MeterFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("redis")]  # attempts are counted in the cache
 
 IP = "203.0.113.7"
 

@@ -54,7 +54,7 @@ def sqlite_env(tmp_path: Path) -> dict:
     return env
 
 
-def test_worker_rendering_pdfs_and_a_customer_downloading_one_share_the_sqlite_file(tmp_path):
+def test_worker_rendering_pdfs_and_a_customer_downloading_one_share_the_sqlite_file(tmp_path, redis):
     env = sqlite_env(tmp_path)
     for command in (["migrate", "--no-input"], ["seed_demo"]):
         subprocess.run(
