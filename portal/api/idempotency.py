@@ -100,14 +100,19 @@ class Recorder:
 
         meta = IdempotencyRecord._meta
         values = _values(self.owner, self.key, self.digest, status_code, body)
+        if not _TYPES:
+            _TYPES.extend(meta.get_field(name).db_type(connection) for name in values)
         return RowAfter(
             table=meta.db_table,
             columns=tuple(values),
-            types=tuple(meta.get_field(name).db_type(connection) for name in values),
+            types=tuple(_TYPES),
             params=tuple(meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()),
             conflict="ON CONFLICT (owner, key) DO NOTHING",
             reading_id_in="response_body",
         )
+
+
+_TYPES: list[str] = []  # the record's column types, read from the model once
 
 
 def _values(owner: str, key: str, digest: str, status_code: int, body) -> dict:
