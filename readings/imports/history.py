@@ -246,13 +246,12 @@ def _fill_from_sql(
     }
     with connection.cursor() as cursor:
         cursor.execute(HISTORY_SQL, params)
-        rows = cursor.fetchall()
-    for row in rows:
-        reading = StoredReading.from_row(row[:-1])
-        history = histories[reading.meter_id]
-        history.add_stored(reading)
-        if row[-1] and reading.status != REJECTED:
-            history.add_current(reading)
+        for row in cursor:  # one tuple at a time: fetchall would hold 100,000 more (~50 MB)
+            reading = StoredReading.from_row(row[:-1])
+            history = histories[reading.meter_id]
+            history.add_stored(reading)
+            if row[-1] and reading.status != REJECTED:
+                history.add_current(reading)
 
 
 def _per_meter(dates: dict[int, date]) -> Case:

@@ -340,7 +340,11 @@ def _locked_meters_sql(serials: list[str]) -> dict[str, ImportMeter]:
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [array_literal(serials)])  # serials match METER_SERIAL: no quotes
-        found = cursor.fetchall()
+        return _import_meters(cursor)
+
+
+def _import_meters(found) -> dict[str, ImportMeter]:
+    """The rows of `_locked_meters_sql`, one at a time (fetchall would hold them all as tuples at once)."""
     meters: dict[str, ImportMeter] = {}
     infos: dict[tuple, MeterInfo] = {}  # meters of one kind share one MeterInfo (it is frozen)
     for pk, serial, number, district_id, account_active, zone_set, digits, multiplier, *rest in found:
