@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.ratelimit import Limit, attempt_count
 from readings.models import Meter
 from readings.photos import EncodedPhoto, PhotoError, photo_reencode
-from readings.recognition import recognize
+from readings.recognition import CONFIDENT, recognize
 from readings.validation import register_delta
 
 # Why a suggestion is not sure (the customer is asked to type or check the numbers).
@@ -42,6 +42,9 @@ class PhotoReading:
     confidence: float  # the engine's, 0..1
     doubt: str | None  # None when sure; else UNREADABLE or DOES_NOT_FIT
     photo: EncodedPhoto  # the picture as the portal re-encoded it (what a form keeps with the reading)
+    # A number read with confidence that the photo does not place in a zone of this meter (a drum counter
+    # of a two-zone meter, or a code the meter's labels do not name): said, never filled in.
+    unplaced: int | None = None
 
     @property
     def sure(self) -> bool:
@@ -97,8 +100,22 @@ def photo_read(*, meter: Meter, upload: BinaryIO, size: int, today: date) -> Pho
         doubt = DOES_NOT_FIT
     else:
         doubt = None
+    number = recognition.number
+    unplaced = (
+        number
+        if not values
+        and number is not None
+        and recognition.confidence >= CONFIDENT
+        and number < 10**meter.register_digits
+        else None
+    )
     return PhotoReading(
-        values=values, code=recognition.code, confidence=float(recognition.confidence), doubt=doubt, photo=encoded
+        values=values,
+        code=recognition.code,
+        confidence=float(recognition.confidence),
+        doubt=doubt,
+        photo=encoded,
+        unplaced=unplaced,
     )
 
 
@@ -108,6 +125,11 @@ def photo_reading_advice(reading: PhotoReading) -> str:
         return _(
             "We read them from your photo. Compare them with the display and correct any that differ before you send."
         )
+    if reading.unplaced is not None:
+        return _(
+            "We read %(number)s on the photo but cannot tell which zone it is. Type it into the right field, and "
+            "the other numbers too."
+        ) % {"number": reading.unplaced}
     if reading.doubt == DOES_NOT_FIT:
         return _("These numbers do not fit your meter: compare them with the display and correct them before you send.")
     return _(

@@ -112,7 +112,7 @@ def reading_form_round(
     data = request.POST.copy()
     scan = request.FILES.get("scan")
     typed = any(str(data.get(zone, "")).strip() for zone in meter.zones)
-    if "recognize" in data or (scan is not None and not typed):
+    if "recognize" in data or (scan is not None and not typed and "same_as_last" not in data):
         # "Read the numbers from the photo" (or Send with a photo and nothing typed): pre-fill, store nothing.
         return _recognize_round(data, scan, meter=meter, ask_date=ask_date, previous=shown_previous)
     if "same_as_last" in data and reveal_history:  # "Nothing used since last time": the previous values

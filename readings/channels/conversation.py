@@ -221,6 +221,12 @@ def _photo_values(chat: Conversation, inbound: Inbound) -> BotReply:
     reading = inbound.photo
     if inbound.photo_failed or reading is None or inbound.photo_meter_id != chat.meter_id:
         return _ask_zone(chat, _("I could not open this photo. Type the numbers, please."))
+    if not reading.sure and reading.unplaced is not None:
+        return _ask_zone(
+            chat,
+            _("I read %(number)s on the photo but cannot tell which zone it is. Type the numbers, please.")
+            % {"number": reading.unplaced},
+        )
     if not reading.sure:
         return _ask_zone(
             chat, _("I could not read the numbers on this photo reliably. Type them as the display shows them.")

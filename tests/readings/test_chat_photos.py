@@ -184,6 +184,18 @@ def test_a_photo_of_one_register_fills_its_zone_and_the_bot_asks_for_the_other(c
     assert bot.say("yes")["text"].startswith("Reading accepted: day 28100, night 14020.")
 
 
+def test_a_number_the_bot_cannot_place_in_a_zone_is_said_not_filled_in(client, two_zone_meter, telegram_files):
+    bot = Bot(client, language_code="ru")
+    for text in ("/start", "1000100001", "02000007"):
+        bot.say(text)
+    serve_telegram_photo(telegram_files, drum_photo(28100))
+    answer = bot.post(message_of(bot, photo=PHOTO_SIZES)).json()
+    assert answer["text"].startswith(
+        "Я прочитал на фото 28100, но не могу определить, какая это зона. Введите цифры, пожалуйста."
+    )
+    assert TelegramChat.objects.get(chat_id=CHAT_ID).values == {}
+
+
 # --- Viber: the picture's media URL through the same client ---
 
 

@@ -149,6 +149,16 @@ def test_a_photo_sent_with_typed_numbers_is_kept_and_the_typed_numbers_count(cus
 
 
 @ON_DEC_2
+def test_nothing_used_with_a_photo_chosen_passes_the_last_reading_with_the_photo(customer, drum_meter):
+    response = customer.post(
+        FORM, {"reading_date": "2026-12-02", "same_as_last": "1", "scan": upload(unreadable_photo())}
+    )
+    assert response.status_code == 302
+    reading = Reading.objects.get(meter=drum_meter, reading_date=datetime.date(2026, 12, 2))
+    assert reading.total == 14000 and reading.photo
+
+
+@ON_DEC_2
 def test_a_number_lower_than_the_last_reading_is_not_sent_silently(customer, drum_meter):
     # The customer photographed another meter's 13 500: read surely, but lower than this meter's 14 000.
     read = customer.post(FORM, {"reading_date": "2026-12-02", "scan": upload(drum_photo(13500)), "recognize": "1"})
@@ -195,6 +205,17 @@ def test_a_photo_of_one_register_of_a_two_zone_display_fills_that_zone(client, t
     assert sent.status_code == 302
     reading = Reading.objects.get(meter=two_zone_meter, reading_date=datetime.date(2026, 12, 2))
     assert (reading.day, reading.night) == (28100, 14020) and reading.photo
+
+
+@ON_DEC_2
+def test_a_drum_counter_of_a_two_zone_meter_is_read_but_not_placed_in_a_zone(client, two_zone_meter):
+    client.force_login(two_zone_meter.account.links.get().user)
+    read = client.post(
+        TWO_ZONE_FORM, {"reading_date": "2026-12-02", "scan": upload(drum_photo(28100)), "recognize": "1"}
+    )
+    text = page_text(read)
+    assert "We read 28100 on the photo but cannot tell which zone it is." in text
+    assert (field_value(read, "day"), field_value(read, "night")) == ("", "")  # nothing guessed
 
 
 @ON_DEC_2
