@@ -193,7 +193,10 @@ def _history_sql() -> str:
     charges = Reading._meta.get_field("charges").related_model._meta.db_table  # billing's table, by relation
     columns = ", ".join(f"r.{name}" for name in FIELDS)
     counted = f"r.status = '{ACCEPTED}' AND r.superseded_at IS NULL"
-    # The lookback of a meter with one row needs only its earliest reading; LIMIT NULL is no limit.
+    # The anchor is ordered by date alone: reading_one_current_per_meter_date allows one current accepted
+    # reading per meter and date, and the index then gives the order (no sort per meter; the ORM's
+    # "-reading_date, -submitted_at" picks the same row). The lookback of a meter with one row needs only
+    # its earliest reading; LIMIT NULL is no limit.
     return f"""
 WITH f AS (
     SELECT * FROM unnest(%(meters)s::bigint[], %(firsts)s::date[], %(several)s::boolean[])
@@ -202,7 +205,7 @@ WITH f AS (
     SELECT f.several, a.* FROM f CROSS JOIN LATERAL (
         SELECT {columns} FROM {readings} r
         WHERE r.meter_id = f.meter_id AND {counted} AND r.reading_date < f.first
-        ORDER BY r.reading_date DESC, r.submitted_at DESC LIMIT 1
+        ORDER BY r.reading_date DESC LIMIT 1
     ) a
 )
 SELECT {", ".join(FIELDS)}, false, false FROM anchor
