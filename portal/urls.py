@@ -10,7 +10,7 @@ from accounts import views as account_views
 from billing import pay_views
 from billing import views as billing_views
 from portal import cabinet, csp_reports, views
-from readings import public_views
+from readings import held_photo_views, public_views
 from readings import views as reading_views
 from readings.channels import messenger, sms, telegram, viber
 
@@ -86,6 +86,7 @@ urlpatterns += i18n_patterns(
     path("readings/confirm/", public_views.public_confirm, name="public_confirm"),
     path("readings/enter/", public_views.public_enter, name="public_enter"),
     path("readings/receipt/", public_views.public_receipt, name="public_receipt"),
+    path("readings/held-photo/<str:token>/", held_photo_views.held_photo_image, name="held_photo_image"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -42,6 +42,16 @@ def _held_name(token: str, meter_id: int) -> str | None:
     return name if default_storage.exists(name) else None
 
 
+def held_photo_meter_id(token: str) -> int | None:
+    """The meter a valid, unexpired token holds a photo for (None otherwise): who may see it is the caller's check."""
+    try:
+        held = signing.loads(token, salt=SALT, max_age=settings.READING_PHOTO_HOLD_SECONDS)
+    except signing.BadSignature:
+        return None
+    meter_id = held.get("meter") if isinstance(held, dict) else None
+    return meter_id if isinstance(meter_id, int) and _held_name(token, meter_id) else None
+
+
 def held_photo(token: str, *, meter_id: int) -> ContentFile | None:
     """The held picture as a file to store with the reading; None for a missing, foreign or expired token."""
     name = _held_name(token, meter_id)

@@ -68,6 +68,14 @@ def _session_meter(request, *, confirmed: bool) -> Meter | None:
     )
 
 
+def confirmed_session_meter_id(request) -> int | None:
+    """The meter this visitor identified and confirmed, while the session's time lasts (no query)."""
+    state = request.session.get(SESSION_KEY) or {}
+    if not state.get("confirmed") or time.time() - state.get("at", 0) > PUBLIC_FORM_MINUTES * 60:
+        return None
+    return state.get("meter")
+
+
 @require_http_methods(["GET", "POST"])
 def public_identify(request):
     form = AccountLinkForm(request.POST or None)

@@ -74,6 +74,9 @@ def test_customer_photographs_the_meter_checks_the_number_and_sends_it(
     expect(result).to_contain_text("Фото збережеться разом із показами.")
     expect(result).to_be_focused()
     expect(page.get_by_label(FIELD)).to_have_value("14420")
+    preview = page.get_by_role("img", name="Ваше фото табло")  # to compare the numbers with the picture
+    expect(preview).to_be_visible()
+    assert preview.evaluate("img => img.complete && img.naturalWidth > 100")
     assert_accessible()
     shoot("photo-reading-2-check-uk")
 

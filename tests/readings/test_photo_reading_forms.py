@@ -218,6 +218,34 @@ def test_a_drum_counter_of_a_two_zone_meter_is_read_but_not_placed_in_a_zone(cli
     assert (field_value(read, "day"), field_value(read, "night")) == ("", "")  # nothing guessed
 
 
+def preview_url(response) -> str:
+    import re
+
+    return re.search(r'<img class="photo-preview" src="([^"]+)"', response.content.decode()).group(1)
+
+
+@ON_DEC_2
+def test_the_photo_is_shown_beside_the_numbers_only_to_who_may_pass_the_reading(customer, client, drum_meter):
+    from django.test import Client
+
+    read = customer.post(FORM, {"reading_date": "2026-12-02", "scan": upload(unreadable_photo()), "recognize": "1"})
+    url = preview_url(read)
+    shown = customer.get(url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    assert shown.content[:2] == b"\xff\xd8" and "sandbox" in shown["Content-Security-Policy"]
+    assert Client().get(url).status_code == 404  # nobody signed in
+    stranger = Client()
+    stranger.force_login(AccountLinkFactory().user)  # signed in, but not linked to this account
+    assert stranger.get(url).status_code == 404
+    assert customer.get(url[:-4] + "abc/").status_code == 404  # a forged token
+
+    visitor = Client()
+    identify(visitor)
+    public = visitor.post(PUBLIC, {"scan": upload(unreadable_photo()), "recognize": "1"})
+    assert visitor.get(preview_url(public)).status_code == 200
+    assert Client().get(preview_url(public)).status_code == 404
+
+
 @ON_DEC_2
 def test_a_held_photo_of_another_meter_or_a_forged_token_is_not_attached(customer, drum_meter, two_zone_meter):
     other = photo_hold(meter_id=two_zone_meter.pk, photo=EncodedPhoto(b"\xff\xd8jpeg", "jpg", 1, 1))
