@@ -184,15 +184,16 @@ def decide(facts: SubmissionFacts, submission: Submission, *, rules: ReadingRule
         return Decision(REJECTED, problems=(Problem(WINDOW_CLOSED, params=params),))
 
     whole_part = channel in WHOLE_PART_CHANNELS
-    entered, _ = parse_values(meter.zones, submission.values, meter.register_digits, whole_part=whole_part)
     same_day = facts.same_day
-    if same_day is not None and entered == same_day.values:
-        # An identical repeat (a retry, a double click, a file imported twice) changes nothing.
-        return Decision(DUPLICATE, values=entered, duplicate_of=same_day)
-    for values, reason in facts.rejected:
-        if values == entered:
-            # Sending the same numbers again must not quietly reverse a staff decision.
-            return Decision(REJECTED, problems=(Problem(PREVIOUSLY_REJECTED, params={"reason": reason}),))
+    if same_day is not None or facts.rejected:  # else nothing to compare with (check_reading parses anyway)
+        entered, _ = parse_values(meter.zones, submission.values, meter.register_digits, whole_part=whole_part)
+        if same_day is not None and entered == same_day.values:
+            # An identical repeat (a retry, a double click, a file imported twice) changes nothing.
+            return Decision(DUPLICATE, values=entered, duplicate_of=same_day)
+        for values, reason in facts.rejected:
+            if values == entered:
+                # Sending the same numbers again must not quietly reverse a staff decision.
+                return Decision(REJECTED, problems=(Problem(PREVIOUSLY_REJECTED, params={"reason": reason}),))
 
     state = meter_facts(
         meter,

@@ -169,8 +169,10 @@ def _readings_import(*, source: bytes, today: date, now: datetime) -> ReadingsIm
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         rows_by_meter, meters = _resolve(rows, errors)
-        first_dates = {pk: min(row.reading_date for row in meter_rows) for pk, meter_rows in rows_by_meter.items()}
         several_rows = {pk for pk, meter_rows in rows_by_meter.items() if len(meter_rows) > 1}
+        first_dates = {pk: meter_rows[0].reading_date for pk, meter_rows in rows_by_meter.items()}
+        for pk in several_rows:
+            first_dates[pk] = min(row.reading_date for row in rows_by_meter[pk])
         lookback_days = settings.READING_AVERAGE_LOOKBACK_DAYS
         histories = meter_histories(meters, first_dates, several_rows, lookback_days=lookback_days)
         districts = District.objects.in_bulk({meter.district_id for meter in meters.values()})
@@ -287,7 +289,14 @@ def _resolve(
     """The rows of each known meter that is on the account the row names; the meters locked, by serial."""
     serials = sorted({row.meter_serial for row in rows})
     meters = _locked_meters_sql(serials) if connection.vendor == "postgresql" else _locked_meters_orm(serials)
-    strays = [row for row in rows if row.meter_serial not in meters or _account_of(meters, row) != row.account_number]
+    rows_by_meter: dict[int, list[ReadingRow]] = defaultdict(list)
+    strays = []  # rows whose meter is unknown or on another account
+    for row in rows:
+        meter = meters.get(row.meter_serial)
+        if meter is None or meter.account_number != row.account_number:
+            strays.append(row)
+        else:
+            rows_by_meter[meter.pk].append(row)
     known_accounts = set()
     numbers = sorted({row.account_number for row in strays})
     for start in range(0, len(numbers), CHUNK):
@@ -303,11 +312,6 @@ def _resolve(
         elif row.account_number in known_accounts:
             message = f"meter {row.meter_serial} is on account {_account_of(meters, row)}, not {row.account_number}"
             errors.append(LineError(row.line, "meter_serial", METER_OF_OTHER_ACCOUNT, message))
-    rows_by_meter: dict[int, list[ReadingRow]] = defaultdict(list)
-    stray_lines = {row.line for row in strays}
-    for row in rows:
-        if row.line not in stray_lines:
-            rows_by_meter[meters[row.meter_serial].pk].append(row)
     return rows_by_meter, {meter.pk: meter for meter in meters.values() if meter.pk in rows_by_meter}
 
 
