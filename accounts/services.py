@@ -258,7 +258,7 @@ def emails_enqueue(drafts: list[EmailDraft], *, queue_sends: bool = True) -> int
 
 def _outbox_copy(drafts: list[EmailDraft]) -> list[int]:
     """PostgreSQL: the drafts by COPY into a temporary table, then one INSERT ... SELECT that skips known
-    dedup keys and one SELECT of the drafts' emails still queued (the same outcome as bulk_create and
+    dedup keys, and for those only, a SELECT of the ones still queued (the same outcome as bulk_create and
     `dedup_key IN (...)`). A chunk's 2,000 emails as model instances and a statement with 20,000
     placeholders cost more than rendering them (bench/RESULTS.md, reminders profile)."""
     table = connection.ops.quote_name(OutgoingEmail._meta.db_table)
@@ -289,15 +289,19 @@ def _outbox_copy(drafts: list[EmailDraft]) -> list[int]:
             "attachment_path, attachment_name, status, user_id, headers, attempts, last_error, next_attempt_at, "
             "created_at) "
             "SELECT to_email, subject, body_text, '', language, kind, dedup_key, '', '', %s, user_id, headers, 0, "
-            "'', %s, %s FROM outbox_drafts ON CONFLICT (dedup_key) DO NOTHING",
+            "'', %s, %s FROM outbox_drafts ON CONFLICT (dedup_key) DO NOTHING RETURNING id, dedup_key",
             [EmailStatus.QUEUED, now, now],
         )
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE status = %s AND dedup_key IN (SELECT dedup_key FROM outbox_drafts)",
-            [EmailStatus.QUEUED],
-        )
-        waiting = [row[0] for row in cursor.fetchall()]
+        inserted = cursor.fetchall()
         cursor.execute("DROP TABLE outbox_drafts")  # a second batch in the same transaction makes its own
+        waiting = [email_id for email_id, _ in inserted]
+        new_keys = {key for _, key in inserted}
+        known = [draft.dedup_key for draft in drafts if draft.dedup_key not in new_keys]
+        if known:  # drafted before (a rerun): still waiting if not sent yet. Usually none, so no scan at all.
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE status = %s AND dedup_key = ANY(%s)", [EmailStatus.QUEUED, known]
+            )
+            waiting += [row[0] for row in cursor.fetchall()]
     return waiting
 
 

@@ -98,12 +98,17 @@ def meters_without_reading(*, district_id: int, month: date, first_account_id: i
         user__is_active=True,
         user__notify_reminders=True,
     )
+    # The chunk's accounts by their primary key: filtering the joined account on district and activity
+    # instead made PostgreSQL scan every account of the table for each chunk (EXPLAIN ANALYZE at 100,000
+    # accounts: a sequential scan, 48 of the query's 89 ms).
+    accounts = PersonalAccount.objects.filter(
+        pk__gte=first_account_id, pk__lte=last_account_id, district_id=district_id, is_active=True
+    )
     return (
         Meter.objects.filter(
             account_id__gte=first_account_id,
             account_id__lte=last_account_id,
-            account__district_id=district_id,
-            account__is_active=True,
+            account__in=accounts,
             removed_on__isnull=True,
             is_smart=False,
         )

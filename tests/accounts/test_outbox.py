@@ -208,3 +208,34 @@ def test_a_permanent_rejection_fails_at_once_and_staff_see_why(settings, admin_c
     assert (email.status, email.attempts) == (EmailStatus.FAILED, 1)
     outbox = admin_client.get("/admin/accounts/outgoingemail/?status__exact=failed")
     assert "Recipient address rejected: User unknown" in outbox.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_batch_records_each_email_once_and_counts_what_still_waits(django_capture_on_commit_callbacks):
+    """`emails_enqueue` (a chunk's reminders and notices; COPY on PostgreSQL): a rerun of the same batch adds
+    nothing and reports the emails not sent yet, and queues their sends again; a sent one is not counted."""
+    from accounts.services import EmailDraft, emails_enqueue
+
+    drafts = [
+        EmailDraft(
+            to_email=f"c{number}@example.com",
+            subject="Reminder",
+            body_text=f"Hello, {number}!",
+            language="uk",
+            kind="reading_reminder",
+            dedup_key=f"batch:{number}",
+            headers={"List-Unsubscribe": f"<https://portal.example/unsubscribe/{number}/>"},
+        )
+        for number in range(3)
+    ]
+    with django_capture_on_commit_callbacks() as first:
+        assert emails_enqueue(drafts) == 3
+    emails = OutgoingEmail.objects.order_by("dedup_key")
+    assert [(e.to_email, e.body_text, e.status) for e in emails] == [
+        (f"c{number}@example.com", f"Hello, {number}!", EmailStatus.QUEUED) for number in range(3)
+    ]
+    assert emails[2].headers == {"List-Unsubscribe": "<https://portal.example/unsubscribe/2/>"}
+    OutgoingEmail.objects.filter(dedup_key="batch:0").update(status=EmailStatus.SENT, sent_at=timezone.now())
+    with django_capture_on_commit_callbacks() as again:
+        assert emails_enqueue(drafts + drafts[2:]) == 2  # the sent one is done; a key twice is one email
+    assert OutgoingEmail.objects.count() == 3 and len(first) == len(again) == 1
