@@ -249,12 +249,18 @@ def _fill_from_sql(
     }
     with connection.cursor() as cursor:
         cursor.execute(HISTORY_SQL, params)
-        for row in cursor:  # one tuple at a time: fetchall would hold 100,000 more (~50 MB)
+        for row in batches(cursor):  # fetchall would hold 100,000 more tuples at once (~50 MB)
             reading = StoredReading.from_row(row[:-1])
             history = histories[reading.meter_id]
             history.add_stored(reading)
             if row[-1] and reading.status != REJECTED:
                 history.add_current(reading)
+
+
+def batches(cursor, size: int = 5_000):
+    """A cursor's rows, fetched `size` at a time: iterating the cursor itself costs a Python call per row."""
+    while rows := cursor.fetchmany(size):
+        yield from rows
 
 
 def _per_meter(dates: dict[int, date]) -> Case:

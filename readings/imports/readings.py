@@ -42,7 +42,7 @@ from readings.imports.csvfile import (
     iter_records,
 )
 from readings.imports.headend import headend_file
-from readings.imports.history import CHUNK, ImportMeter, MeterHistory, array_literal, meter_histories
+from readings.imports.history import CHUNK, ImportMeter, MeterHistory, array_literal, batches, meter_histories
 from readings.messages import problem_message
 from readings.models import Channel, Meter, Reading, ReadingStatus
 from readings.policy import (
@@ -344,7 +344,7 @@ def _locked_meters_sql(serials: list[str]) -> dict[str, ImportMeter]:
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [array_literal(serials)])  # serials match METER_SERIAL: no quotes
-        return _import_meters(cursor)
+        return _import_meters(batches(cursor))
 
 
 def _import_meters(found) -> dict[str, ImportMeter]:
