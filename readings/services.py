@@ -164,6 +164,7 @@ def reading_submit(
     photo=None,
     photo_required_for_review: bool = False,
     submitted_on: date | None = None,
+    row_after=None,
 ) -> SubmitOutcome:
     """Validate and store one reading, the same way for every channel: facts, then the policy
     (readings/policy.py), then the write.
@@ -172,6 +173,7 @@ def reading_submit(
     file's `submitted_on` instead). `swap_confirmed` answers the "did you swap day and night?" question:
     None = not asked yet, True = store swapped, False = keep as entered. Nothing is stored unless the
     outcome is ACCEPTED or PENDING_REVIEW; an identical repeat returns the stored reading (DUPLICATE).
+    `row_after`: as `reading_submit_by_numbers` (PostgreSQL, without a photo; ignored elsewhere).
     """
     submission = Submission(
         values=values,
@@ -192,7 +194,7 @@ def reading_submit(
             meter = Meter.objects.select_for_update().select_related("account__district").get(pk=meter.pk)
             facts, same_day = submission_facts(meter, reading_date=reading_date, today=today)
             return _submit_once(meter, facts, same_day, submission, submitted_by, submitted_on or today, now, photo)
-        return _submit_sql(submission, submitted_by, submitted_on or today, now, meter_id=meter.pk)
+        return _submit_sql(submission, submitted_by, submitted_on or today, now, meter_id=meter.pk, row_after=row_after)
 
 
 def reading_submit_by_numbers(

@@ -112,12 +112,18 @@ class MeterReadings(CustomerView):
         meter = self._meter(request, number, serial)
         data = s.ReadingInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return idempotent(request, lambda: submit(meter, data.validated_data, Channel.API, request.user))
+        return idempotent(
+            request,
+            lambda recorder: submit(meter, data.validated_data, Channel.API, request.user, recorder),
+            records_with_the_write=True,
+        )
 
 
-def submit(meter, data: dict, channel: str, user) -> Response:
-    """One reading through the same service as every channel; the outcome in the caller's language."""
+def submit(meter, data: dict, channel: str, user, recorder=None) -> Response:
+    """One reading through the same service as every channel; the outcome in the caller's language. With the
+    idempotency `recorder`, a stored reading's INSERT writes the record too (`recorded_answer`)."""
     today = timezone.localdate()
+    answer, row_after = recorded_answer(recorder)
     outcome = reading_submit(
         meter=meter,
         values=data["values"],
@@ -127,8 +133,36 @@ def submit(meter, data: dict, channel: str, user) -> Response:
         now=timezone.now(),
         today=today,
         swap_confirmed=data.get("swap_confirmed"),
+        row_after=row_after,
     )
-    return Response(submit_json(outcome, meter), status=submit_status_code(outcome))
+    return submit_response(outcome, answer)
+
+
+def recorded_answer(recorder) -> tuple[dict, object]:
+    """The submission service's `row_after` for an idempotent request: the answer is built once, from the
+    outcome about to be stored, and written as the idempotency record by the reading's own INSERT (which
+    fills in the new reading's id). Without a recorder, nothing: the record is written after (idempotent)."""
+    answer = {}
+    if recorder is None:
+        return answer, None
+
+    def row_after(outcome):
+        answer["data"] = submit_json(outcome, outcome.meter)
+        return recorder.row(submit_status_code(outcome), answer["data"])
+
+    return answer, row_after
+
+
+def submit_response(outcome, answer: dict) -> Response:
+    """The submission's answer; `idempotency_recorded` tells `idempotent` whether the record went in with it."""
+    if outcome.row_after_inserted is None:
+        body = submit_json(outcome, outcome.meter)
+    else:
+        body = answer["data"]
+        body["reading"]["id"] = outcome.reading.pk
+    response = Response(body, status=submit_status_code(outcome))
+    response.idempotency_recorded = outcome.row_after_inserted
+    return response
 
 
 RECOGNIZE_DESCRIPTION = (

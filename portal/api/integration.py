@@ -13,14 +13,19 @@ from rest_framework.views import APIView
 from accounts.models import WindowPolicy
 from portal.api import serializers as s
 from portal.api.auth import calling_client, scope_permission
-from portal.api.customer import IDEMPOTENCY_HEADER, RECOGNIZE_DESCRIPTION, RecognizeView, recognize_photo
+from portal.api.customer import (
+    IDEMPOTENCY_HEADER,
+    RECOGNIZE_DESCRIPTION,
+    RecognizeView,
+    recognize_photo,
+    recorded_answer,
+    submit_response,
+)
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
 from portal.api.presenters import (
     meters_data,
     reading_data,
-    submit_json,
-    submit_status_code,
     verify_speech,
     window_data,
 )
@@ -53,14 +58,9 @@ def _meter_or_404(account_number: str, meter_serial: str):
 def _submit_by_numbers(data: dict, channel: str, recorder) -> Response:
     """The month-end hot path: the meter is found by its two numbers in the facts statement itself
     (readings.services.reading_submit_by_numbers), and a stored reading's INSERT writes the idempotency
-    record too (its answer built before the write, the reading's id filled in by the statement)."""
+    record too (customer.recorded_answer)."""
     today = timezone.localdate()
-    answer = {}
-
-    def record_with_the_reading(outcome):
-        answer["data"] = submit_json(outcome, outcome.meter)
-        return recorder.row(submit_status_code(outcome), answer["data"])
-
+    answer, row_after = recorded_answer(recorder)
     outcome = reading_submit_by_numbers(
         account_number=data["account_number"],
         meter_serial=data["meter_serial"],
@@ -71,18 +71,11 @@ def _submit_by_numbers(data: dict, channel: str, recorder) -> Response:
         now=timezone.now(),
         today=today,
         swap_confirmed=data.get("swap_confirmed"),
-        row_after=record_with_the_reading,
+        row_after=row_after,
     )
     if outcome is None:
         raise _account_not_found()
-    if outcome.row_after_inserted is None:
-        body = submit_json(outcome, outcome.meter)
-    else:
-        body = answer["data"]
-        body["reading"]["id"] = outcome.reading.pk
-    response = Response(body, status=submit_status_code(outcome))
-    response.idempotency_recorded = outcome.row_after_inserted
-    return response
+    return submit_response(outcome, answer)
 
 
 class Verify(APIView):

@@ -9,6 +9,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from portal.models import ApiClient, IdempotencyRecord
@@ -316,3 +317,29 @@ def test_a_same_day_correction_supersedes_and_its_retry_replays_the_new_reading(
     again = post(api, READINGS, reading_body(day=28150), key="correction")
     assert again.json() == corrected.json() and again["Idempotent-Replayed"] == "true"
     assert IdempotencyRecord.objects.get(key="correction").response_body["reading"]["id"] == new_id
+
+
+def test_the_customer_api_writes_its_reading_and_record_as_the_integration_api_does(two_zone_meter):
+    """The mobile app's submission takes the same fast path once its meter is found: the facts statement by
+    id, then one statement for the reading and its idempotency record (on PostgreSQL); a retry replays it."""
+    from rest_framework.authtoken.models import Token
+
+    user = two_zone_meter.account.links.get().user
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    path = "/api/v1/accounts/1000100001/meters/02000007/readings/"
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as captured:
+        first = post(api, path, {"values": {"day": 28100, "night": 14010}}, key="app-1")
+    assert first.status_code == 201 and first.json()["consumption_kwh"] == {"day": 207, "night": 96}
+    writes = [query["sql"] for query in captured if "INSERT INTO" in query["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1 and "portal_idempotencyrecord" in writes[0] and "readings_reading" in writes[0]
+    again = post(api, path, {"values": {"day": 28100, "night": 14010}}, key="app-1")
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    record = IdempotencyRecord.objects.get(key="app-1")
+    assert (
+        record.response_body["reading"]["id"]
+        == first.json()["reading"]["id"]
+        == Reading.objects.get(reading_date="2026-11-20").pk
+    )
