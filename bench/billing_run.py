@@ -245,7 +245,7 @@ def run_pass(pass_name: str, run_date: date, *, chunk: int, workers: list, profi
     from django.core.management import call_command
 
     from billing.models import BillingRun, Invoice
-    from billing.services import run_start
+    from billing.run.services import run_start
     from billing.tasks import queue_run
 
     in_process = not workers

@@ -114,7 +114,7 @@ def issue_chunk(run_id: int, first: int, last: int) -> tuple[int, float, float]:
     """What a pass's chunk does for invoices: the supplier's invoices of the id range in one transaction,
     numbers from the district's counter. Returns (invoices, CPU-seconds here, CPU-seconds of the backend)."""
     from bench.profiling import backend_cpu_seconds
-    from billing.invoicing import auto_invoices_issue
+    from billing.invoices.services import auto_invoices_issue
     from billing.models import BillingRun
 
     run = BillingRun.objects.get(pk=run_id)

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from accounts.admin_base import CATEGORY_TITLES, AuditedAdmin, ReadOnlyAdmin, category_title, titled_filter
 from billing.models import BillingRun, Charge, Norm, Pass, Tariff
 from billing.models.charges import basis_title
+from billing.run.services import RunRefused, run_start
 from billing.selectors import norm_billed, tariff_billed
-from billing.services import RunRefused, run_start
 from portal.widgets import IsoDateInput
 from readings.models import ZONE_TITLES
 

@@ -20,7 +20,7 @@ from accounts.enqueue import enqueue
 from accounts.models import District
 from billing.delivery import print_batch_mark_printed, print_batch_pdf_render
 from billing.documents import invoice_page_html
-from billing.invoicing import invoice_void
+from billing.invoices.services import invoice_void
 from billing.models import Invoice, InvoiceStatus, Payment, PrintBatch
 from billing.payments import payment_enter
 

@@ -22,7 +22,7 @@ from accounts.models import AccountLink, District, Notice, PersonalAccount
 from accounts.services import EmailDraft, absolute_url, emails_enqueue, notice_draft
 from accounts.windows import add_months
 from billing.models import ESTIMATE_BASES, Basis, BillingChunk, BillingRun, Charge
-from billing.plan import PASS_FINAL
+from billing.run.plan import PASS_FINAL
 
 EMAIL_KIND = "estimate_notice"
 

@@ -1,4 +1,7 @@
-"""Celery tasks of the charge run: thin, idempotent, taking ids and dates as JSON-friendly values."""
+"""Celery tasks of billing: thin, idempotent, taking ids and dates as JSON-friendly values; each calls a service.
+
+Services queue these by name (`celery.signature("billing.tasks.…")`) after their commit, so this module
+imports the services and not the other way round."""
 
 from datetime import timedelta
 
@@ -8,11 +11,14 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from accounts.enqueue import enqueue
-from billing.models import BillingRun, Pass, RunStatus
-from billing.services import (
+from billing.delivery import invoice_render, print_queue
+from billing.delivery import print_batches_build as print_batches_build_service
+from billing.models import BillingRun, Invoice, Pass, PrintBatch, RunStatus
+from billing.notices import estimate_notice_ranges, estimate_notices_send
+from billing.run.selectors import pending_chunk_ids
+from billing.run.services import (
     RunRefused,
     chunk_bill,
-    pending_chunk_ids,
     run_fail,
     run_finish,
     run_finish_if_complete,
@@ -96,8 +102,6 @@ def billing_pass_scheduled(pass_name: str) -> str:
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def invoices_render(invoice_ids: list[int]) -> int:
     """Render the PDFs of freshly issued invoices (and email them); an invoice with a PDF is skipped."""
-    from billing.delivery import invoice_render
-
     return sum(invoice_render(invoice_id=invoice_id, now=timezone.now()) for invoice_id in invoice_ids)
 
 
@@ -108,11 +112,8 @@ PRINT_BATCHES_PER_TASK = 10  # about 1,000 invoices, a few minutes of rendering
 def print_batches_build(run_id: int | None = None) -> int:
     """After a pass: print batch PDFs of the paper invoices waiting, per district, some batches per task;
     the task queues itself again while invoices wait (a 100,000-account pass is hours of rendering)."""
-    from billing.delivery import print_batches_build as build
-    from billing.delivery import print_queue
-
     run = BillingRun.objects.filter(pk=run_id).first() if run_id else None
-    built = build(run=run, now=timezone.now(), max_batches=PRINT_BATCHES_PER_TASK)
+    built = print_batches_build_service(run=run, now=timezone.now(), max_batches=PRINT_BATCHES_PER_TASK)
     if len(built) == PRINT_BATCHES_PER_TASK and print_queue().exists():
         enqueue(print_batches_build, run_id)  # if the broker is gone, print_batches_waiting restarts the chain
     return len(built)
@@ -122,8 +123,6 @@ def print_batches_build(run_id: int | None = None) -> int:
 def invoices_render_missing(limit: int = 2000) -> int:
     """Safety net, every few minutes: queue the PDFs of invoices issued a while ago that still have none
     (a lost task, a broker that was down, the demo loader). Rendering skips what is done meanwhile."""
-    from billing.models import Invoice
-
     ids = list(
         Invoice.objects.filter(pdf="", issued_at__lt=timezone.now() - timedelta(minutes=2))
         .order_by("pk")
@@ -142,9 +141,6 @@ PRINT_CHAIN_IDLE = timedelta(minutes=10)
 def print_batches_waiting() -> bool:
     """Safety net, every few minutes: when paper invoices wait and no batch was built for a while (the
     build's chain was lost with the broker or a worker), start the chain again. True when queued."""
-    from billing.delivery import print_queue
-    from billing.models import PrintBatch
-
     idle_since = timezone.now() - PRINT_CHAIN_IDLE
     waiting = print_queue().filter(issued_at__lt=idle_since).exists()
     if not waiting or PrintBatch.objects.filter(created_at__gte=idle_since).exists():
@@ -174,16 +170,12 @@ def estimate_notices_missing() -> int:
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
 def estimate_notices_chunk(run_id: int, first_account_id: int, last_account_id: int) -> int:
     """The estimate notices of one chunk of a final pass; a duplicate delivery finds them in the outbox."""
-    from billing.notices import estimate_notices_send
-
     return estimate_notices_send(run_id=run_id, first_account_id=first_account_id, last_account_id=last_account_id)
 
 
 @shared_task(acks_late=True)
 def estimate_notices_start(run_id: int) -> int:
     """After pass `final` commits: fan the estimate notices out over the run's chunks."""
-    from billing.notices import estimate_notice_ranges
-
     ranges = estimate_notice_ranges(run_id=run_id)
     for first_account_id, last_account_id in ranges:
         if not enqueue(estimate_notices_chunk, run_id, first_account_id, last_account_id):

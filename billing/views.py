@@ -1,6 +1,6 @@
 """Cabinet pages of billing: the charges of an account by month, explained; its invoices (list, generate,
 view, PDF) and payments. Thin: every account is resolved through `account_for_user` (linked users and
-staff), reads come from `billing.selectors`, the one write from `billing.invoicing`."""
+staff), reads come from `billing.selectors`, the one write from `billing.invoices.services`."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +15,8 @@ from accounts.selectors import account_for_user
 from accounts.windows import HISTORY_MONTHS, history_start
 from billing.delivery import invoice_render
 from billing.documents import invoice_page_html
-from billing.invoicing import InvoiceRefused, invoice_generate, invoice_generate_refusal
+from billing.invoices.selectors import invoice_generate_refusal
+from billing.invoices.services import InvoiceRefused, invoice_generate
 from billing.selectors import (
     account_charges_by_month,
     account_has_invoices_before,

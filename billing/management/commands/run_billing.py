@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from billing.models import BillingRun, Pass, RunStatus
-from billing.services import PassAlreadyDone, RunRefused, pending_chunk_ids, run_in_process, run_start
+from billing.run.selectors import pending_chunk_ids
+from billing.run.services import PassAlreadyDone, RunRefused, run_in_process, run_start
 
 
 class Command(BaseCommand):

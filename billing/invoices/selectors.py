@@ -1,0 +1,264 @@
+"""Reads for issuing invoices: each account's copied facts and opening balance, the charges and payments no
+invoice has taken yet, which accounts the supplier invoices in a pass, the supplier's details. Every read
+of a chunk is one statement filtered by the chunk's account-id range, whatever the number of accounts."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, Subquery
+
+from accounts.models import AccountLink, InvoiceMode, PersonalAccount
+from accounts.windows import add_months
+from billing.invoices.content import ChargeRow, PaymentRow
+from billing.models import BillingRun, Charge, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, Payment
+from billing.qr.payloads import Payee
+from billing.run.plan import PASS_ACTUAL
+from billing.suppliers import FIELDS as SUPPLIER_FIELDS
+from billing.suppliers import Supplier, setting_name, supplier_of
+from readings.models import ClosedMonth, Meter
+from readings.zones import ALL_ZONES
+
+ZERO = Decimal("0.00")
+ZONE_INDEX = {zone: index for index, zone in enumerate(ALL_ZONES)}
+
+
+def district_supplier(district_code: str = "") -> Supplier:
+    """The district's own supplier (SUPPLIER_DISTRICTS) or the portal's default one (SUPPLIER_*)."""
+    own = settings.DISTRICT_SUPPLIERS.get(district_code)
+    if own:
+        return supplier_of(own)
+    return supplier_of({field: getattr(settings, setting_name("", field)) for field in SUPPLIER_FIELDS})
+
+
+def supplier_payee(district_code: str = "") -> Payee:
+    supplier = district_supplier(district_code)
+    return Payee(
+        name=supplier.legal_name,
+        code=supplier.code,
+        iban=supplier.iban,
+        bank=supplier.bank,
+        bic=supplier.bic,
+        corresp_account=supplier.corresp_account,
+        kpp=supplier.kpp,
+    )
+
+
+def supplier_details(district_code: str = "") -> dict:
+    supplier = district_supplier(district_code)
+    return {
+        "name": supplier.legal_name,
+        "code": supplier.code,
+        "iban": supplier.iban,
+        "bank": supplier.bank,
+        "address": supplier.address,
+        "phone": supplier.phone,
+    }
+
+
+def open_billing_month(today: date) -> date:
+    """The month a self-generated invoice belongs to: the earliest month not yet closed, at most today's."""
+    this_month = today.replace(day=1)
+    last_closed = ClosedMonth.objects.order_by("-month").values_list("month", flat=True).first()
+    if last_closed is None:
+        return this_month
+    return min(this_month, add_months(last_closed, 1))
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """What an invoice copies from its account, and the account's opening balance (the amount due of its
+    latest invoice that is not cancelled; 0 before the first)."""
+
+    account_id: int
+    number: str
+    holder_name: str
+    address: str
+    district_id: int
+    district_code: str
+    district_name: str
+    district_phone: str
+    paper_copy: bool
+    language: str | None  # the first linked user's; None when nobody reads the account online
+    opening: Decimal
+
+
+def account_facts(accounts) -> list[AccountFacts]:
+    """Facts of the accounts of a queryset in one statement: the language and the opening balance are
+    correlated subqueries, so no list of account ids is ever sent."""
+    first_link = (
+        AccountLink.objects.filter(account_id=OuterRef("pk"))
+        .order_by("created_at", "pk")
+        .values("user__preferred_language")[:1]
+    )
+    latest = (
+        Invoice.objects.filter(account_id=OuterRef("pk"))
+        .exclude(status=InvoiceStatus.VOID)
+        .order_by("-issued_at", "-pk")
+        .values("amount_due")[:1]
+    )
+    rows = (
+        accounts.order_by("pk")
+        .annotate(first_language=Subquery(first_link), opening=Subquery(latest))
+        .values_list(
+            "pk",
+            "number",
+            "holder_name",
+            "address",
+            "district_id",
+            "district__code",
+            "district__name",
+            "district__contact_phone",
+            "paper_copy",
+            "first_language",
+            "opening",
+        )
+    )
+    return [AccountFacts(*row[:-1], row[-1] if row[-1] is not None else ZERO) for row in rows]
+
+
+@dataclass
+class PendingItems:
+    """Every charge and payment no invoice has taken yet, of the accounts being invoiced, with what their
+    lines print: the reading an actual charge started from (`previous`) and the meters' register labels."""
+
+    charges: dict[int, list[ChargeRow]]
+    payments: dict[int, list[PaymentRow]]
+    previous: dict[tuple[int, str, date], int]
+    labels: dict[tuple[int, str], str]
+
+
+def pending_items(first_account_id: int, last_account_id: int, wanted: set[int]) -> PendingItems:
+    """Three statements filtered by the account-id range (an index range scan), whatever the number of
+    accounts; rows of accounts in the range that are not being invoiced are dropped here."""
+    install_fields = [f"meter__install_{zone}" for zone in ALL_ZONES]
+    reading_fields = [f"reading__{zone}" for zone in ALL_ZONES]
+    charge_taken = InvoiceItem.objects.filter(charge_id=OuterRef("pk"), active=True)
+    charges: dict[int, list[ChargeRow]] = defaultdict(list)
+    previous: dict[tuple[int, str, date], int] = {}
+    labels: dict[tuple[int, str], str] = {}
+    starts: set[date] = set()
+    for row in (
+        Charge.objects.filter(account_id__gte=first_account_id, account_id__lte=last_account_id)
+        .filter(~Exists(charge_taken))
+        .values_list(
+            "pk",
+            "account_id",
+            "meter_id",
+            "meter__serial_number",
+            "zone",
+            "basis",
+            "volume_kwh",
+            "price",
+            "amount",
+            "billing_month",
+            "span_start",
+            "span_end",
+            "reading_id",
+            "estimate_number",
+            "reverses__billing_month",
+            "meter__register_labels",
+            "meter__installed_on",
+            *install_fields,
+            *reading_fields,
+        )
+    ):
+        account_id = row[1]
+        if account_id not in wanted:
+            continue
+        meter_id, zone, basis, span_start = row[2], row[4], row[5], row[10]
+        installs, readings = row[17 : 17 + len(ALL_ZONES)], row[17 + len(ALL_ZONES) :]
+        charges[account_id].append(
+            ChargeRow(
+                row[0],
+                meter_id,
+                row[3],
+                zone,
+                basis,
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                span_start,
+                row[11],
+                readings[ZONE_INDEX[zone]],
+                row[12],
+                row[13],
+                row[14],
+            )
+        )
+        for label_zone, zone_labels in (row[15] or {}).items():
+            labels[(meter_id, label_zone)] = " / ".join(zone_labels)
+        if basis == "actual":
+            starts.add(span_start)
+            # The installation counts as the previous reading of a span that starts on the installation day.
+            for index, install_zone in enumerate(ALL_ZONES):
+                if installs[index] is not None:
+                    previous[(meter_id, install_zone, row[16])] = installs[index]
+    if starts:
+        # The reading an actual charge started from: the reading of the meter's actual charge ending there.
+        for meter_id, zone, span_end, *readings in Charge.objects.filter(
+            meter__account_id__gte=first_account_id,
+            meter__account_id__lte=last_account_id,
+            basis="actual",
+            span_end__in=sorted(starts),
+        ).values_list("meter_id", "zone", "span_end", *reading_fields):
+            previous[(meter_id, zone, span_end)] = readings[ZONE_INDEX[zone]]
+    payment_taken = InvoiceItem.objects.filter(payment_id=OuterRef("pk"), active=True)
+    payments: dict[int, list[PaymentRow]] = defaultdict(list)
+    for pk, account_id, paid_on, amount, reference in (
+        Payment.objects.filter(account_id__gte=first_account_id, account_id__lte=last_account_id)
+        .filter(~Exists(payment_taken))
+        .values_list("pk", "account_id", "paid_on", "amount", "reference")
+    ):
+        if account_id in wanted:
+            payments[account_id].append(PaymentRow(pk, paid_on, amount, reference))
+    return PendingItems(charges, payments, previous, labels)
+
+
+def auto_invoice_candidates(*, first_account_id: int, last_account_id: int, run: BillingRun):
+    """Accounts of a chunk the supplier invoices in this pass (DESIGN.md "Invoices").
+
+    Pass `actual`: accounts whose every meter is billed for the month (they had readings). Pass `final`:
+    every other account. Never `self` accounts; `hybrid` ones only without an unexpired invoice; and
+    never a second auto invoice for the month. A queryset: the issue reads it as a subquery.
+    """
+    month = run.month
+    accounts = PersonalAccount.objects.filter(
+        pk__gte=first_account_id,
+        pk__lte=last_account_id,
+        is_active=True,
+        invoice_mode__in=[InvoiceMode.SUPPLIER, InvoiceMode.HYBRID],
+    )
+    invoiced = Invoice.objects.filter(account_id=OuterRef("pk"), kind=InvoiceKind.AUTO, billing_month=month).exclude(
+        status=InvoiceStatus.VOID
+    )
+    # A cancelled invoice, and the cancellation itself, are nothing the customer has to pay.
+    unexpired = (
+        Invoice.objects.filter(account_id=OuterRef("pk"), due_on__gte=run.run_date)
+        .exclude(status=InvoiceStatus.VOID)
+        .exclude(kind=InvoiceKind.CANCELLATION)
+    )
+    accounts = accounts.exclude(Exists(invoiced)).exclude(Q(invoice_mode=InvoiceMode.HYBRID) & Exists(unexpired))
+    if run.pass_name == PASS_ACTUAL:
+        unbilled = Meter.objects.filter(account_id=OuterRef("pk"), removed_on__isnull=True).exclude(
+            billing_state__last_billed_month=month
+        )
+        billed_now = Charge.objects.filter(account_id=OuterRef("pk"), run=run)
+        accounts = accounts.filter(Exists(billed_now)).exclude(Exists(unbilled))
+    return accounts
+
+
+def invoice_generate_refusal(account: PersonalAccount, *, today: date) -> str | None:
+    """Why the customer may not generate an invoice today, or None when they may."""
+    if account.invoice_mode == InvoiceMode.SUPPLIER:
+        return "supplier_mode"
+    if account.invoice_mode == InvoiceMode.HYBRID and (
+        Invoice.objects.filter(account=account, kind=InvoiceKind.AUTO, issued_on=today)
+        .exclude(status=InvoiceStatus.VOID)
+        .exists()
+    ):
+        return "supplier_issued_today"
+    return None

@@ -1,0 +1,266 @@
+"""The monthly charge run: start a pass, bill its chunks set-based and idempotently, finish it.
+
+Each chunk bills its meters (`billing.run.plan`, pure) from the chunk's inputs (`billing.run.selectors`),
+writes them (`billing.run.writes`) and issues the supplier's invoices of its accounts
+(`billing.invoices.services`) in one transaction. Tasks (`billing.tasks`) call these services; the services
+queue tasks by name after the commit, so neither imports the other.
+"""
+
+import logging
+from datetime import date, datetime, timedelta
+
+from celery import signature
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import Concat
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from accounts.enqueue import enqueue_after_commit
+from accounts.models import PersonalAccount
+from billing.invoices.services import after_issue, auto_invoices_issue
+from billing.models import BillingChunk, BillingRun, RunStatus
+from billing.run.plan import PASS_FINAL, plan_meter
+from billing.run.selectors import billing_rules, meter_inputs, norm_versions, pending_chunk_ids, tariff_versions
+from billing.run.writes import insert_charges, upsert_states
+from readings.models import ClosedMonth
+from readings.services import month_close
+
+logger = logging.getLogger(__name__)
+
+
+class RunRefused(Exception):
+    """A pass that must not start now; the message says why in the staff member's language."""
+
+
+class MonthClosed(RunRefused):
+    """The month's final pass has closed it: no pass bills it again (DESIGN.md "Charges" 4)."""
+
+
+class PassAlreadyDone(RunRefused):
+    """This pass of this month completed before: there is nothing to do (a beat entry firing twice)."""
+
+
+def _month_words(month: date) -> str:
+    return formats.date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def _moment_words(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _start_guard(*, month: date, pass_name: str) -> None:
+    """Refuse a pass that completed before, or any pass of a closed month (a crashed run of the same pass
+    is resumed before this is asked)."""
+    done = (
+        BillingRun.objects.filter(month=month, pass_name=pass_name, status=RunStatus.DONE)
+        .order_by("-finished_at")
+        .first()
+    )
+    if done is not None:
+        raise PassAlreadyDone(
+            _("the %(pass)s pass of %(month)s already completed on %(finished)s (run %(run)s): nothing to do")
+            % {
+                "pass": pass_name,
+                "month": _month_words(month),
+                "finished": _moment_words(done.finished_at),
+                "run": done.pk,
+            }
+        )
+    closed = ClosedMonth.objects.filter(month=month).first()
+    if closed is not None:
+        raise MonthClosed(
+            _(
+                "%(month)s was closed by its final pass on %(closed)s; a closed month is never billed again "
+                "(its late readings bill the next open month)"
+            )
+            % {"month": _month_words(month), "closed": _moment_words(closed.closed_at)}
+        )
+
+
+def run_start(
+    *, month: date, pass_name: str, run_date: date, now: datetime, chunk_size: int | None = None, started_by=None
+) -> BillingRun:
+    """Create the run and its chunks, or take over a crashed run of the same pass (no heartbeat for a while).
+
+    A run whose heartbeat is recent is still working: a second start is refused. So is a pass that completed
+    before (`PassAlreadyDone`) and any new pass of a month its final pass closed (`MonthClosed`).
+    """
+    month = month.replace(day=1)
+    chunk_size = chunk_size or settings.BILLING_CHUNK_SIZE
+    with transaction.atomic():
+        running = (
+            BillingRun.objects.select_for_update()
+            .filter(month=month, pass_name=pass_name, status=RunStatus.RUNNING)
+            .first()
+        )
+        if running is not None:
+            if now - running.heartbeat_at < timedelta(seconds=settings.BILLING_RUN_STALE_SECONDS):
+                raise RunRefused(
+                    _("the %(pass)s pass of %(month)s is running (run %(run)s)")
+                    % {"pass": pass_name, "month": _month_words(month), "run": running.pk}
+                )
+            running.heartbeat_at = now
+            running.save(update_fields=["heartbeat_at"])
+            logger.warning("resuming run %s: its heartbeat had stopped", running.pk)
+            return running
+        _start_guard(month=month, pass_name=pass_name)
+        try:
+            run = BillingRun.objects.create(
+                month=month,
+                pass_name=pass_name,
+                run_date=run_date,
+                chunk_size=chunk_size,
+                started_at=now,
+                heartbeat_at=now,
+                started_by=started_by,
+            )
+        except IntegrityError as error:
+            raise RunRefused(
+                _("the %(pass)s pass of %(month)s is running") % {"pass": pass_name, "month": _month_words(month)}
+            ) from error
+        ids = list(PersonalAccount.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+        chunks = [
+            BillingChunk(
+                run=run,
+                index=index,
+                first_account_id=ids[start],
+                last_account_id=ids[min(start + chunk_size, len(ids)) - 1],
+            )
+            for index, start in enumerate(range(0, len(ids), chunk_size))
+        ]
+        BillingChunk.objects.bulk_create(chunks)
+        run.chunks_total, run.accounts_total = len(chunks), len(ids)
+        run.save(update_fields=["chunks_total", "accounts_total"])
+    return run
+
+
+def runs_resume_stale(*, now: datetime) -> list[BillingRun]:
+    """Take over every running run whose heartbeat stopped BILLING_RUN_STALE_SECONDS ago (its heartbeat is
+    moved to now, so a second resumer skips it); the caller queues their pending chunks."""
+    stale_before = now - timedelta(seconds=settings.BILLING_RUN_STALE_SECONDS)
+    with transaction.atomic():
+        runs = list(
+            BillingRun.objects.select_for_update(skip_locked=True).filter(
+                status=RunStatus.RUNNING, heartbeat_at__lt=stale_before
+            )
+        )
+        for run in runs:
+            run.heartbeat_at = now
+            run.save(update_fields=["heartbeat_at"])
+            logger.warning("resuming run %s: no progress since %s", run.pk, stale_before)
+    return runs
+
+
+def run_fail(*, chunk_id: int, error: str, now: datetime) -> None:
+    """A chunk hit an error that a retry will not cure (a bug, bad data): the run stops as failed with the
+    error for staff; charges of the chunks done stay (a new start bills the rest, never twice)."""
+    run_id = BillingChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).first()
+    BillingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, finished_at=now, errors=Concat(F("errors"), Value(error[:2000] + "\n"))
+    )
+    logger.error("run %s failed: %s", run_id, error)
+
+
+def run_finish_if_complete(*, chunk_id: int, now: datetime) -> None:
+    """After a chunk: the worker whose chunk was the last one finishes the run (no chord, no results)."""
+    run_id = BillingChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).first()
+    if run_id and not BillingChunk.objects.filter(run_id=run_id, done=False).exists():
+        run_finish(run=BillingRun.objects.get(pk=run_id), now=now)
+
+
+def chunk_bill(*, chunk_id: int, now: datetime, queue_documents: bool = True) -> int:
+    """Bill and invoice one chunk in one transaction. A chunk already done, or taken by another worker, is
+    skipped. The invoices' PDFs are rendered by tasks queued when the chunk commits."""
+    with transaction.atomic():
+        # Lock the chunk row only (of=self): locking the joined run row too would make every other worker
+        # skip its own chunk while this one runs.
+        chunk = (
+            BillingChunk.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=chunk_id, done=False)
+            .select_related("run")
+            .first()
+        )
+        if chunk is None:
+            return 0
+        run = chunk.run
+        tariffs, norms, rules = tariff_versions(), norm_versions(), billing_rules()
+        charges, states, errors = [], [], []
+        for meter in meter_inputs(chunk, run):
+            try:
+                plan = plan_meter(
+                    meter,
+                    month=run.month,
+                    pass_name=run.pass_name,
+                    tariffs=tariffs.get(meter.category, []),
+                    norms=norms.get(meter.category, []),
+                    rules=rules,
+                )
+            except LookupError as error:
+                errors.append(f"meter {meter.meter_id}: {error}")
+                continue
+            charges += plan.lines
+            if plan.state:
+                states.append(plan.state)
+        # The unique constraints make a duplicate impossible; a second worker's rows are dropped, not doubled.
+        insert_charges(charges, run=run, now=now)
+        upsert_states(states)
+        # The supplier's invoices of this chunk, in the same transaction as its charges: all or nothing.
+        issued = auto_invoices_issue(
+            first_account_id=chunk.first_account_id, last_account_id=chunk.last_account_id, run=run, now=now
+        )
+        # An invoice the QR standard refuses (an amount over its maximum) goes out without a QR; staff read why.
+        errors += issued.problems
+        if queue_documents:
+            after_issue(issued.ids)
+        chunk.done, chunk.charges_created, chunk.finished_at = True, len(charges), now
+        chunk.save(update_fields=["done", "charges_created", "finished_at"])
+        BillingRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, heartbeat_at=now)
+        if errors:
+            BillingRun.objects.filter(pk=run.pk).update(errors=Concat(F("errors"), Value("\n".join(errors) + "\n")))
+    return len(charges)
+
+
+def run_finish(*, run: BillingRun, now: datetime, queue_documents: bool = True) -> BillingRun:
+    """When every chunk is done: count charges by basis, mark the run done; the final pass closes the month."""
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != RunStatus.RUNNING or run.chunks.filter(done=False).exists():
+            return run
+        run.counts = {
+            row["basis"]: {"charges": row["n"], "kwh": row["kwh"]}
+            for row in run.charges.values("basis").annotate(n=Count("id"), kwh=Sum("volume_kwh"))
+        }
+        run.status, run.finished_at = RunStatus.DONE, now
+        run.save(update_fields=["counts", "status", "finished_at"])
+        if run.pass_name == PASS_FINAL:
+            month_close(month=run.month, now=now)
+        if queue_documents:
+            _queue_print_batches(run)
+            if run.pass_name == PASS_FINAL:
+                _queue_estimate_notices(run)
+    return run
+
+
+def _queue_estimate_notices(run: BillingRun) -> None:
+    """Customers whose months were estimated hear of it by email (billing/notices.py) once the pass commits."""
+    enqueue_after_commit(signature("billing.tasks.estimate_notices_start"), run.pk)
+
+
+def _queue_print_batches(run: BillingRun) -> None:
+    enqueue_after_commit(signature("billing.tasks.print_batches_build"), run.pk)
+
+
+def run_in_process(*, run: BillingRun, progress=None, queue_documents: bool = True) -> BillingRun:
+    """Bill every pending chunk here, in order (the command's default).
+
+    `queue_documents=False` (the demo loader, which runs before any broker) leaves the invoices' PDFs to
+    the periodic sweep or to the first person who opens them, and the print batches to the next pass.
+    """
+    pending = pending_chunk_ids(run)
+    for done, chunk_id in enumerate(pending, start=1):
+        chunk_bill(chunk_id=chunk_id, now=timezone.now(), queue_documents=queue_documents)
+        if progress:
+            progress(done, len(pending))
+    return run_finish(run=run, now=timezone.now(), queue_documents=queue_documents)
