@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -80,12 +81,27 @@ def profile_top(render, count: int) -> str:
 
 
 def invoices_make(accounts: int) -> list:
-    """Issue `accounts` invoices the way the billing pass does (bench/invoices.py's generator and chunk)."""
-    from bench.invoices import generate, issue_chunk
-    from billing.models import Invoice
+    """Issue `accounts` invoices as the billing pass does: bench/invoices.py's generator, then the pass's
+    `auto_invoices_issue` for the whole id range in one transaction."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bench.invoices import MONTH, generate
+    from billing.invoicing import auto_invoices_issue
+    from billing.models import BillingRun, Invoice
 
     generate(accounts)
-    issue_chunk(1, accounts)
+    now = timezone.now()
+    run = BillingRun.objects.create(
+        month=MONTH,
+        pass_name="final",
+        run_date=date(2026, 11, 4),
+        chunk_size=accounts,
+        started_at=now,
+        heartbeat_at=now,
+    )
+    with transaction.atomic():
+        auto_invoices_issue(first_account_id=1, last_account_id=accounts, run=run, now=now)
     return list(Invoice.objects.order_by("pk"))
 
 
