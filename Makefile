@@ -76,6 +76,7 @@ bench: install-dev
 	$(PY) -m portal.launcher exec -- $(PY) bench/run.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/billing_run.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/invoices.py
+	$(PY) -m portal.launcher exec -- $(PY) bench/invoice_pdf.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/reminders.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/api_load.py
 	$(PY) -m portal.launcher exec -- $(PY) bench/submit_profile.py
