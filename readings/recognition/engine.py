@@ -227,28 +227,45 @@ def _ink_mask(gray: np.ndarray, b: Blob, dark_ink: bool, pad: float = 0.08) -> t
     return keep, dot
 
 
+def _faint(gray: np.ndarray, row: list[Blob], dark_ink: bool) -> set[int]:
+    """Blobs much fainter than the row's digits: an edge of the LCD glass, unlit segments."""
+    g = gray if dark_ink else 255 - gray
+    levels = [float(np.percentile(g[b.y : b.bottom, b.x : b.x + b.w], 10)) for b in row]
+    y0 = max(0, min(b.y for b in row))
+    y1 = max(b.bottom for b in row)
+    bg = float(np.percentile(g[y0:y1, row[0].x : row[-1].x + row[-1].w], 90))
+    ink = float(np.median(levels))
+    return {i for i, level in enumerate(levels) if level - ink > 0.45 * (bg - ink)}
+
+
 def _off_pitch_bars(row: list[Blob], result, kind: str) -> set[int]:
     """Indexes of '1's that are not where a digit can be: a cell's edge, a frame, the panel's border.
 
     Digits stand at a fixed pitch: a seven-segment '1' keeps its cell's right edge, a printed one its
     centre. A bar off that grid, or a drum '1' that is a bare bar (no flag, no foot), is not a digit."""
-    ref = [b.x + b.w if kind == "seven" else b.cx for b in row]
-    others = [r for r, (label, _, _) in zip(ref, result, strict=True) if label != "1"]
+    non1 = [i for i, (label, _, _) in enumerate(result) if label != "1"]
     bad = set()
-    if kind == "drum":
-        bad |= {
-            i for i, (b, (label, _, _)) in enumerate(zip(row, result, strict=True)) if label == "1" and b.h > 5 * b.w
-        }
-    if len(others) < 3:
+    if kind == "drum":  # a printed '1' has a flag and a foot; a bare bar is a cell's edge
+        bad |= {i for i, (b, (label, _, _)) in enumerate(zip(row, result, strict=True)) if label == "1" and b.h > 3.3 * b.w}
         return bad
-    steps = np.diff(others)
-    pitch = float(np.median(steps[steps > 0])) if (steps > 0).any() else 0.0
-    if pitch <= 0:
+    if len(non1) < 3:
         return bad
-    for i, (r, (label, _, _)) in enumerate(zip(ref, result, strict=True)):
+    if kind == "seven":  # cells by their left edges; a '1' stands at its cell's right edge
+        width = float(np.median([row[i].w for i in non1]))
+        ref = [b.x if label != "1" else b.x + b.w - width for b, (label, _, _) in zip(row, result, strict=True)]
+    else:
+        ref = [b.cx for b in row]
+    steps = np.diff([ref[i] for i in non1])
+    steps = steps[steps > 0]
+    if not len(steps):
+        return bad
+    # a '1' between two others makes a double step: count each step in whole pitches of the smallest
+    pitch = float(np.median(steps / np.maximum(1, np.round(steps / steps.min()))))
+    origin = ref[non1[0]]
+    for i, (label, _, _) in enumerate(result):
         if label == "1":
-            k = (r - others[0]) / pitch
-            if abs(k - round(k)) > 0.25:
+            k = (ref[i] - origin) / pitch
+            if abs(k - round(k)) > 0.3:
                 bad.add(i)
     return bad
 
@@ -322,8 +339,8 @@ def _redness(rgb: np.ndarray, row: list[Blob], masks: list[np.ndarray]) -> list[
 def _decimal_point(gray: np.ndarray, row: list[Blob], dark_ink: bool) -> int | None:
     """Index of the digit a decimal point follows, or None.
 
-    Between a digit and the next, a point is ink at the bottom that reaches further right than the
-    digit's strokes a little higher up (a digit's foot never does; an italic one leans the other way)."""
+    With the digits upright (_deslant), a point is ink at the bottom that reaches further right than
+    anything in the upper three quarters of its digit, before the next digit starts."""
     g = gray.astype(np.int16) if dark_ink else 255 - gray.astype(np.int16)
     hh = float(np.median([b.h for b in row]))
     for i, b in enumerate(row):
@@ -331,26 +348,21 @@ def _decimal_point(gray: np.ndarray, row: list[Blob], dark_ink: bool) -> int | N
         x1 = row[i + 1].x - 1 if i + 1 < len(row) else int(b.x + b.w + 0.25 * hh)
         bottom = b.bottom
         y_band0, y_band1 = int(bottom - 0.2 * hh), int(bottom + 0.04 * hh) + 1
-        y_up0, y_up1 = int(bottom - 0.45 * hh), int(bottom - 0.25 * hh)
-        if x1 - x0 < 3 or y_up0 < 0 or y_band1 > g.shape[0] or x1 > g.shape[1]:
+        y_top = max(0, int(bottom - hh))
+        if x1 - x0 < 3 or y_band1 > g.shape[0] or x1 > g.shape[1]:
             continue
         box = g[b.y : b.bottom, b.x : b.x + b.w]
-        region = g[y_up0:y_band1, x0:x1]
         ink_level = float(np.percentile(box, 5))
-        bg_level = float(np.percentile(region, 90))
+        bg_level = float(np.percentile(g[y_top:y_band1, x0:x1], 90))
         if bg_level - ink_level < 30:
             continue
         ink = g[:, x0:x1] < (ink_level + bg_level) / 2
         band_cols = np.nonzero(ink[y_band0:y_band1].any(axis=0))[0]
-        up_cols = np.nonzero(ink[y_up0:y_up1].any(axis=0))[0]
-        if not len(band_cols) or not len(up_cols):
+        body_cols = np.nonzero(ink[y_top : int(bottom - 0.25 * hh)].any(axis=0))[0]
+        if not len(band_cols) or not len(body_cols):
             continue
-        r_band, r_up = int(band_cols.max()), int(up_cols.max())
-        if r_band - r_up < 0.035 * hh:
-            continue
-        lump = ink[int(bottom - 0.5 * hh) : y_band1, r_up + 1 : r_band + 1]
-        lump_rows = np.nonzero(lump.any(axis=1))[0]
-        if len(lump_rows) and np.ptp(lump_rows) <= 0.3 * hh and r_band - r_up <= 0.35 * hh:
+        r_band, r_body = int(band_cols.max()), int(body_cols.max())
+        if 0.04 * hh <= r_band - r_body <= 0.35 * hh:
             return i
     return None
 
@@ -465,10 +477,35 @@ def _strip(rgb, gray, row: list[Blob]):
     return cv2.warpAffine(rgb, m, (width, height), **warp), cv2.warpAffine(gray, m, (width, height), **warp)
 
 
+SHEARS = (-0.08, -0.04, 0.0, 0.04, 0.08, 0.12, 0.16, 0.2, 0.24)
+
+
+def _deslant(rgb, gray, dark_ink):
+    """Stand italic digits (and those a photo's perspective leans) upright: the shear whose column
+    profile of the row's ink is sharpest (strokes vertical, gaps clean)."""
+    y0, y1 = int(ABOVE * STRIP_H), int((ABOVE + 1) * STRIP_H)
+    band = _binary(gray, dark_ink)[y0:y1].astype(np.float32) / 255
+    h, w = band.shape
+    best, best_score = 0.0, -1.0
+    for shear in SHEARS:
+        m = np.float32([[1, shear, -shear * h], [0, 1, 0]])
+        cols = cv2.warpAffine(band, m, (w, h)).sum(axis=0)
+        score = float((cols**2).sum())
+        if score > best_score:
+            best, best_score = shear, score
+    if best == 0.0:
+        return rgb, gray
+    bottom = (ABOVE + 1) * STRIP_H
+    m = np.float32([[1, best, -best * bottom], [0, 1, 0]])
+    size = (gray.shape[1], gray.shape[0])
+    warp = dict(flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(rgb, m, size, **warp), cv2.warpAffine(gray, m, size, **warp)
+
+
 def _strip_row(gray, dark_ink):
     best = (None, [], {})
     centre = (ABOVE + 0.5) * STRIP_H
-    for close in (0, 7):
+    for close in (0, 5):
         binary = _binary(gray, dark_ink)
         if close:
             binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((close, 3), np.uint8))
@@ -489,6 +526,7 @@ def _strip_row(gray, dark_ink):
 def _read_row(rgb, gray, row, dark_ink):
     """(Raw, fit) for one candidate row."""
     srgb, sgray = _strip(rgb, gray, row)
+    srgb, sgray = _deslant(srgb, sgray, dark_ink)
     row, all_blobs, areas = _strip_row(sgray, dark_ink)
     if row is None:
         return NOTHING, 0.0
@@ -504,7 +542,7 @@ def _read_row(rgb, gray, row, dark_ink):
     drum_fit = float(np.mean([s for _, s, _ in as_drum]))
     kind, result = ("seven", as_seven) if seven_fit >= drum_fit else ("drum", as_drum)
     fit = max(seven_fit, drum_fit) * min(1.0, len(row) / 4)
-    off_pitch = _off_pitch_bars(row, result, kind)
+    off_pitch = _off_pitch_bars(row, result, kind) | _faint(sgray, row, dark_ink)
     if off_pitch:
         row = [b for i, b in enumerate(row) if i not in off_pitch]
         inks = [x for i, x in enumerate(inks) if i not in off_pitch]
