@@ -38,8 +38,9 @@ MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 class Raw:
     digits: str  # the whole part as shown, leading zeros kept; "" when nothing read
     code: str | None
-    confidence: float
+    confidence: float  # of the digits
     kind: str | None = None  # "drum" or "seven"
+    code_confidence: float = 0.0  # of the code (0 when none read)
 
 
 NOTHING = Raw("", None, 0.0)
@@ -246,12 +247,21 @@ def _off_pitch_bars(row: list[Blob], result, kind: str) -> set[int]:
     non1 = [i for i, (label, _, _) in enumerate(result) if label != "1"]
     bad = set()
     if kind == "drum":  # a printed '1' has a flag and a foot; a bare bar is a cell's edge
-        bad |= {i for i, (b, (label, _, _)) in enumerate(zip(row, result, strict=True)) if label == "1" and b.h > 3.3 * b.w}
+        bad |= {
+            i for i, (b, (label, _, _)) in enumerate(zip(row, result, strict=True)) if label == "1" and b.h > 3.3 * b.w
+        }
         return bad
     if len(non1) < 3:
         return bad
     if kind == "seven":  # cells by their left edges; a '1' stands at its cell's right edge
         width = float(np.median([row[i].w for i in non1]))
+        # and spans the digits' height: a glass edge or a frame does not line up with them
+        slope, intercept = np.polyfit([row[i].cx for i in non1], [row[i].y for i in non1], 1)
+        height = float(np.median([row[i].h for i in non1]))
+        for i, (b, (label, _, _)) in enumerate(zip(row, result, strict=True)):
+            top = slope * b.cx + intercept
+            if label == "1" and (abs(b.y - top) > 0.15 * height or not 0.75 * height <= b.h <= 1.05 * height):
+                bad.add(i)
         ref = [b.x if label != "1" else b.x + b.w - width for b, (label, _, _) in zip(row, result, strict=True)]
     else:
         ref = [b.cx for b in row]
@@ -268,6 +278,18 @@ def _off_pitch_bars(row: list[Blob], result, kind: str) -> set[int]:
             if abs(k - round(k)) > 0.3:
                 bad.add(i)
     return bad
+
+
+def _gap_in(row: list[Blob], kind: str) -> bool:
+    """Two neighbours further apart than one digit's pitch allows."""
+    if len(row) < 3:
+        return False
+    ref = np.array([b.x + b.w if kind == "seven" else b.cx for b in row], dtype=np.float64)
+    steps = np.diff(ref)
+    if (steps <= 0).any():
+        return True
+    pitch = float(np.median(steps / np.maximum(1, np.round(steps / steps.min()))))
+    return bool((steps > 1.6 * pitch).any())
 
 
 def _holds_a_digit(mask: np.ndarray, b: Blob) -> bool:
@@ -306,8 +328,12 @@ def _classify(features: list[np.ndarray], kind: str):
     return out
 
 
-def _digit_confidence(sim: float, margin: float) -> float:
-    return max(0.0, min(1.0, (sim - 0.55) / 0.3)) * max(0.0, min(1.0, margin / 0.12))
+def _digit_confidence(sim: float, margin: float, margin_scale: float = 0.12) -> float:
+    return max(0.0, min(1.0, (sim - 0.55) / 0.3)) * max(0.0, min(1.0, margin / margin_scale))
+
+
+# Seven-segment digits differ by one segment of seven: their runner-up is always close.
+MARGIN_SCALE = {"drum": 0.12, "seven": 0.07}
 
 
 def _is_red(rgb: np.ndarray, b: Blob) -> bool:
@@ -336,33 +362,34 @@ def _redness(rgb: np.ndarray, row: list[Blob], masks: list[np.ndarray]) -> list[
     return out
 
 
-def _decimal_point(gray: np.ndarray, row: list[Blob], dark_ink: bool) -> int | None:
-    """Index of the digit a decimal point follows, or None.
+def _point_after(g: np.ndarray, b: Blob, x1: int, hh: float) -> bool:
+    """A point after blob b (before x1): with the characters upright (_deslant), ink at the bottom
+    that reaches further right than anything in the upper three quarters of the character."""
+    x0, bottom = b.x, b.bottom
+    y_band0, y_band1 = int(bottom - 0.2 * hh), int(bottom + 0.04 * hh) + 1
+    y_top = max(0, int(bottom - hh))
+    if x1 - x0 < 3 or y_band1 > g.shape[0] or x1 > g.shape[1]:
+        return False
+    box = g[b.y : b.bottom, b.x : b.x + b.w]
+    ink_level = float(np.percentile(box, 5))
+    bg_level = float(np.percentile(g[y_top:y_band1, x0:x1], 90))
+    if bg_level - ink_level < 30:
+        return False
+    ink = g[:, x0:x1] < (ink_level + bg_level) / 2
+    band_cols = np.nonzero(ink[y_band0:y_band1].any(axis=0))[0]
+    body_cols = np.nonzero(ink[y_top : int(bottom - 0.25 * hh)].any(axis=0))[0]
+    if not len(band_cols) or not len(body_cols):
+        return False
+    return 0.04 * hh <= int(band_cols.max()) - int(body_cols.max()) <= 0.35 * hh
 
-    With the digits upright (_deslant), a point is ink at the bottom that reaches further right than
-    anything in the upper three quarters of its digit, before the next digit starts."""
+
+def _decimal_point(gray: np.ndarray, row: list[Blob], dark_ink: bool) -> int | None:
+    """Index of the digit a decimal point follows, or None."""
     g = gray.astype(np.int16) if dark_ink else 255 - gray.astype(np.int16)
     hh = float(np.median([b.h for b in row]))
     for i, b in enumerate(row):
-        x0 = b.x
         x1 = row[i + 1].x - 1 if i + 1 < len(row) else int(b.x + b.w + 0.25 * hh)
-        bottom = b.bottom
-        y_band0, y_band1 = int(bottom - 0.2 * hh), int(bottom + 0.04 * hh) + 1
-        y_top = max(0, int(bottom - hh))
-        if x1 - x0 < 3 or y_band1 > g.shape[0] or x1 > g.shape[1]:
-            continue
-        box = g[b.y : b.bottom, b.x : b.x + b.w]
-        ink_level = float(np.percentile(box, 5))
-        bg_level = float(np.percentile(g[y_top:y_band1, x0:x1], 90))
-        if bg_level - ink_level < 30:
-            continue
-        ink = g[:, x0:x1] < (ink_level + bg_level) / 2
-        band_cols = np.nonzero(ink[y_band0:y_band1].any(axis=0))[0]
-        body_cols = np.nonzero(ink[y_top : int(bottom - 0.25 * hh)].any(axis=0))[0]
-        if not len(band_cols) or not len(body_cols):
-            continue
-        r_band, r_body = int(band_cols.max()), int(body_cols.max())
-        if 0.04 * hh <= r_band - r_body <= 0.35 * hh:
+        if _point_after(g, b, x1, hh):
             return i
     return None
 
@@ -381,13 +408,12 @@ def _code(gray, row, all_blobs, dark_ink) -> tuple[str | None, float]:
     hh = float(np.median([b.h for b in row]))
     top = min(b.y for b in row)
     bottom = float(np.median([b.bottom for b in row]))
-    mid_x = row[len(row) // 2].cx
     cands = []
     for b in all_blobs:
         if not (0.3 * hh <= b.h <= 0.8 * hh) or b.w < 2 or not 0.7 <= b.h / b.w <= 12:
             continue
         beside = b.x + b.w < row[0].x - 0.05 * hh and abs(b.bottom - bottom) < 0.25 * hh
-        above = top - 1.4 * hh < b.bottom < top + 0.05 * hh and b.cx < mid_x
+        above = top - 1.4 * hh < b.bottom < top + 0.05 * hh and b.cx < row[-1].cx
         if beside or above:
             cands.append(b)
     if not cands:
@@ -423,21 +449,9 @@ def _code(gray, row, all_blobs, dark_ink) -> tuple[str | None, float]:
         ((sum(sims[i][ch] for i, ch in enumerate(c.replace(".", ""))) / len(chain), c) for c in entries), reverse=True
     )
     # dots between characters tell 1.8.1 from 18.1 and 15.8.1 from 158.1
+    g = gray.astype(np.int16) if dark_ink else 255 - gray.astype(np.int16)
     ch_h = float(np.median([b.h for b in chain]))
-    dots = ""
-    for i in range(len(chain) - 1):
-        a_, b_ = chain[i], chain[i + 1]
-        dots += (
-            "1"
-            if any(
-                0.05 * ch_h <= d.w <= 0.4 * ch_h
-                and 0.05 * ch_h <= d.h <= 0.4 * ch_h
-                and abs(d.bottom - a_.bottom) < 0.25 * ch_h
-                and a_.cx < d.cx < b_.cx + 0.2 * ch_h
-                for d in all_blobs
-            )
-            else "0"
-        )
+    dots = "".join("1" if _point_after(g, chain[i], chain[i + 1].x - 1, ch_h) else "0" for i in range(len(chain) - 1))
 
     def dot_pattern(code: str) -> str:
         out, chars = "", code.split(".")
@@ -502,6 +516,31 @@ def _deslant(rgb, gray, dark_ink):
     return cv2.warpAffine(rgb, m, size, **warp), cv2.warpAffine(gray, m, size, **warp)
 
 
+def _join_split_bars(blobs: list[Blob], areas: dict) -> list[Blob]:
+    """A seven-segment '1' whose two segments the threshold left apart: two thin bars one above the
+    other become one blob."""
+    thin = [b for b in blobs if b.w < 0.35 * STRIP_H and 0.25 * STRIP_H <= b.h <= 0.6 * STRIP_H]
+    joined, used = [], set()
+    for a in thin:
+        for b in thin:
+            if a is b or a.label in used or b.label in used or b.y <= a.y:
+                continue
+            overlap = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+            gap = b.y - a.bottom
+            height = b.bottom - a.y
+            if (
+                overlap >= 0.5 * min(a.w, b.w)
+                and 0 <= gap < 0.25 * STRIP_H
+                and 0.75 * STRIP_H <= height <= 1.1 * STRIP_H
+            ):
+                x = min(a.x, b.x)
+                merged = Blob(x, a.y, max(a.x + a.w, b.x + b.w) - x, height, a.label)
+                areas[a.label] = areas[a.label] + areas[b.label]
+                used |= {a.label, b.label}
+                joined.append(merged)
+    return [b for b in blobs if b.label not in used] + joined
+
+
 def _strip_row(gray, dark_ink):
     best = (None, [], {})
     centre = (ABOVE + 0.5) * STRIP_H
@@ -510,6 +549,7 @@ def _strip_row(gray, dark_ink):
         if close:
             binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((close, 3), np.uint8))
         all_blobs, labels, areas = _blobs(binary)
+        all_blobs = _join_split_bars(all_blobs, areas)
         cands = [
             b
             for b in all_blobs
@@ -526,6 +566,12 @@ def _strip_row(gray, dark_ink):
 def _read_row(rgb, gray, row, dark_ink):
     """(Raw, fit) for one candidate row."""
     srgb, sgray = _strip(rgb, gray, row)
+    level, _, _ = _strip_row(sgray, dark_ink)
+    if level is not None and len(level) >= 3 and abs(_angle(level)) > 1.0:  # the first slope was rough
+        m = cv2.getRotationMatrix2D(((level[0].cx + level[-1].cx) / 2, level[0].cy), _angle(level), 1.0)
+        size = (sgray.shape[1], sgray.shape[0])
+        warp = dict(flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        srgb, sgray = cv2.warpAffine(srgb, m, size, **warp), cv2.warpAffine(sgray, m, size, **warp)
     srgb, sgray = _deslant(srgb, sgray, dark_ink)
     row, all_blobs, areas = _strip_row(sgray, dark_ink)
     if row is None:
@@ -566,25 +612,32 @@ def _read_row(rgb, gray, row, dark_ink):
             keep = point + 1
         code, code_conf = _code(sgray, row, all_blobs, dark_ink)
     digits = "".join(label for label, _, _ in result[:keep])
-    conf = min(_digit_confidence(s, m) for _, s, m in result[:keep])
+    conf = min(_digit_confidence(s, m, MARGIN_SCALE[kind]) for _, s, m in result[:keep])
+    if _gap_in(row[: keep + 1], kind):
+        conf *= 0.5  # a digit's place is empty: one was not found (or the row is not one row)
     if keep < 4 or (kind == "drum" and keep > 7) or keep > 8:
         conf *= 0.5  # no meter has so few wheels or digits, nor so many
     if code is not None and not CODE_RE.match(code):
-        code = None
-        conf *= 0.8
-    elif code is not None:
-        conf = min(conf, max(code_conf, 0.5))
-    return Raw(digits, code, round(conf, 3), kind), fit
+        code, code_conf = None, 0.0
+    return Raw(digits, code, round(conf, 3), kind, round(code_conf if code else 0.0, 3)), fit
 
 
 def read(rgb: np.ndarray) -> Raw:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    best, best_fit = NOTHING, 0.0
+    reads = []
     for row, dark_ink in _candidate_rows(gray):
         raw, fit = _read_row(rgb, gray, row, dark_ink)
         # The reading is the biggest print on the meter: a serial number may match as well, but smaller.
         # Of two readings of the same row, the one that found more digits (a thin '1') wins.
         fit = (fit + 0.02 * len(raw.digits)) * float(np.median([b.h for b in row])) ** 0.3
-        if fit > best_fit:
-            best, best_fit = raw, fit
+        if raw.digits:
+            reads.append((fit, raw))
+    if not reads:
+        return NOTHING
+    reads.sort(key=lambda r: -r[0])
+    best_fit, best = reads[0]
+    # Nearly as good a reading that says something else (another threshold, another slope): the photo
+    # is ambiguous, whichever digit is right.
+    if any(fit >= 0.93 * best_fit and int(raw.digits) != int(best.digits) for fit, raw in reads[1:]):
+        best = Raw(best.digits, best.code, round(best.confidence * 0.6, 3), best.kind, best.code_confidence)
     return best
