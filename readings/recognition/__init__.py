@@ -73,6 +73,6 @@ def recognize(image: bytes, zone_set: str = "total", labels: dict[str, list[str]
     zone = zone_of_code(raw.code, zone_set, labels)
     values = {zone: number} if zone else {}
     confidence = raw.confidence
-    if len(zones.zones_of(zone_set)) > 1:  # the zone rests on the code: as sure as both
+    if len(zones.zones_of(zone_set)) > 1 and raw.code:  # the zone rests on the code: as sure as both
         confidence = min(confidence, raw.code_confidence)
     return Recognition(values, raw.code, confidence, number)
