@@ -87,7 +87,7 @@ def invoices_make(accounts: int) -> list:
     from django.utils import timezone
 
     from bench.invoices import MONTH, generate
-    from billing.invoicing import auto_invoices_issue
+    from billing.invoices.services import auto_invoices_issue
     from billing.models import BillingRun, Invoice
 
     generate(accounts)

@@ -32,7 +32,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from billing.invoice_content import CONTENT_SCHEMA
+from billing.invoices.content import CONTENT_SCHEMA
 from billing.models import Invoice
 from billing.models.charges import basis_title
 from billing.qr.image import qr_png, qr_svg
@@ -256,7 +256,7 @@ def _qr_image(data: str) -> str:
 
 def invoice_view(invoice: Invoice, *, for_print: bool = False) -> InvoiceView:
     content = invoice.content or {}
-    # This view reads layout 1 (billing/invoice_content.py); a later layout needs its own reader here.
+    # This view reads layout 1 (billing/invoices/content.py); a later layout needs its own reader here.
     if content.get("schema", 1) != CONTENT_SCHEMA:
         raise ValueError(f"invoice {invoice.number}: content schema {content.get('schema')} has no reader")
     payments = [
