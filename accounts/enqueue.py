@@ -37,6 +37,18 @@ def enqueue(task, *args, **kwargs) -> bool:
     return True
 
 
+def enqueue_later(seconds: int, task, *args) -> bool:
+    """`enqueue` with a countdown (a retry after its backoff); the sweeper covers a failed publish too."""
+    try:
+        task.apply_async(
+            args=args, countdown=seconds, ignore_result=True, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
+    except Exception as error:  # noqa: BLE001 - as in enqueue
+        logger.error("broker unreachable, %s%r not queued (a sweeper will queue it): %s", task.name, args, error)
+        return False
+    return True
+
+
 def enqueue_after_commit(task, *args, **kwargs) -> None:
     """Publish `task(*args, **kwargs)` once the current transaction commits (at once outside one).
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from accounts.enqueue import enqueue_later
 from accounts.services import email_deliver, email_requeue_due
 
 
@@ -13,6 +14,21 @@ def email_send(self, email_id: int) -> str:
     if outcome.status == "retry":
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+# A batch waits at most OUTBOX_SEND_BATCH x EMAIL_TIMEOUT (25 x 20 s) on a hung SMTP server.
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def emails_send(email_ids: list[int]) -> int:
+    """Send a batch of outbox emails (a chunk's reminders or notices) one by one, as `email_send` would each:
+    publishing a task per email cost more CPU than drafting it (bench/RESULTS.md). One that fails for now
+    goes to `email_send` after its backoff; a redelivered batch skips what was sent or claimed already."""
+    sent = 0
+    for email_id in email_ids:
+        outcome = email_deliver(email_id=email_id, now=timezone.now())
+        if outcome.status == "retry":
+            enqueue_later(outcome.retry_in, email_send, email_id)
+        sent += outcome.status == "sent"
+    return sent
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=180)

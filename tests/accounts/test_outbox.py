@@ -239,3 +239,27 @@ def test_a_batch_records_each_email_once_and_counts_what_still_waits(django_capt
     with django_capture_on_commit_callbacks() as again:
         assert emails_enqueue(drafts + drafts[2:]) == 2  # the sent one is done; a key twice is one email
     assert OutgoingEmail.objects.count() == 3 and len(first) == len(again) == 1
+
+
+@pytest.mark.django_db
+def test_a_send_batch_sends_each_email_once_and_hands_a_refused_one_to_its_retry(smtp_server, settings):
+    """A chunk's emails go out in batches (`emails_send`, one task per 25): the flaky server refuses the
+    first two for now; those two are queued as `email_send` after their backoff, the third is sent, and a
+    second delivery of the same batch sends nothing again."""
+    from accounts.tasks import emails_send
+    from tests.servers import broker_on, own_redis, queued_tasks
+
+    settings.OUTBOX_RETRY_BASE_SECONDS = 60
+    emails = [queue(to_email=f"c{number}@example.com", dedup_key=f"batch-send:{number}") for number in range(3)]
+    ids = [email.pk for email in emails]
+    with own_redis() as broker, broker_on(broker.url()):
+        assert emails_send(ids) == 1
+        assert emails_send(ids) == 0  # redelivered: the sent one is done, the refused ones are not due yet
+        retries = [args for name, args, _ in queued_tasks(broker) if name == "accounts.tasks.email_send"]
+    assert sorted(retries) == [[ids[0]], [ids[1]]]
+    assert [envelope.rcpt_tos for envelope in smtp_server.received] == [["c2@example.com"]]
+    assert list(OutgoingEmail.objects.order_by("pk").values_list("status", "attempts")) == [
+        (EmailStatus.QUEUED, 1),
+        (EmailStatus.QUEUED, 1),
+        (EmailStatus.SENT, 1),
+    ]

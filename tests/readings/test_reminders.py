@@ -162,7 +162,15 @@ def neighbours(customer):
 
 
 def sends(broker) -> list:
-    return sorted(args[0] for name, args, _ in queued_tasks(broker) if name == "accounts.tasks.email_send")
+    """The email ids the queued send tasks name: a chunk's in batches (`emails_send`), the sweeper's one by
+    one (`email_send`)."""
+    ids = []
+    for name, args, _ in queued_tasks(broker):
+        if name == "accounts.tasks.emails_send":
+            ids += args[0]
+        elif name == "accounts.tasks.email_send":
+            ids.append(args[0])
+    return sorted(ids)
 
 
 def test_a_chunk_that_crashes_halfway_and_reruns_sends_each_email_once(
