@@ -1,13 +1,17 @@
 """Benchmark: the daily reminder job on a window-opening day, for generated accounts, on PostgreSQL.
 
-    python bench/reminders.py [--accounts 100000] [--chunk 2000] [--processes 2] [--profile]
+    python bench/reminders.py [--accounts 100000] [--chunk BILLING_CHUNK_SIZE] [--processes 2] [--profile]
 
 Generates accounts (Kyiv window), each with a meter (60 % one-zone, 40 % two-zone), a linked user (uk, ru,
 en in turn) and, for 20 % of the meters, a reading for the month already (written by COPY). Then runs the
 job for the opening day as the workers do: `reminder_chunks` finds the chunks, and `reminders_chunk_send`
 does each (Reminder rows + one email per user and account into the outbox) in `--processes` processes,
-as two Celery workers would. Sending is left out (the outbox's send tasks are not even published):
+as two Celery workers would. Sending is left out (the outbox's send tasks are not even published; a
+chunk publishes one `emails_send` task per 25 emails, about 16 µs of CPU an email, bench/RESULTS.md):
 this measures finding the meters, recording the reminders and rendering the emails.
+
+The lead's quiet re-run: `DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python
+bench/reminders.py --accounts 100000` (about a minute; chunks of BILLING_CHUNK_SIZE, 5,000, as the job's).
 Reports accounts/s, emails queued and CPU-seconds (this process, the pool's processes and their PostgreSQL
 backends); a second run of the same day checks that nothing is queued twice. `--profile` runs the first
 day's chunks in this process under cProfile (so its wall time is one process's) and prints the top costs.
@@ -29,6 +33,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -152,7 +157,7 @@ def run_day(chunk: int, processes: int, profile: bool = False) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--chunk", type=int, default=2000)
+    parser.add_argument("--chunk", type=int, default=settings.BILLING_CHUNK_SIZE, help="as the daily job's chunks")
     parser.add_argument("--processes", type=int, default=2, help="like two Celery workers")
     add_profile_argument(parser)
     args = parser.parse_args()
