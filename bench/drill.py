@@ -400,7 +400,7 @@ def stored_readings(load: Load) -> tuple[int, int, int]:
 
 def sweepers_every(seconds: float, stop: threading.Event, profile: bool = False) -> None:
     """What beat does every 5 minutes, every few seconds here (in this process, on the drill's database)."""
-    with profiled(profile, label="sweepers (this thread)"):
+    with profiled(profile, label="sweepers (this thread)", clock="thread"):
         _sweep_until(seconds, stop)
 
 
