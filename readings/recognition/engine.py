@@ -239,12 +239,21 @@ def _faint(gray: np.ndarray, row: list[Blob], dark_ink: bool) -> set[int]:
     return {i for i, level in enumerate(levels) if level - ink > 0.45 * (bg - ink)}
 
 
-def _off_pitch_bars(row: list[Blob], result, kind: str) -> set[int]:
+def _body_right(b: Blob, mask: np.ndarray) -> int:
+    """Where the blob's ink ends on the right above its bottom fifth (a point at its foot is not it)."""
+    p = int(round(b.h * 0.08))
+    cols = np.nonzero(mask[p : p + int(b.h * 0.8)].any(axis=0))[0]
+    return int(cols.max()) + 1 - p if len(cols) else b.w
+
+
+def _off_pitch_bars(row: list[Blob], result, kind: str, masks: list[np.ndarray]) -> set[int]:
     """Indexes of '1's that are not where a digit can be: a cell's edge, a frame, the panel's border.
 
     Digits stand at a fixed pitch: a seven-segment '1' keeps its cell's right edge, a printed one its
     centre. A bar off that grid, or a drum '1' that is a bare bar (no flag, no foot), is not a digit."""
-    non1 = [i for i, (label, _, _) in enumerate(result) if label != "1"]
+    # the reference digits: not '1's, and full height (smaller decimals after a point are not)
+    full = float(np.median([b.h for b in row]))
+    non1 = [i for i, (label, _, _) in enumerate(result) if label != "1" and row[i].h >= 0.85 * full]
     bad = set()
     if kind == "drum":  # a printed '1' has a flag and a foot; a bare bar is a cell's edge
         bad |= {
@@ -262,7 +271,10 @@ def _off_pitch_bars(row: list[Blob], result, kind: str) -> set[int]:
             top = slope * b.cx + intercept
             if label == "1" and (abs(b.y - top) > 0.15 * height or not 0.75 * height <= b.h <= 1.05 * height):
                 bad.add(i)
-        ref = [b.x if label != "1" else b.x + b.w - width for b, (label, _, _) in zip(row, result, strict=True)]
+        ref = [
+            b.x if label != "1" else b.x + _body_right(b, mask) - width
+            for b, (label, _, _), mask in zip(row, result, masks, strict=True)
+        ]
     else:
         ref = [b.cx for b in row]
     steps = np.diff([ref[i] for i in non1])
@@ -517,9 +529,10 @@ def _deslant(rgb, gray, dark_ink):
 
 
 def _join_split_bars(blobs: list[Blob], areas: dict) -> list[Blob]:
-    """A seven-segment '1' whose two segments the threshold left apart: two thin bars one above the
-    other become one blob."""
-    thin = [b for b in blobs if b.w < 0.35 * STRIP_H and 0.25 * STRIP_H <= b.h <= 0.6 * STRIP_H]
+    """A seven-segment digit whose upper and lower halves the threshold left apart (a '1', a '7', a
+    '4': their halves touch only through a gap): two half-height blobs one above the other, overlapping
+    side to side, become one blob."""
+    thin = [b for b in blobs if b.w < 0.8 * STRIP_H and 0.15 * STRIP_H <= b.h <= 0.65 * STRIP_H]
     joined, used = [], set()
     for a in thin:
         for b in thin:
@@ -530,8 +543,9 @@ def _join_split_bars(blobs: list[Blob], areas: dict) -> list[Blob]:
             height = b.bottom - a.y
             if (
                 overlap >= 0.5 * min(a.w, b.w)
-                and 0 <= gap < 0.25 * STRIP_H
+                and 0 <= gap < 0.45 * STRIP_H
                 and 0.75 * STRIP_H <= height <= 1.1 * STRIP_H
+                and max(a.x + a.w, b.x + b.w) - min(a.x, b.x) < 0.8 * STRIP_H
             ):
                 x = min(a.x, b.x)
                 merged = Blob(x, a.y, max(a.x + a.w, b.x + b.w) - x, height, a.label)
@@ -588,7 +602,7 @@ def _read_row(rgb, gray, row, dark_ink):
     drum_fit = float(np.mean([s for _, s, _ in as_drum]))
     kind, result = ("seven", as_seven) if seven_fit >= drum_fit else ("drum", as_drum)
     fit = max(seven_fit, drum_fit) * min(1.0, len(row) / 4)
-    off_pitch = _off_pitch_bars(row, result, kind) | _faint(sgray, row, dark_ink)
+    off_pitch = _off_pitch_bars(row, result, kind, [mask for mask, _ in inks]) | _faint(sgray, row, dark_ink)
     if off_pitch:
         row = [b for i, b in enumerate(row) if i not in off_pitch]
         inks = [x for i, x in enumerate(inks) if i not in off_pitch]
