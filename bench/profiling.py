@@ -127,9 +127,11 @@ def profile_summary(stats: pstats.Stats, top: int = 5) -> list[str]:
 
 
 def _short(filename: str) -> str:
-    for marker in ("site-packages/", "/work/wt/", "/work/main/"):
-        if marker in filename:
-            return filename.split(marker, 1)[1]
+    project = str(Path(__file__).resolve().parent.parent) + "/"
+    if filename.startswith(project) and "site-packages/" not in filename:
+        return filename[len(project) :]
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1]
     return re.sub(r"^.*/lib/python3\.\d+/", "", filename)
 
 

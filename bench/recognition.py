@@ -8,7 +8,9 @@ Photos come from readings/recognition/synthetic.py (seeded: the same photos ever
 before the clock starts. For each engine and kind: the share read exactly right (the whole part),
 the share wrong but sure (confidence at or above recognition.CONFIDENT; an engine with no confidence
 is always sure), and the CPU time per photo (process CPU, plus the child process's for command-line
-engines), median and 90th percentile. Appends a section to bench/RESULTS.md unless --no-append.
+engines), median and 90th percentile, and the wall time of the engine's photos. Appends a section to
+bench/RESULTS.md unless --no-append. `--profile` runs each engine under cProfile (CPU time) and prints its
+top five costs (the CPU figures then include the profiler's overhead).
 Pure: no Django, no database.
 """
 
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from bench.profiling import add_profile_argument, profiled  # noqa: E402
 from bench.results import results_append  # noqa: E402
 from readings import recognition  # noqa: E402
 from readings.recognition import engine, synthetic  # noqa: E402
@@ -146,6 +149,7 @@ ENGINES = {
 def run(engine_name: str, photos: list[synthetic.Photo], verbose: bool = False) -> dict:
     fn = ENGINES[engine_name]
     cpu, right, sure_wrong, code_right = [], 0, 0, 0
+    wall = time.perf_counter()
     for p in photos:
         t0, c0 = time.process_time(), _children_cpu()
         value, sure, code = fn(p.image)
@@ -156,6 +160,7 @@ def run(engine_name: str, photos: list[synthetic.Photo], verbose: bool = False) 
         code_right += code == p.code
         if verbose and not ok:
             print(f"  {p.kind} value {p.value} code {p.code}: read {value} code {code} sure {sure}", file=sys.stderr)
+    wall = time.perf_counter() - wall
     n = len(photos)
     cpu.sort()
     return {
@@ -166,6 +171,7 @@ def run(engine_name: str, photos: list[synthetic.Photo], verbose: bool = False) 
         "median_ms": statistics.median(cpu) * 1000,
         "p90_ms": cpu[int(n * 0.9)] * 1000,
         "cpu_s": sum(cpu),
+        "wall_s": wall,
     }
 
 
@@ -176,6 +182,7 @@ def main() -> None:
     parser.add_argument("--engines", default="ours", help=f"comma-separated: {', '.join(ENGINES)}")
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to RESULTS.md")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every photo read wrong")
+    add_profile_argument(parser)
     args = parser.parse_args()
     names = args.engines.split(",")
     for name in names:
@@ -192,11 +199,12 @@ def main() -> None:
     lines = []
     for name in names:
         for kind, items in photos.items():
-            r = run(name, items, args.verbose)
+            with profiled(args.profile, label=f"{name}, {kind}"):
+                r = run(name, items, args.verbose)
             code = f"{r['code_right']:.1%}" if name == "ours" and kind == "lcd" else "—"
             line = (
                 f"| {name} | {kind} | {r['n']} | {r['right']:.1%} | {r['sure_wrong']:.1%} | {code} | "
-                f"{r['median_ms']:.0f} ms | {r['p90_ms']:.0f} ms | {r['cpu_s']:.1f} s |"
+                f"{r['median_ms']:.0f} ms | {r['p90_ms']:.0f} ms | {r['cpu_s']:.1f} s ({r['wall_s']:.1f} s wall) |"
             )
             print(line, file=sys.stderr)
             lines.append(line)
