@@ -103,8 +103,9 @@ def _digit_like(b: Blob, area: int, img_h: int) -> bool:
     return 0.9 <= ratio <= 12 and 0.08 <= fill <= 0.92
 
 
-def _chains(blobs: list[Blob]) -> list[list[Blob]]:
-    """Rows of similar blobs, best first (by the height they add up to)."""
+def _chains(blobs: list[Blob], nearest: bool = False) -> list[list[Blob]]:
+    """Rows of similar blobs, best first (by the height they add up to). With `nearest`, a row goes on
+    only to the nearest blob that fits it (it never skips a digit for smaller decimals further on)."""
     if len(blobs) < 3:
         return []
     blobs = sorted(blobs, key=lambda b: b.cx)
@@ -116,6 +117,10 @@ def _chains(blobs: list[Blob]) -> list[list[Blob]]:
     hmax = np.maximum(h[None, :], h[:, None])
     ratio = h[None, :] / h[:, None]
     ok = (dx > 0.25 * hmax) & (dx < 2.0 * hmax) & (ratio > 0.76) & (ratio < 1.32) & (dy < 0.25 * hmax + 0.3 * dx)
+    if nearest:
+        first = np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
+        ok = np.zeros_like(ok)
+        ok[np.arange(len(blobs))[first >= 0], first[first >= 0]] = True
     n = len(blobs)
     score = h.copy()
     count = np.ones(n, dtype=int)
@@ -555,6 +560,38 @@ def _join_split_bars(blobs: list[Blob], areas: dict) -> list[Blob]:
     return [b for b in blobs if b.label not in used] + joined
 
 
+def _split_wide(blobs: list[Blob], labels: np.ndarray, areas: dict) -> list[Blob]:
+    """A digit-high blob too wide for one digit (a decimal point that touches the digits on both of
+    its sides joins them) is cut where its columns hold almost no ink."""
+    out = []
+    next_label = int(labels.max()) + 1
+    for b in blobs:
+        if not (0.6 * STRIP_H <= b.h <= 1.45 * STRIP_H and b.w > b.h / 0.9):
+            out.append(b)
+            continue
+        mask = labels[b.y : b.bottom, b.x : b.x + b.w] == b.label
+        low = mask.sum(axis=0) <= 0.25 * b.h
+        parts, start = [], None
+        for x, keep in enumerate(np.append(~low, False)):
+            if keep and start is None:
+                start = x
+            elif not keep and start is not None:
+                parts.append((start, x))
+                start = None
+        if len(parts) < 2:
+            out.append(b)
+            continue
+        for x0, x1 in parts:
+            rows = np.nonzero(mask[:, x0:x1].any(axis=1))[0]
+            if x1 - x0 < 3 or not len(rows):
+                continue
+            part = Blob(b.x + x0, b.y + int(rows[0]), x1 - x0, int(rows[-1] - rows[0] + 1), next_label)
+            areas[next_label] = int(mask[:, x0:x1].sum())
+            next_label += 1
+            out.append(part)
+    return out
+
+
 def _strip_row(gray, dark_ink):
     best = (None, [], {})
     centre = (ABOVE + 0.5) * STRIP_H
@@ -563,7 +600,7 @@ def _strip_row(gray, dark_ink):
         if close:
             binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((close, 3), np.uint8))
         all_blobs, labels, areas = _blobs(binary)
-        all_blobs = _join_split_bars(all_blobs, areas)
+        all_blobs = _split_wide(_join_split_bars(all_blobs, areas), labels, areas)
         cands = [
             b
             for b in all_blobs
@@ -571,7 +608,7 @@ def _strip_row(gray, dark_ink):
             and abs(b.cy - centre) < 0.45 * STRIP_H
             and _digit_like(b, areas[b.label], 10**6)
         ]
-        rows = _chains(cands)
+        rows = _chains(cands, nearest=True)
         if rows and (best[0] is None or sum(b.h for b in rows[0]) > sum(b.h for b in best[0])):
             best = (rows[0], all_blobs, areas)
     return best
