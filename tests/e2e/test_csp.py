@@ -96,7 +96,7 @@ def test_customer_pages_the_admin_and_the_api_docs_run_under_the_policy_without_
     # The reading form's error summary takes the focus through portal.js, not an inline script.
     reading_form = next(url for url in seen if url.endswith("/reading/"))
     visit(watched, reading_form)
-    watched.locator("#reading-form button[type=submit]").first.click()
+    watched.locator("#reading-form").get_by_role("button", name="Send the reading", exact=True).click()
     expect(watched.locator("#error-summary")).to_be_focused()
     assert watched.violations() == []
 

@@ -69,7 +69,7 @@ def test_rows_read_as_staff_say_them(staff_client):
     tariffs = page_text(staff_client.get("/admin/billing/tariff/"))
     assert "побутові споживачі" in tariffs and "Напівпік" in tariffs
     runs = page_text(staff_client.get("/admin/billing/billingrun/"))
-    assert re.search(r"за середньомісячним споживанням: \d+ нарах\., \d+ кВт·год", runs)
+    assert re.search(r"за середнім споживанням: \d+ нарах\., \d+ кВт·год", runs)
     emails = page_text(staff_client.get("/admin/accounts/outgoingemail/"))
     assert "нагадування передати показники" in emails
     districts = page_text(staff_client.get("/admin/accounts/district/"))
