@@ -140,12 +140,11 @@ class Readings(APIView):
         },
     )  # fmt: skip
     def post(self, request):
-        data = s.IntegrationReadingInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = s.integration_reading_in(request.data)
         channel = calling_client(request).channel
         return idempotent(
             request,
-            lambda recorder: _submit_by_numbers(data.validated_data, channel, recorder),
+            lambda recorder: _submit_by_numbers(data, channel, recorder),
             records_with_the_write=True,
         )
 
