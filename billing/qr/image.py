@@ -8,18 +8,23 @@ invoice's version 11 symbol, most of a symbol's cost and a sixth of an invoice P
 the eight with numpy, the same rules and the same arithmetic as segno's `find_and_apply_best_mask` and
 `mask_scores` (segno 1.6.6), so it picks the same mask and the symbol is identical, module for module
 (tests/billing/test_qr.py compares them on many payloads); segno's own helpers add the format and version
-information. A symbol costs about a third of the time.
+information. A symbol costs about a third of the time. The symbol is encoded with segno's own helpers up to
+the mask (`_unmasked`), so segno never applies a mask in Python; the PNG is written here (`_png_greyscale`).
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import struct
+import zlib
 from decimal import Decimal
+from itertools import chain, zip_longest
 from types import SimpleNamespace
 
 import numpy as np
 import segno
+from segno import consts as segno_consts
 from segno import encoder as segno_encoder
 from segno.consts import MODE_BYTE
 
@@ -47,19 +52,55 @@ def qr_code(data: str) -> segno.QRCode:
 
 @functools.lru_cache(maxsize=512)
 def _symbol(data: str) -> segno.QRCode:
-    drawn = segno.make(data.encode("utf-8"), error=QR_ERROR, mode="byte", micro=False, boost_error=False, mask=0)
-    mask, masked = _best_mask(drawn)
-    if mask == 0:
-        return drawn
+    version, error, unmasked = _unmasked(data.encode("utf-8"))
+    mask, masked = _best_mask(version, unmasked)
     # The symbol with the chosen mask, finished as segno finishes one (format, then version information).
     matrix = tuple(bytearray(row) for row in masked.tolist())
-    error = segno_encoder.normalize_errorlevel(QR_ERROR)
-    segno_encoder.add_format_info(matrix, drawn.version, error, mask)
-    segno_encoder.add_version_info(matrix, drawn.version)
+    segno_encoder.add_format_info(matrix, version, error, mask)
+    segno_encoder.add_version_info(matrix, version)
     code = SimpleNamespace(
-        matrix=matrix, version=drawn.version, error=error, mask=mask, segments=[SimpleNamespace(mode=MODE_BYTE)]
+        matrix=matrix, version=version, error=error, mask=mask, segments=[SimpleNamespace(mode=MODE_BYTE)]
     )
     return segno.QRCode(code)
+
+
+def _unmasked(content: bytes) -> tuple[int, int, np.ndarray]:
+    """segno's `_encode` (segno 1.6.6) for one byte-mode segment without ECI, up to the data mask: the version,
+    the error level and the matrix with the codewords placed, no mask applied. `segno.make(mask=0)` would apply
+    mask 0 module by module in Python (a fifth of a symbol) only for `_best_mask` to undo it; and the final
+    message's bits are unpacked with numpy rather than a generator per codeword (another fifth)."""
+    error = segno_encoder.normalize_errorlevel(QR_ERROR)
+    segments = segno_encoder.prepare_data(content, MODE_BYTE, None)
+    version = segno_encoder.find_version(segments, error, eci=False, micro=False)
+    buffer = segno_encoder.Buffer()
+    for segment in segments:
+        segno_encoder.write_segment(buffer, segment, None, segno_encoder.version_range(version), False)
+    capacity = segno_consts.SYMBOL_CAPACITY[version][error]
+    segno_encoder.write_terminator(buffer, capacity, None, len(buffer))
+    segno_encoder.write_padding_bits(buffer, version, len(buffer))
+    segno_encoder.write_pad_codewords(buffer, version, capacity, len(buffer))
+    data_blocks, error_blocks = segno_encoder.make_blocks(segno_consts.ECC[version][error], buffer)
+    codewords = [
+        codeword
+        for blocks in (data_blocks, error_blocks)
+        for codeword in chain.from_iterable(zip_longest(*blocks))
+        if codeword is not None
+    ]
+    bits = np.unpackbits(np.array(codewords, dtype=np.uint8)).tobytes() + bytes(_REMAINDER_BITS.get(version, 0))
+    width = segno_encoder.calc_matrix_size(version)
+    matrix = segno_encoder.make_matrix(width, width)
+    segno_encoder.add_finder_patterns(matrix, width, width)
+    segno_encoder.add_alignment_patterns(matrix, width, width)
+    segno_encoder.add_codewords(matrix, bits, version)
+    return version, error, np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(width, width)
+
+
+# ISO/IEC 18004 7.6: the remainder bits after the final message, by version (as segno's make_final_message).
+_REMAINDER_BITS = {
+    **dict.fromkeys((2, 3, 4, 5, 6), 7),
+    **dict.fromkeys((14, 15, 16, 17, 18, 19, 20, 28, 29, 30, 31, 32, 33, 34), 3),
+    **dict.fromkeys((21, 22, 23, 24, 25, 26, 27), 4),
+}
 
 
 # The 1:1:3:1:1 finder-like pattern of penalty rule N3.
@@ -94,12 +135,11 @@ def _layout(version: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return region, frame, masks
 
 
-def _best_mask(symbol: segno.QRCode) -> tuple[int, np.ndarray]:
-    """The mask segno would choose for `symbol`'s data, given the symbol as drawn with mask 0, and the matrix
+def _best_mask(version: int, unmasked: np.ndarray) -> tuple[int, np.ndarray]:
+    """The mask segno would choose for the data of `unmasked` (the codewords placed, no mask), and the matrix
     with that mask applied (format and version areas still light, as when it was scored)."""
-    region, frame, masks = _layout(symbol.version)
-    drawn = np.array([list(row) for row in symbol.matrix], dtype=np.uint8)
-    data = np.where(region, drawn ^ masks[0], frame)  # unmasked data in the region, the frame elsewhere
+    region, frame, masks = _layout(version)
+    data = np.where(region, unmasked, frame)  # the data in the region, the frame elsewhere
     candidates = data[np.newaxis] ^ masks  # (8, width, width)
     scores = _runs_score(candidates) + _runs_score(candidates.transpose(0, 2, 1)) + _blocks_score(candidates)
     for number in range(8):
@@ -174,11 +214,33 @@ def qr_png(data: str, *, scale: Decimal = QR_MODULE_MM) -> tuple[bytes, Decimal]
     is part of the image, so it reads even on a tinted box.
     """
     scale = _module_mm(scale)
-    buffer = io.BytesIO()
     symbol = qr_code(data)
-    symbol.save(buffer, kind="png", scale=1, border=QR_QUIET_ZONE_MODULES, dark="#000", light="#fff")
-    modules = symbol.symbol_size(scale=1, border=QR_QUIET_ZONE_MODULES)[0]
-    return buffer.getvalue(), modules * scale
+    return _png_greyscale(symbol.matrix), symbol.symbol_size(scale=1, border=QR_QUIET_ZONE_MODULES)[0] * scale
+
+
+def _png_greyscale(matrix) -> bytes:
+    """An 8-bit greyscale PNG of the modules (dark 0, light 255) with the quiet zone, written directly.
+
+    segno's PNG writer runs in Python and writes a 1-bit image, which WeasyPrint converts to RGB and encodes
+    again; a greyscale PNG is what WeasyPrint embeds as it is (DeviceGray), the same black and white pixels.
+    """
+    modules = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(len(matrix), -1)
+    pixels = np.where(np.pad(modules, QR_QUIET_ZONE_MODULES) & 1, 0, 255).astype(np.uint8)
+    height, width = pixels.shape
+    rows = np.concatenate((np.zeros((height, 1), dtype=np.uint8), pixels), axis=1)  # filter 0 on every row
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(rows.tobytes())),
+            _png_chunk(b"IEND", b""),
+        )
+    )
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
 def _module_mm(scale: Decimal) -> Decimal:
