@@ -27,6 +27,7 @@ between channels is decided here and only here:
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from readings.validation import (
     DATE_BEFORE_PREVIOUS,
@@ -74,6 +75,11 @@ class MeterInfo:
     removed_on: date | None
     account_active: bool
 
+    @cached_property
+    def installation(self) -> Snapshot:
+        # Asked for once per submission; one MeterInfo serves every meter of a kind in an import.
+        return Snapshot(self.installation_values, self.installed_on)
+
     def active_on(self, day: date) -> bool:
         # A removed meter still takes its removal reading (a meter exchange), dated on or before removal.
         return self.account_active and (self.removed_on is None or day <= self.removed_on)
@@ -107,6 +113,19 @@ class SubmissionFacts:
     closed_through: date | None  # the last billing month whose final pass has run
     window: WindowFacts | None  # the district's strict window today; None when no window applies
 
+    def __init__(self, meter, same_day, rejected, latest_accepted_date, last, lookback_start, closed_through, window):
+        # One per row of an import (100,000 a file): see validation.MeterFacts.__init__.
+        self.__dict__.update(
+            meter=meter,
+            same_day=same_day,
+            rejected=rejected,
+            latest_accepted_date=latest_accepted_date,
+            last=last,
+            lookback_start=lookback_start,
+            closed_through=closed_through,
+            window=window,
+        )
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -117,6 +136,27 @@ class Submission:
     swap_confirmed: bool | None = None  # None: not asked yet; imports pass False (judged as entered)
     has_photo: bool = False
     photo_required_for_review: bool = False
+
+    def __init__(
+        self,
+        values,
+        reading_date,
+        channel,
+        today,
+        swap_confirmed=None,
+        has_photo=False,
+        photo_required_for_review=False,
+    ):
+        # One per row of an import (100,000 a file): see validation.MeterFacts.__init__.
+        self.__dict__.update(
+            values=values,
+            reading_date=reading_date,
+            channel=channel,
+            today=today,
+            swap_confirmed=swap_confirmed,
+            has_photo=has_photo,
+            photo_required_for_review=photo_required_for_review,
+        )
 
 
 @dataclass(frozen=True)
@@ -130,6 +170,32 @@ class Decision:
     swap_corrected: bool = False
     supersedes: StoredDay | None = None
     duplicate_of: StoredDay | None = None
+
+    def __init__(
+        self,
+        status,
+        values=None,
+        problems=(),
+        consumption_kwh=None,
+        previous=None,
+        swap_values=None,
+        swap_corrected=False,
+        supersedes=None,
+        duplicate_of=None,
+    ):
+        # One per submission, 100,000 per import file: see validation.MeterFacts.__init__. No values or
+        # consumption (None) is an empty dict of its own, as the fields' default_factory gives.
+        self.__dict__.update(
+            status=status,
+            values={} if values is None else values,
+            problems=problems,
+            consumption_kwh={} if consumption_kwh is None else consumption_kwh,
+            previous=previous,
+            swap_values=swap_values,
+            swap_corrected=swap_corrected,
+            supersedes=supersedes,
+            duplicate_of=duplicate_of,
+        )
 
     @property
     def stores(self) -> bool:
@@ -147,7 +213,7 @@ def meter_facts(
 ) -> MeterFacts:
     """The meter's state for `check_reading`: L (or the installation) and its usual daily use over the
     lookback before L (from the earliest reading there, else the installation if it falls inside)."""
-    installation = Snapshot(meter.installation_values, meter.installed_on)
+    installation = meter.installation
     previous = last or installation
     since = previous.reading_date - timedelta(days=lookback_days)
     if lookback_start is not None:

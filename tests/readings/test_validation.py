@@ -1,10 +1,10 @@
 """The reading rules with worked numbers (pure: no database)."""
 
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readings.validation import (
@@ -20,6 +20,7 @@ from readings.validation import (
     MeterFacts,
     ReadingRules,
     Snapshot,
+    _evaluate,
     average_daily_kwh,
     check_reading,
     parse_values,
@@ -184,3 +185,63 @@ def test_parser_never_crashes_and_accepts_only_clean_integers(raw):
     values, problems = parse_values(("total",), raw, 6)
     if not problems:
         assert set(values) == {"total"} and 0 <= values["total"] < 10**6
+
+
+def _evaluate_with_fractions(facts: MeterFacts, values, reading_date, rules):
+    """`validation._evaluate` as it was before the integer comparisons (Fraction arithmetic), the reference."""
+    problems, consumption = [], {}
+    for zone in facts.zones:
+        previous, value = facts.previous.values[zone], values[zone]
+        span = 10**facts.register_digits
+        if value >= previous:
+            delta = value - previous
+        else:
+            rolled = value + span - previous
+            delta = rolled if rolled < span * rules.rollover_max_share else None
+        if delta is None:
+            problems.append((LOWER_THAN_PREVIOUS, zone))
+        else:
+            consumption[zone] = delta * facts.multiplier
+    needs_review = False
+    if not problems:
+        days = max((reading_date - facts.previous.reading_date).days, 1)
+        per_day = Fraction(sum(consumption.values()), days)
+        if facts.average_daily_kwh is None:
+            needs_review = per_day > rules.no_history_max_daily_kwh
+        else:
+            needs_review = per_day > facts.average_daily_kwh * rules.plausible_multiple and per_day > 1
+    return problems, consumption, needs_review
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    digits=st.integers(min_value=4, max_value=7),
+    multiplier=st.sampled_from([1, 2, 10, 40]),
+    previous=st.tuples(st.integers(min_value=0, max_value=9_999_999), st.integers(min_value=0, max_value=9_999_999)),
+    used=st.tuples(st.integers(min_value=-2_000, max_value=60_000), st.integers(min_value=-2_000, max_value=60_000)),
+    days=st.integers(min_value=-3, max_value=400),
+    average=st.none() | st.fractions(min_value=0, max_value=500, max_denominator=400),
+    share_percent=st.integers(min_value=1, max_value=50),
+    multiple=st.integers(min_value=1, max_value=10),
+    no_history_max=st.integers(min_value=1, max_value=1_000),
+)
+def test_integer_comparisons_give_the_verdicts_fraction_arithmetic_gave(
+    digits, multiplier, previous, used, days, average, share_percent, multiple, no_history_max
+):
+    """Issue 14 item 3: the plausibility and rollover checks compare cross-multiplied integers instead of
+    building Fractions; on every bounded example (rollovers, no history, a zero average, the same day and a
+    date before L) the consumption and the review flag are what the Fraction arithmetic said."""
+    span = 10**digits
+    start = {"day": previous[0] % span, "night": previous[1] % span}
+    values = {"day": (start["day"] + used[0]) % span, "night": (start["night"] + used[1]) % span}
+    state = facts(TWO_ZONE, previous=start, digits=digits, multiplier=multiplier, average=average)
+    day = state.previous.reading_date + timedelta(days=days)
+    rules = ReadingRules(
+        rollover_max_share=Fraction(share_percent, 100),
+        plausible_multiple=multiple,
+        no_history_max_daily_kwh=no_history_max,
+    )
+    problems, consumption, needs_review = _evaluate(state, values, day, rules)
+    assert ([(problem.code, problem.zone) for problem in problems], consumption, needs_review) == (
+        _evaluate_with_fractions(state, values, day, rules)
+    )
