@@ -87,12 +87,28 @@ def _unmasked(content: bytes) -> tuple[int, int, np.ndarray]:
         if codeword is not None
     ]
     bits = np.unpackbits(np.array(codewords, dtype=np.uint8)).tobytes() + bytes(_REMAINDER_BITS.get(version, 0))
+    frame, placement = _placement(version)
+    matrix = frame.copy()
+    matrix.flat[placement] = np.frombuffer(bits, dtype=np.uint8)
+    return version, error, matrix
+
+
+@functools.cache
+def _placement(version: int) -> tuple[np.ndarray, np.ndarray]:
+    """For a QR version: the matrix with its finder, timing and alignment patterns (segno's helpers), and the
+    flat positions segno's `add_codewords` writes the message's bits to, in order. Found once by letting
+    `add_codewords` place each bit's own number, so a symbol places its bits with one numpy assignment."""
     width = segno_encoder.calc_matrix_size(version)
     matrix = segno_encoder.make_matrix(width, width)
     segno_encoder.add_finder_patterns(matrix, width, width)
     segno_encoder.add_alignment_patterns(matrix, width, width)
-    segno_encoder.add_codewords(matrix, bits, version)
-    return version, error, np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(width, width)
+    frame = np.frombuffer(b"".join(matrix), dtype=np.uint8).reshape(width, width)
+    numbered = frame.astype(np.int64)
+    free = int((frame == 0x2).sum())
+    segno_encoder.add_codewords(numbered, range(-1, -free - 1, -1), version)  # bit k placed as -(k + 1)
+    placed = numbered.ravel()
+    positions = np.flatnonzero(placed < 0)
+    return frame, positions[np.argsort(-placed[positions])]
 
 
 # ISO/IEC 18004 7.6: the remainder bits after the final message, by version (as segno's make_final_message).
