@@ -309,6 +309,52 @@ def _gap_in(row: list[Blob], kind: str) -> bool:
     return bool((steps > 1.6 * pitch).any())
 
 
+def _uneven_step(row: list[Blob], kind: str, masks: list[np.ndarray]) -> bool:
+    """A step between neighbours that is neither one pitch nor a missing digit's two: the wider gap a
+    decimal point takes (or a digit's place half found). Seven-segment cells by their right edges (a
+    '1' keeps its cell's right edge), printed digits by their centres."""
+    if len(row) < 3:
+        return False
+    # a point joined to its digit is not the digit's edge: where the ink ends above the foot
+    ref = np.array(
+        [b.x + _body_right(b, m) if kind == "seven" else b.cx for b, m in zip(row, masks, strict=False)],
+        dtype=np.float64,
+    )
+    steps = np.diff(ref)
+    if (steps <= 0).any():
+        return True
+    pitch = float(np.median(steps))
+    return bool(((steps > UNEVEN * pitch) & (steps <= 1.6 * pitch)).any())
+
+
+def _left_out(row: list[Blob], all_blobs: list[Blob], whole_row: list[Blob]) -> bool:
+    """A blob nearly as tall as the digits, level with them, within a pitch before the first digit or
+    after the last, that the row did not take (a digit that a point or a frame joined, or an
+    off-pitch bar dropped): the reading may be a digit short."""
+    if len(row) < 2:
+        return False
+    hh = float(np.median([b.h for b in row]))
+    top, bottom = float(np.median([b.y for b in row])), float(np.median([b.bottom for b in row]))
+    pitch = float(np.median(np.diff([b.x + b.w for b in row])))
+    inside = {id(b) for b in whole_row}  # the decimals after a point are the row's, not left out
+    first_x, last_right = row[0].x, row[-1].x + row[-1].w
+    for b in all_blobs:
+        # (a register code beside the row is smaller; a panel's edge taller or wider)
+        if id(b) in inside or not 0.75 * hh <= b.h <= 1.4 * hh or not 0.1 * hh <= b.w <= 1.2 * pitch:
+            continue
+        if min(b.bottom, bottom) - max(b.y, top) < 0.6 * hh:
+            continue
+        before = first_x - 1.3 * pitch <= b.x and b.x + b.w <= first_x + 0.2 * hh
+        after = last_right - 0.2 * hh <= b.x and b.x + b.w <= last_right + 1.3 * pitch
+        if before or after:
+            return True
+    return False
+
+
+# A step this many pitches wide (or wider, up to _gap_in's 1.6) is not a plain neighbour.
+UNEVEN = 1.1
+
+
 def _holds_a_digit(mask: np.ndarray, b: Blob) -> bool:
     """The blob is a frame around a digit-shaped hole (a drum's window cell seen in the wrong ink)."""
     n, lab, stats, _ = cv2.connectedComponentsWithStats((mask == 0).astype(np.uint8), connectivity=4)
@@ -666,6 +712,12 @@ def _read_row(rgb, gray, row, dark_ink):
     conf = min(_digit_confidence(s, m, MARGIN_SCALE[kind]) for _, s, m in result[:keep])
     if _gap_in(row[: keep + 1], kind):
         conf *= 0.5  # a digit's place is empty: one was not found (or the row is not one row)
+    elif kind == "seven" and _uneven_step(row if keep == len(row) else row[:keep], kind, [mask for mask, _ in inks]):
+        # no point found, yet a wider gap in the row (a decimal point the threshold lost, the decimals
+        # read as whole digits); or a gap inside the whole part before a point (a digit lost there)
+        conf *= 0.6
+    if kind == "seven" and _left_out(row[:keep], all_blobs, row):
+        conf *= 0.6
     if keep < 4 or (kind == "drum" and keep > 7) or keep > 8:
         conf *= 0.5  # no meter has so few wheels or digits, nor so many
     if code is not None and not CODE_RE.match(code):
