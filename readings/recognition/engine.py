@@ -351,6 +351,29 @@ def _left_out(row: list[Blob], all_blobs: list[Blob], whole_row: list[Blob]) -> 
     return False
 
 
+def _ink_beside(binary: np.ndarray, row: list[Blob], after: bool = True) -> bool:
+    """Ink in the upper part of the cell just before the first digit or just after the last, drawn in
+    a horizontal run like a digit's top segment: a digit there that a glare or frame blob swallowed.
+    (A register code beside the row is shorter than the digits and does not reach that band; a
+    panel's edge is vertical.) With `after` False only before: the decimals follow a point."""
+    if len(row) < 2:
+        return False
+    hh = float(np.median([b.h for b in row]))
+    top = int(np.median([b.y for b in row]))
+    pitch = float(np.median(np.diff([b.x for b in row])))
+    y0, y1 = top + int(0.05 * hh), top + int(0.3 * hh)
+    right = row[-1].x + row[-1].w
+    cells = [(row[0].x - pitch, row[0].x - 0.15 * pitch)] + ([(right + 0.15 * pitch, right + pitch)] if after else [])
+    for x0, x1 in cells:
+        x0, x1 = max(0, int(x0)), min(binary.shape[1], int(x1))
+        if x1 - x0 < 3 or y0 < 0 or y1 > binary.shape[0]:
+            continue
+        box = binary[y0:y1, x0:x1] > 0
+        if (box.sum(axis=1) >= 0.5 * (x1 - x0)).any():
+            return True
+    return False
+
+
 # A step this many pitches wide (or wider, up to _gap_in's 1.6) is not a plain neighbour.
 UNEVEN = 1.1
 
@@ -716,7 +739,9 @@ def _read_row(rgb, gray, row, dark_ink):
         # no point found, yet a wider gap in the row (a decimal point the threshold lost, the decimals
         # read as whole digits); or a gap inside the whole part before a point (a digit lost there)
         conf *= 0.6
-    if kind == "seven" and _left_out(row[:keep], all_blobs, row):
+    if kind == "seven" and (
+        _left_out(row[:keep], all_blobs, row) or _ink_beside(_binary(sgray, dark_ink), row, after=keep == len(row))
+    ):
         conf *= 0.6
     if keep < 4 or (kind == "drum" and keep > 7) or keep > 8:
         conf *= 0.5  # no meter has so few wheels or digits, nor so many
