@@ -376,6 +376,9 @@ class Conversation(models.Model):
     meter = models.ForeignKey(Meter, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     entered_account = models.CharField(max_length=40, blank=True)
     values = models.JSONField(default=dict, blank=True)
+    # The signed token of the photo the customer sent for this meter (readings/held_photos.py): the reading keeps
+    # it when the customer confirms, as the cabinet and the public form do.
+    held_photo = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -22,6 +22,7 @@ from readings.channels.typed import typed_answer, typed_reading
 from readings.masking import mask_address
 from readings.messages import zone_name
 from readings.models import SEEN_UPDATES_KEPT, ChannelChat, Conversation, Meter
+from readings.held_photos import held_photo, held_photo_release, photo_hold
 from readings.photo_reading import PhotoReading
 from readings.selectors import meter_by_numbers
 
@@ -173,9 +174,11 @@ def current_prompt(chat: Conversation, prefix: str = "") -> BotReply:
 
 def _submit(chat: Conversation, *, channel: str, swap_confirmed, now, today) -> BotReply:
     meter = Meter.objects.select_related("account__district").get(pk=chat.meter_id)
+    photo = held_photo(chat.held_photo, meter_id=meter.pk) if chat.held_photo else None
     outcome = reading_services.reading_submit(
         meter=meter,
         values=chat.values,
+        photo=photo,
         reading_date=today,
         channel=channel,
         submitted_by=None,
@@ -189,6 +192,9 @@ def _submit(chat: Conversation, *, channel: str, swap_confirmed, now, today) -> 
     if outcome.status in (reading_services.REJECTED, reading_services.NEEDS_PHOTO):
         chat.values = {}
         return _ask_zone(chat, message)
+    if photo is not None:
+        held_photo_release(chat.held_photo, meter_id=meter.pk)  # the reading keeps its own copy
+        chat.held_photo = ""
     return _done(chat, message)
 
 
@@ -231,6 +237,7 @@ def _photo_values(chat: Conversation, inbound: Inbound) -> BotReply:
         return _ask_zone(
             chat, _("I could not read the numbers on this photo reliably. Type them as the display shows them.")
         )
+    chat.held_photo = photo_hold(meter_id=chat.meter_id, photo=reading.photo)  # kept with the reading if confirmed
     chat.values = {**chat.values, **{zone: value for zone, value in reading.values.items() if zone in chat.meter.zones}}
     if len(chat.values) < len(chat.meter.zones):
         read = "; ".join(f"{zone_name(chat.meter, zone)}: {value}" for zone, value in reading.values.items())
@@ -275,7 +282,7 @@ def conversation_step(chat: Conversation, inbound: Inbound, *, channel: str, lim
         meter = chat.account.meters.filter(removed_on__isnull=True, serial_number__iexact=text).first()
         if meter is None:
             return _start_meter(chat, _("There is no such meter on this account."))
-        chat.meter, chat.values = meter, {}
+        chat.meter, chat.values, chat.held_photo = meter, {}, ""
         return _ask_zone(chat)
     if chat.state == "zone" and chat.meter_id:
         return _zone_value(chat, text)

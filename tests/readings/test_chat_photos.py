@@ -97,6 +97,7 @@ def test_a_telegram_photo_is_read_and_sent_only_after_the_customer_says_yes(one_
     assert done["text"].startswith("Покази прийнято: загальні 14420. Вони підуть у рахунок за листопад 2026.")
     reading = Reading.objects.get(meter=meter, channel="chatbot")
     assert (reading.total, reading.reading_date) == (14420, datetime.date(2026, 12, 2))
+    assert reading.photo and reading.photo.read()[:3] == b"\xff\xd8\xff"  # the photo is kept with the reading
 
 
 def test_typing_numbers_instead_of_yes_wins_over_the_photo(one_zone_chat, telegram_files):
@@ -230,7 +231,9 @@ def test_a_viber_picture_is_read_and_sent_after_yes(client, two_zone_meter, vibe
     assert viber_buttons(confirm) == ["Yes, send", "No, enter again"]
     assert not Reading.objects.filter(channel="viber").exists()
     assert viber.say("Yes, send")["text"].startswith("Reading accepted: day 28100, night 14020.")
-    assert Reading.objects.get(channel="viber").night == 14020
+    reading = Reading.objects.get(channel="viber")
+    assert reading.night == 14020 and reading.photo  # the photo is kept with the reading
+    assert ChannelChat.objects.get(user_id=USER_ID).held_photo == ""
 
 
 @pytest.mark.django_db
