@@ -19,10 +19,10 @@ from accounts.ratelimit import Limit, attempt_count, limit_reached
 from readings import services as reading_services
 from readings.channel_messages import outcome_words
 from readings.channels.typed import typed_answer, typed_reading
+from readings.held_photos import held_photo, held_photo_release, photo_hold
 from readings.masking import mask_address
 from readings.messages import zone_name
 from readings.models import SEEN_UPDATES_KEPT, ChannelChat, Conversation, Meter
-from readings.held_photos import held_photo, held_photo_release, photo_hold
 from readings.photo_reading import PhotoReading
 from readings.selectors import meter_by_numbers
 
