@@ -69,9 +69,10 @@ def normalise(mask: np.ndarray) -> np.ndarray | None:
     return (small / norm).ravel()
 
 
-def _fonts() -> list[str]:
+def font_paths(names) -> list[str]:
+    """The installed font files of these names, each found in the first of FONT_DIRS that has it."""
     found = []
-    for name in FONT_FILES:
+    for name in names:
         for folder in FONT_DIRS:
             path = os.path.join(folder, name)
             if os.path.exists(path):
@@ -149,7 +150,7 @@ def templates(kind: str) -> tuple[np.ndarray, np.ndarray]:
                 labels.append(label)
 
     if kind == "drum":
-        fonts = [ImageFont.truetype(p, 120) for p in _fonts()] or [ImageFont.load_default(size=120)]
+        fonts = [ImageFont.truetype(p, 120) for p in font_paths(FONT_FILES)] or [ImageFont.load_default(size=120)]
         for font in fonts:
             for d in "0123456789":
                 add(_font_glyph(font, d), d)

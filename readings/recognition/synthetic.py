@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import random
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts")
+from readings.recognition.glyphs import font_paths
+
 FONT_NAMES = (
     "DejaVuSans-Bold.ttf",
     "DejaVuSans.ttf",
@@ -39,14 +39,7 @@ FONT_NAMES = (
 
 
 def installed_fonts() -> list[str]:
-    found = []
-    for name in FONT_NAMES:
-        for folder in FONT_DIRS:
-            path = os.path.join(folder, name)
-            if os.path.exists(path):
-                found.append(path)
-                break
-    return found
+    return font_paths(FONT_NAMES)
 
 
 def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont:
