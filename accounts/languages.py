@@ -1,6 +1,8 @@
 """Language prefixes of page URLs: none for the default language (uk), `/ru/`, `/en/` for the others."""
 
 from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 
 def path_in_language(path: str, language: str) -> str:
@@ -18,8 +20,5 @@ def path_in_language(path: str, language: str) -> str:
 def month_in_sentence(month) -> str:
     """A month inside a sentence in the active language: 'листопад 2026', 'ноябрь 2026', 'November 2026'
     (Ukrainian and Russian do not capitalise month names mid-sentence; Django's "F" does)."""
-    from django.utils.formats import date_format
-    from django.utils.translation import get_language
-
     text = date_format(month, "F Y")
     return text if (get_language() or "uk").startswith("en") else text[:1].lower() + text[1:]

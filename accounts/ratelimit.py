@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -172,8 +173,6 @@ def client_ip(request) -> str:
 
     With no trusted proxy (the default) X-Forwarded-For is ignored: a client could write anything there.
     """
-    from django.conf import settings
-
     proxies = settings.TRUSTED_PROXY_COUNT
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     if proxies and len(hops) >= proxies:
@@ -186,8 +185,6 @@ class ScopedLimitThrottle(BaseThrottle):
     entry of the view's scope, per integration client, else per user, else per client address."""
 
     def allow_request(self, request, view):
-        from django.conf import settings
-
         scope = getattr(view, "throttle_scope", None)
         rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(scope) if scope else None
         if not rate:

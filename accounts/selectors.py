@@ -1,9 +1,11 @@
 """Reads about users and their accounts. Every account-scoped read goes through `account_for_user`."""
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import AccountLink, PersonalAccount, User
+from accounts.voice_codes import account_id_of, voice_code
 
 
 def accounts_visible_to(user: User) -> QuerySet[PersonalAccount]:
@@ -36,19 +38,11 @@ def linked_accounts(user: User) -> QuerySet[PersonalAccount]:
 
 def account_voice_code(account_id: int) -> str:
     """The nine-digit code printed at the top of the account's bills for the voice menu."""
-    from django.conf import settings
-
-    from accounts.voice_codes import voice_code
-
     return voice_code(account_id, settings.VOICE_CODE_KEY.encode())
 
 
 def account_by_voice_code(spoken: str) -> PersonalAccount | None:
     """The active account a dictated voice code names (any grouping), or None."""
-    from django.conf import settings
-
-    from accounts.voice_codes import account_id_of
-
     account_id = account_id_of(spoken, settings.VOICE_CODE_KEY.encode())
     if account_id is None:
         return None

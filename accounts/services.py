@@ -7,6 +7,7 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery import signature
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
@@ -305,10 +306,13 @@ def _outbox_copy(drafts: list[EmailDraft]) -> list[int]:
     return waiting
 
 
-def _send_after_commit(email_id: int) -> None:
-    from accounts.tasks import email_send
+# The send tasks are queued by their registered name: accounts.tasks calls this module, so it is never imported here.
+EMAIL_SEND = "accounts.tasks.email_send"
+EMAILS_SEND = "accounts.tasks.emails_send"
 
-    enqueue_after_commit(email_send, email_id)
+
+def _send_after_commit(email_id: int) -> None:
+    enqueue_after_commit(signature(EMAIL_SEND), email_id)
 
 
 # Emails of a batch per send task: publishing a task cost about 0.5 ms of CPU, five times drafting a reminder.
@@ -316,10 +320,8 @@ OUTBOX_SEND_BATCH = 25
 
 
 def _send_many_after_commit(email_ids: list[int]) -> None:
-    from accounts.tasks import emails_send
-
     batches = [email_ids[start : start + OUTBOX_SEND_BATCH] for start in range(0, len(email_ids), OUTBOX_SEND_BATCH)]
-    enqueue_many_after_commit(emails_send, [(batch,) for batch in batches])
+    enqueue_many_after_commit(signature(EMAILS_SEND), [(batch,) for batch in batches])
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import Resolver404, resolve
 
 from accounts.models import AccountLink, PersonalAccount
+from accounts.ratelimit import client_ip
 
 # Records whose admin page shows a customer's data: opening one is a look at that customer.
 CUSTOMER_RECORDS = {
@@ -116,7 +117,5 @@ def _record(request, app_label, model_name, object_ids, page, status) -> None:
 
 
 def _address(request) -> str | None:
-    from accounts.ratelimit import client_ip
-
     address = client_ip(request)
     return address if address and address != "unknown" else None
