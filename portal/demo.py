@@ -199,7 +199,7 @@ def demo_billing_history(*, today: date) -> int:
     already have a finished final run are skipped, so a second load bills nothing.
     """
     from billing.models import BillingRun, RunStatus
-    from billing.services import PassAlreadyDone, run_in_process, run_start
+    from billing.run.services import PassAlreadyDone, run_in_process, run_start
 
     last_closed = add_months(month_start(today), -1 if today.day >= 4 else -2)
     month = add_months(month_start(today), -HISTORY_MONTHS)

@@ -352,7 +352,7 @@ OUTBOUND_HTTP_READ_TIMEOUT_SECONDS = float(env_str("OUTBOUND_HTTP_READ_TIMEOUT_S
 OUTBOUND_HTTP_RETRIES = env_int("OUTBOUND_HTTP_RETRIES", 2)
 OUTBOUND_HTTP_BACKOFF_SECONDS = float(env_str("OUTBOUND_HTTP_BACKOFF_SECONDS") or "0.3")
 
-# --- Invoices (billing/invoicing.py) and the supplier's details printed on them and in the payment QR ---
+# --- Invoices (billing/invoices/) and the supplier's details printed on them and in the payment QR ---
 INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 14)  # pay-by date = issue date + this
 INVOICE_QR_FORMAT = env_str("INVOICE_QR_FORMAT") or "002"  # NBU format for UAH: 002 or 003
 # Card payments (billing/acquiring.py): LiqPay's checkout. Without keys the "Pay by card" button is hidden.

@@ -245,7 +245,7 @@ def readings_supersede(ids: list[int], now: datetime) -> None:
 
 
 def readings_insert(rows: list[tuple]) -> None:
-    """The file's new readings (rows of NEW_READING_COLUMNS): by COPY on PostgreSQL, as billing/writes.py
+    """The file's new readings (rows of NEW_READING_COLUMNS): by COPY on PostgreSQL, as billing/run/writes.py
     writes charges (bulk_create spent 44 % of a 100,000-row import building model instances and SQL); the
     indexes and constraints still check every row. bulk_create elsewhere."""
     if connection.vendor != "postgresql":

@@ -1,6 +1,6 @@
 """A small model of DESIGN.md's charge rules, written for the property tests from the text alone.
 
-It deliberately calls none of the project's billing code (no billing.plan, estimates, tariffs, money): when
+It deliberately calls none of the project's billing code (no billing.run.plan, estimates, tariffs, money): when
 the run and this model agree on thousands of random histories, both read DESIGN.md the same way.
 Volumes are whole kWh, money Decimal; every split is by the largest remainder, ties to the earlier part.
 """

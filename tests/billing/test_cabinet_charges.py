@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from billing.services import run_in_process, run_start
+from billing.run.services import run_in_process, run_start
 from tests.billing.test_run import D, read
 from tests.factories import AccountLinkFactory, MeterFactory
 from tests.html import page_text

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from billing.invoicing import invoice_void, invoices_issue
+from billing.invoices.services import invoice_void, invoices_issue
 from billing.models import Charge, Invoice, InvoiceKind, Payment
 from billing.payments import PaymentLine, payments_book
 from tests.factories import AccountLinkFactory, ChargeFactory, MeterFactory, ReadingFactory, UserFactory

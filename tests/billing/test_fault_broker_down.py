@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from billing.invoicing import invoices_issue
+from billing.invoices.services import invoices_issue
 from billing.models import BillingRun, Invoice, PrintBatch
 from billing.tasks import (
     estimate_notices_missing,

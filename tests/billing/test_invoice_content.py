@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from billing.invoice_content import ChargeRow, PaymentRow, invoice_content
+from billing.invoices.content import ChargeRow, PaymentRow, invoice_content
 
 
 def actual(volume, price, start, end, charge_id):

@@ -16,9 +16,9 @@ from accounts.models import OutgoingEmail
 from accounts.services import email_deliver
 from billing import delivery
 from billing.delivery import invoice_ready_notify, invoice_render, print_batch_mark_printed, print_batches_build
-from billing.invoicing import invoice_generate, invoice_void
+from billing.invoices.services import invoice_generate, invoice_void
 from billing.models import Invoice, PrintBatch
-from billing.services import run_in_process, run_start
+from billing.run.services import run_in_process, run_start
 from readings.zones import TWO_ZONE
 from tests.factories import (
     AccountLinkFactory,

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from billing.invoicing import invoices_issue
+from billing.invoices.services import invoices_issue
 from billing.models import Invoice
 from tests.factories import DistrictFactory, PersonalAccountFactory
 

@@ -10,10 +10,11 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from billing.invoicing import InvoiceRefused, invoice_generate, invoice_generate_refusal, invoice_void, invoices_issue
+from billing.invoices.selectors import invoice_generate_refusal
+from billing.invoices.services import InvoiceRefused, invoice_generate, invoice_void, invoices_issue
 from billing.models import BillingChunk, Charge, Invoice, InvoiceItem
 from billing.payments import PaymentLine, payments_book
-from billing.services import PassAlreadyDone, chunk_bill, run_in_process, run_start
+from billing.run.services import PassAlreadyDone, chunk_bill, run_in_process, run_start
 from readings.models import AppendOnlyError, ClosedMonth
 from readings.zones import TWO_ZONE
 from tests.billing.helpers import read_two_zone as read
@@ -304,7 +305,7 @@ def test_set_based_updates_cannot_change_what_an_issued_invoice_prints(prices, k
     account = account_with_meter(kyiv, "1000000001", "supplier")
     bill(OCTOBER, "actual", D(2026, 11, 3))
     (invoice,) = invoices_of(account)
-    assert invoice.content["schema"] == 1  # the layout of what it copied (billing/invoice_content.py)
+    assert invoice.content["schema"] == 1  # the layout of what it copied (billing/invoices/content.py)
     with pytest.raises(AppendOnlyError, match="amount_due"):
         Invoice.objects.filter(pk=invoice.pk).update(amount_due=Decimal("1.00"))
     invoice.content = {"lines": []}

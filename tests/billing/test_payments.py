@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from billing.invoicing import invoices_issue
+from billing.invoices.services import invoices_issue
 from billing.models import Charge, Invoice, Payment
 from billing.payments import PaymentLine, payments_book
 from readings.zones import ONE_ZONE

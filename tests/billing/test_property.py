@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from accounts.windows import add_months
 from billing.estimates import Snapshot, days_in
-from billing.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
+from billing.run.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
 from billing.tariffs import TariffVersion
 from tests.billing import model
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from billing.invoicing import invoice_generate
+from billing.invoices.services import invoice_generate
 from billing.models import Charge
 from readings.messages import problem_message
 from readings.models import Channel, Reading

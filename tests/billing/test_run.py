@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.models import BillingRun, Charge, MeterBillingState
-from billing.services import PassAlreadyDone, RunRefused, run_in_process, run_start
+from billing.run.services import PassAlreadyDone, RunRefused, run_in_process, run_start
 from readings.models import ClosedMonth
 from readings.zones import TWO_ZONE
 from tests.billing.helpers import read_two_zone as read

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from billing.models import BillingChunk, Charge, InvoiceItem, Norm, Tariff
-from billing.services import RunRefused, chunk_bill, run_in_process, run_start
+from billing.run.services import RunRefused, chunk_bill, run_in_process, run_start
 from readings.models import Reading
 from readings.zones import ONE_ZONE, THREE_ZONE, TWO_ZONE, zones_of
 from tests.billing import model

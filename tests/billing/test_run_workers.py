@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import District, PersonalAccount
 from billing.models import BillingRun, Charge, Invoice, InvoiceCounter, Tariff
-from billing.services import run_in_process, run_start
+from billing.run.services import run_in_process, run_start
 from billing.tasks import billing_runs_resume, queue_run
 from readings.models import Channel, Meter, Reading
 from tests.servers import broker_on, own_redis, queued_tasks

@@ -7,9 +7,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from billing.invoice_texts import payment_purpose
+from billing.invoices.texts import payment_purpose
 from billing.models import Invoice
-from billing.services import run_in_process, run_start
+from billing.run.services import run_in_process, run_start
 from billing.suppliers import DEMO, demo_values_in, rub_account_key_valid, supplier_problems
 from readings.zones import TWO_ZONE
 from tests.billing.helpers import read_two_zone as read

@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import PersonalAccount
-from billing.invoicing import invoice_generate
+from billing.invoices.services import invoice_generate
 from billing.models import CardPayment, Invoice, Payment
 from tests.billing.test_card_payments import PRIVATE, PUBLIC, liqpay_callback, liqpay_signed
 from tests.e2e.conftest import PHONE

@@ -11,7 +11,7 @@ from tests.factories.readings import MeterFactory
 class ChargeFactory(factory.django.DjangoModelFactory):
     """A norm charge of one month for a one-zone meter: `volume_kwh x price`, rounded half up.
 
-    For charges by real readings use the billing run (`billing.services.run_start` + `run_in_process`).
+    For charges by real readings use the billing run (`billing.run.services.run_start` + `run_in_process`).
     """
 
     class Meta:

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
 from accounts.models import PersonalAccount
-from billing.invoicing import invoices_issue
+from billing.invoices.services import invoices_issue
 from billing.models import Invoice
 from readings.models import Reading
 from tests.factories import AccountLinkFactory, MeterFactory, ReadingFactory, UserFactory
