@@ -7,13 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import (
     CATEGORY_TITLES,
-    EMAIL_KIND_TITLES,
     AuditedAdmin,
     ReadOnlyAdmin,
     category_title,
     titled_filter,
 )
 from accounts.models import AccountLink, AccountLinkEvent, District, OutgoingEmail, PersonalAccount, User
+from accounts.notices import EMAIL_KIND_TITLES
 from accounts.services import account_link_by_staff, account_unlink, email_retry_now
 
 

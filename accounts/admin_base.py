@@ -2,7 +2,6 @@
 
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from accounts.categories import CATEGORY_TITLES, category_title  # noqa: F401 (the admins import them from here)
 
@@ -49,21 +48,3 @@ def titled_filter(field_name: str, title, titles: dict):
 
     TitledFilter.title = title
     return TitledFilter
-
-
-# What each kind of email in the outbox is, in staff's words (the kinds are allauth's template names and ours).
-EMAIL_KIND_TITLES = {
-    "email_confirmation_signup": _("confirm the address (registration)"),
-    "email_confirmation": _("confirm the address"),
-    "password_reset_key": _("new password link"),
-    "unknown_account": _("new password asked for an unknown address"),
-    "account_already_exists": _("registration with an address already registered"),
-    "password_changed": _("password changed"),
-    "password_set": _("password set"),
-    "email_changed": _("email address changed"),
-    "email_deleted": _("email address removed"),
-    "reading_reminder": _("reminder to pass a reading"),
-    "reading_decision": _("decision on a reading"),
-    "estimate_notice": _("estimated month"),
-    "invoice_ready": _("bill ready"),
-}

@@ -22,17 +22,16 @@ from django.utils.encoding import force_bytes
 from accounts.enqueue import enqueue_after_commit, enqueue_many_after_commit
 from accounts.languages import path_in_language
 from accounts.models import (
-    NOTICE_OF_EMAIL_KIND,
     AccountLink,
     AccountLinkEvent,
     EmailStatus,
     InvoiceMode,
     LinkAction,
-    Notice,
     OutgoingEmail,
     PersonalAccount,
     User,
 )
+from accounts.notices import Notice, kinds_of_notices, notice_of_kind
 from accounts.ratelimit import Limit, attempt_count, limit_reached
 
 logger = logging.getLogger(__name__)
@@ -416,7 +415,7 @@ def _delivery_failed(email: OutgoingEmail, error: Exception, *, now: datetime) -
 
 
 def _unsubscribed_meanwhile(email: OutgoingEmail) -> bool:
-    notice = NOTICE_OF_EMAIL_KIND.get(email.kind)
+    notice = notice_of_kind(email.kind)
     if notice is None:
         return False
     # Emails recorded without their user (the invoice emails) are matched by address.
@@ -586,7 +585,7 @@ def user_notifications_set(*, user: User, notices: dict[str, bool]) -> list[str]
             setattr(user, f"notify_{notice}", notices[notice])
         user.save(update_fields=[f"notify_{notice}" for notice in changed])
         if turned_off:
-            kinds = [kind for kind, notice in NOTICE_OF_EMAIL_KIND.items() if notice in turned_off]
+            kinds = kinds_of_notices(turned_off)
             OutgoingEmail.objects.filter(status=EmailStatus.QUEUED, kind__in=kinds).filter(
                 models.Q(user=user) | models.Q(user__isnull=True, to_email__iexact=user.email)
             ).update(status=EmailStatus.CANCELLED)

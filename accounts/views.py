@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.devices import api_tokens_revoke, signed_in_devices
 from accounts.forms import INVOICE_MODE_EXPLANATIONS, AccountLinkForm, AccountSettingsForm, ProfileForm
 from accounts.languages import path_in_language
-from accounts.models import Notice
+from accounts.notices import Notice
 from accounts.ratelimit import client_ip
 from accounts.selectors import account_for_user, link_of
 from accounts.services import (

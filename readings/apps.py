@@ -1,12 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.notices import email_kinds_register
+from readings.email_kinds import KINDS
+
 
 class ReadingsConfig(AppConfig):
     name = "readings"
     verbose_name = _("Meters and readings")
 
     def ready(self):
+        email_kinds_register(KINDS)
         # The one subscriber to inbound mail: it only hands the message to the email channel's service.
         from anymail.signals import inbound
 

@@ -9,12 +9,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts.languages import month_in_sentence
-from accounts.models import AccountLink, Notice, OutgoingEmail
+from accounts.models import AccountLink, OutgoingEmail
+from accounts.notices import Notice
 from accounts.services import absolute_url, draft_enqueue, notice_draft
+from readings.email_kinds import READING_DECISION
 from readings.models import ReadingDecision, ReviewDecision
 from readings.reminders import meter_zone_names
 
-EMAIL_KIND = "reading_decision"
+EMAIL_KIND = READING_DECISION.code
 
 
 def reading_decision_notify(*, decision_id: int) -> int:

@@ -26,7 +26,8 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext
 
 from accounts.languages import month_in_sentence
-from accounts.models import AccountLink, District, Notice, PersonalAccount
+from accounts.models import AccountLink, District, PersonalAccount
+from accounts.notices import Notice
 from accounts.services import (
     EmailDraft,
     UnsubscribeTokens,
@@ -37,12 +38,13 @@ from accounts.services import (
     unsubscribe_headers,
     unsubscribe_url,
 )
+from readings.email_kinds import READING_REMINDER
 from readings.models import ZONE_TITLES, Meter, Reading, ReadingStatus, Reminder
 from readings.reminder_dates import OPENS, reminders_due
 from readings.selectors import labels_text
 from readings.zones import zones_of
 
-EMAIL_KIND = "reading_reminder"
+EMAIL_KIND = READING_REMINDER.code
 
 
 @dataclass(frozen=True)

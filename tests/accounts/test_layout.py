@@ -4,10 +4,14 @@ by name after the commit), no import inside a function to dodge one, and nothing
 happens to hide it."""
 
 import ast
+import re
 from pathlib import Path
 
 from accounts import services, tasks
+from accounts.notices import Notice, kinds_of_notices, notice_of_kind
+from billing import email_kinds as billing_email_kinds
 from portal.celery import app
+from readings import email_kinds as readings_email_kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,3 +109,24 @@ def test_the_send_tasks_services_queue_by_name_are_registered():
     assert services.EMAIL_SEND == tasks.email_send.name
     assert services.EMAILS_SEND == tasks.emails_send.name
     assert {services.EMAIL_SEND, services.EMAILS_SEND} <= set(app.tasks)
+
+
+def test_the_outbox_names_no_email_kind_of_the_apps_built_on_it():
+    """Billing and readings declare their kinds and the notice each obeys; accounts' source names none."""
+    kinds = [kind.code for kind in (*billing_email_kinds.KINDS, *readings_email_kinds.KINDS)]
+    named = [
+        f"{name}: {kind}"
+        for name, path in MODULES.items()
+        for kind in kinds
+        if re.search(rf"(?<![\w.]){kind}(?!\w)", path.read_text())  # not a task's name such as ..._notices_missing
+    ]
+    assert named == []
+
+
+def test_the_declared_kinds_obey_their_notices():
+    assert notice_of_kind("invoice_ready") == Notice.INVOICES
+    assert notice_of_kind("estimate_notice") == Notice.ESTIMATES
+    assert notice_of_kind("reading_reminder") == Notice.REMINDERS
+    assert notice_of_kind("reading_decision") == Notice.DECISIONS
+    assert notice_of_kind("password_reset_key") is None
+    assert kinds_of_notices([Notice.INVOICES, Notice.ESTIMATES]) == ["estimate_notice", "invoice_ready"]
