@@ -18,6 +18,7 @@ from billing.models import BillingRun, Charge, Norm, Pass, Tariff
 from billing.models.charges import basis_title
 from billing.run.services import RunRefused, run_start
 from billing.selectors import norm_billed, tariff_billed
+from billing.tasks import queue_run
 from portal.widgets import IsoDateInput
 from readings.models import ZONE_TITLES
 
@@ -171,8 +172,6 @@ class BillingRunAdmin(admin.ModelAdmin):
             request.POST or None, initial={"month": last_month, "pass_name": Pass.ACTUAL, "run_date": today}
         )
         if request.method == "POST" and form.is_valid():
-            from billing.tasks import queue_run
-
             try:
                 run = run_start(
                     month=form.cleaned_data["month"],

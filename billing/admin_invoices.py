@@ -18,11 +18,18 @@ from django.utils.translation import gettext_lazy
 from accounts.admin_base import ReadOnlyAdmin
 from accounts.enqueue import enqueue
 from accounts.models import District
-from billing.delivery import print_batch_mark_printed, print_batch_pdf_render
+from billing.delivery import (
+    invoice_render,
+    print_batch_mark_printed,
+    print_batch_pdf_render,
+    print_batches_build,
+    print_queue,
+)
 from billing.documents import invoice_page_html
 from billing.invoices.services import invoice_void
 from billing.models import Invoice, InvoiceStatus, Payment, PrintBatch
 from billing.payments import payment_enter
+from billing.tasks import print_batches_build as build_task
 
 
 def _pdf_response(field, filename: str) -> FileResponse:
@@ -87,8 +94,6 @@ class InvoiceAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         invoice = get_object_or_404(Invoice, pk=pk)
         if not invoice.pdf:
-            from billing.delivery import invoice_render
-
             invoice_render(invoice_id=invoice.pk, now=timezone.now())
             invoice.refresh_from_db()
         return _pdf_response(invoice.pdf, f"{invoice.number}.pdf")
@@ -271,9 +276,6 @@ class PrintBatchAdmin(ReadOnlyAdmin):
     def build_view(self, request):
         if request.method != "POST" or not request.user.has_perm("billing.add_printbatch"):
             raise PermissionDenied  # the billing team's role: seeing batches is not making them
-        from billing.delivery import print_batches_build, print_queue
-        from billing.tasks import print_batches_build as build_task
-
         # A few batches at once, for staff waiting at the printer; the rest by a worker.
         batches = print_batches_build(run=None, now=timezone.now(), max_batches=5)
         messages.success(request, _("Print batches built: %(count)s.") % {"count": len(batches)})

@@ -14,7 +14,18 @@ from django.http import Http404
 
 from accounts.models import PersonalAccount
 from accounts.windows import add_months
-from billing.models import Basis, Charge, Invoice, InvoiceKind, InvoiceStatus, Norm, Payment, PaymentSource, Tariff
+from billing.models import (
+    Basis,
+    Charge,
+    Invoice,
+    InvoiceItem,
+    InvoiceKind,
+    InvoiceStatus,
+    Norm,
+    Payment,
+    PaymentSource,
+    Tariff,
+)
 
 PAYMENTS_PER_PAGE = 50
 
@@ -214,10 +225,6 @@ def supplier_invoice_of_day(invoices: list[Invoice], day: date) -> Invoice | Non
 def with_counting_invoice(payments):
     """Each payment with `invoice_number`: the (not void) invoice whose payments include it, or None while
     no invoice has counted it yet. One subquery, not a query per payment."""
-    from django.db.models import OuterRef, Subquery
-
-    from billing.models import InvoiceItem, InvoiceStatus
-
     counting = (
         InvoiceItem.objects.filter(payment=OuterRef("pk"))
         .exclude(invoice__status=InvoiceStatus.VOID)

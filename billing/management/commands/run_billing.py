@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from billing.models import BillingRun, Pass, RunStatus
 from billing.run.selectors import pending_chunk_ids
 from billing.run.services import PassAlreadyDone, RunRefused, run_in_process, run_start
+from billing.tasks import queue_run
 
 
 class Command(BaseCommand):
@@ -61,8 +62,6 @@ class Command(BaseCommand):
         )
         started = time.monotonic()
         if options["queue"]:
-            from billing.tasks import queue_run
-
             pending = len(pending_chunk_ids(run))
             if queue_run(run) < pending:
                 raise CommandError(
