@@ -175,8 +175,9 @@ class ChargeQuerySet(models.QuerySet):
 class Charge(models.Model):
     """Money owed for a volume of one zone of one meter over a span. Never edited or deleted."""
 
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges")
-    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="charges")
+    # Both led by an index below (charge_account_month_idx, charge_meter_basis_idx): their own would only cost inserts.
+    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges", db_index=False)
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="charges", db_index=False)
     zone = models.CharField(_("zone"), max_length=10, choices=ZONE_CHOICES)
     basis = models.CharField(_("basis"), max_length=8, choices=Basis.choices)
     volume_kwh = models.IntegerField(_("volume, kWh"))
@@ -185,7 +186,10 @@ class Charge(models.Model):
     billing_month = models.DateField(_("billing month"))
     span_start = models.DateField(_("from (exclusive)"))
     span_end = models.DateField(_("to (inclusive)"))
-    reading = models.ForeignKey(Reading, on_delete=models.PROTECT, null=True, blank=True, related_name="charges")
+    # Estimates have none: indexed only where set (charge_reading_idx).
+    reading = models.ForeignKey(
+        Reading, on_delete=models.PROTECT, null=True, blank=True, related_name="charges", db_index=False
+    )
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name=_("reverses")
     )
@@ -203,6 +207,7 @@ class Charge(models.Model):
         indexes = [
             models.Index(fields=["account", "billing_month"], name="charge_account_month_idx"),
             models.Index(fields=["meter", "basis"], name="charge_meter_basis_idx"),
+            models.Index(fields=["reading"], name="charge_reading_idx", condition=models.Q(reading__isnull=False)),
         ]
         constraints = [
             # What makes a double charge impossible, whatever reruns or duplicate tasks do:

@@ -100,12 +100,22 @@ class InvoiceQuerySet(models.QuerySet):
 
 
 class Invoice(models.Model):
-    number = models.CharField(_("number"), max_length=40, unique=True)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"))
+    # Unique by the constraint below, not `unique=True`: that would add a second (LIKE) index to every insert, and a
+    # number is only ever looked up whole.
+    number = models.CharField(_("number"), max_length=40)
+    # Led by invoice_number_gap_free_series: an index of its own would only cost each insert.
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", verbose_name=_("district"), db_index=False
+    )
     year = models.PositiveSmallIntegerField(_("year of issue"))
     sequence = models.PositiveIntegerField(_("sequence"))
+    # Led by invoice_account_issued_idx.
     account = models.ForeignKey(
-        PersonalAccount, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("personal account")
+        PersonalAccount,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        verbose_name=_("personal account"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices)
     status = models.CharField(_("status"), max_length=6, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED)
@@ -145,12 +155,14 @@ class Invoice(models.Model):
     void_reason = models.TextField(_("reason for voiding"), blank=True)
     pdf = models.FileField(_("PDF"), upload_to="invoices/", blank=True)
     pdf_rendered_at = models.DateTimeField(_("PDF rendered"), null=True, blank=True)
+    # Empty on issue: indexed only where set (invoice_print_batch_idx), so issuing adds nothing to the index.
     print_batch = models.ForeignKey(
-        PrintBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices"
+        PrintBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices", db_index=False
     )
     run = models.ForeignKey(BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
+    # Empty for the run's invoices: indexed only where set (invoice_created_by_idx).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
 
     objects = InvoiceQuerySet.as_manager()
@@ -162,8 +174,15 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["account", "issued_at"], name="invoice_account_issued_idx"),
             models.Index(fields=["billing_month"], name="invoice_month_idx"),
+            models.Index(
+                fields=["print_batch"], name="invoice_print_batch_idx", condition=models.Q(print_batch__isnull=False)
+            ),
+            models.Index(
+                fields=["created_by"], name="invoice_created_by_idx", condition=models.Q(created_by__isnull=False)
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="invoice_number_unique"),
             models.UniqueConstraint(fields=["district", "year", "sequence"], name="invoice_number_gap_free_series"),
             # The supplier's monthly invoice exists at most once per account and month, whatever reruns do.
             models.UniqueConstraint(
@@ -266,8 +285,15 @@ class InvoiceItem(models.Model):
     """Which charges and payments an invoice gathered. An active item makes a charge or payment taken."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="items")
-    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A charge is looked up only among active items (invoice_item_charge_once); a payment also among a voided
+    # invoice's (invoice_item_payment_idx). Each index holds only the rows whose column is set, so a charge's item
+    # does not pay for the payment indexes and the other way round.
+    charge = models.ForeignKey(
+        Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     # False once the invoice is voided: its charges and payments go to the reissue.
     active = models.BooleanField(default=True)
 
@@ -279,11 +305,18 @@ class InvoiceItem(models.Model):
                 name="invoice_item_charge_or_payment",
             ),
             models.UniqueConstraint(
-                fields=["charge"], condition=models.Q(active=True), name="invoice_item_charge_once"
+                fields=["charge"],
+                condition=models.Q(active=True, charge__isnull=False),
+                name="invoice_item_charge_once",
             ),
             models.UniqueConstraint(
-                fields=["payment"], condition=models.Q(active=True), name="invoice_item_payment_once"
+                fields=["payment"],
+                condition=models.Q(active=True, payment__isnull=False),
+                name="invoice_item_payment_once",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["payment"], name="invoice_item_payment_idx", condition=models.Q(payment__isnull=False))
         ]
 
     def __str__(self) -> str:

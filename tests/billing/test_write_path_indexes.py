@@ -1,0 +1,65 @@
+"""The tables every billing chunk writes carry no index that costs an insert for nothing: none led by another
+index's columns (a query by its columns uses the longer one), and none holding a column that is empty when the
+run writes the row (those indexes are partial: only the rows that have it)."""
+
+import pytest
+from django.db import connection
+
+WRITE_PATH = ("billing_charge", "billing_invoice", "billing_invoiceitem")
+# Columns the run leaves empty on insert: an index on one of them holds only the rows where it is set.
+EMPTY_ON_INSERT = {
+    "billing_charge": {"reverses_id"},
+    "billing_invoice": {"print_batch_id", "created_by_id", "replaces_id", "cancels_id"},
+    "billing_invoiceitem": {"payment_id"},
+}
+# Unique constraints Django makes for a one-to-one field: full indexes by nature, NULLs are cheap to skip there.
+ONE_TO_ONE = {"billing_charge_reverses_id_key", "billing_invoice_replaces_id_key", "billing_invoice_cancels_id_key"}
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's catalog"),
+]
+
+
+def indexes(table: str) -> list[tuple[str, list[str], bool, bool, str]]:
+    """(name, columns, unique, partial, operator classes) of each index of the table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.relname,
+                   array(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(attnum, n)
+                         JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY k.n),
+                   x.indisunique, x.indpred IS NOT NULL, pg_get_indexdef(x.indexrelid)
+            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+            WHERE t.relname = %s
+            """,
+            [table],
+        )
+        return [
+            (name, list(columns), unique, partial, definition) for name, columns, unique, partial, definition in cursor
+        ]
+
+
+@pytest.mark.parametrize("table", WRITE_PATH)
+def test_no_plain_index_is_led_by_another(table):
+    found = indexes(table)
+    led = [
+        f"{name} {columns} is led by {other} {other_columns}"
+        for name, columns, unique, partial, _ in found
+        if not unique and not partial
+        for other, other_columns, _, other_partial, _ in found
+        if other != name and not other_partial and other_columns[: len(columns)] == columns
+    ]
+    assert led == []
+
+
+@pytest.mark.parametrize("table", WRITE_PATH)
+def test_no_like_index_and_mostly_empty_columns_are_indexed_only_where_set(table):
+    found = indexes(table)
+    assert [name for name, *_, definition in found if "pattern_ops" in definition] == []
+    full = [
+        name
+        for name, columns, _, partial, _ in found
+        if columns[0] in EMPTY_ON_INSERT[table] and not partial and name not in ONE_TO_ONE
+    ]
+    assert full == []
