@@ -11,7 +11,8 @@ from accounts.models import PersonalAccount
 from readings.models import ZONE_TITLES, AppendOnlyError, Meter, Reading
 from readings.zones import ALL_ZONES
 
-ZONE_CHOICES = [(zone, zone) for zone in ALL_ZONES]
+# A zone's words are readings' ZONE_TITLES, the one set of them: the model fields show the same (admin forms).
+ZONE_CHOICES = [(zone, ZONE_TITLES[zone]) for zone in ALL_ZONES]
 CATEGORY_FORMAT = r"^[a-z0-9][a-z0-9_-]*$"
 
 
@@ -139,30 +140,23 @@ class BillingChunk(models.Model):
 
 
 class Basis(models.TextChoices):
-    ACTUAL = "actual", _("by your reading")
-    AVERAGE = "average", _("estimated by your average use")
-    NORM = "norm", _("estimated by the norm")
-    REVERSAL = "reversal", _("recalculation of an estimate")
+    """A charge line's basis. The labels are how invoices, staff pages and admin forms name it: the one set of
+    these words (readings' ZONE_TITLES is the zones')."""
+
+    ACTUAL = "actual", _("by reading")
+    AVERAGE = "average", _("estimate by average")
+    NORM = "norm", _("estimate by the norm")
+    REVERSAL = "reversal", _("recalculation of the estimate")
 
 
 ESTIMATE_BASES = (Basis.AVERAGE, Basis.NORM)
-
-# How invoices and staff pages name a charge line's basis: the one set of these titles (ZONE_TITLES in
-# readings/models.py is the zones'). Basis's choice labels above only label the model field (admin forms);
-# giving them these texts is a migration of its own.
-BASIS_TITLES = {
-    Basis.ACTUAL: _("by reading"),
-    Basis.AVERAGE: _("estimate by average"),
-    Basis.NORM: _("estimate by the norm"),
-    Basis.REVERSAL: _("recalculation of the estimate"),
-}
 
 
 def basis_title(basis: str, estimate_number: int | None = None) -> str:
     """A line's basis in the active language; an average estimate with its number ("..., month 2")."""
     if basis == Basis.AVERAGE and estimate_number:
         return gettext("estimate by average, month %(number)s") % {"number": estimate_number}
-    return str(BASIS_TITLES.get(basis, BASIS_TITLES[Basis.REVERSAL]))
+    return str(Basis(basis).label if basis in Basis.values else Basis.REVERSAL.label)
 
 
 class ChargeQuerySet(models.QuerySet):
