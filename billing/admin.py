@@ -240,5 +240,6 @@ class ChargeAdmin(TitledCodesAdmin, ReadOnlyAdmin):
         }
 
 
-# Registered by importing: invoices, payments and print batches; the unmatched payments queue.
-from billing import admin_invoices, admin_statements  # noqa: E402, F401
+# Registered by importing: invoices, payments and print batches; the unmatched payments queue and card payments.
+from billing import admin_invoices  # noqa: E402, F401
+from billing.payments import admin as payments_admin  # noqa: E402, F401

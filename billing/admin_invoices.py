@@ -28,7 +28,7 @@ from billing.delivery import (
 from billing.documents import invoice_page_html
 from billing.invoices.services import invoice_void
 from billing.models import Invoice, InvoiceStatus, Payment, PrintBatch
-from billing.payments import payment_enter
+from billing.payments.services import payment_enter
 from billing.tasks import print_batches_build as build_task
 
 

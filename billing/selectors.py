@@ -1,5 +1,5 @@
 """Reads for the cabinet: an account's charges by month (each line explained in the customer's words), its
-invoices, payments and balance."""
+invoices and balance (its payments: billing/payments/selectors.py)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -7,27 +7,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
 from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import PersonalAccount
 from accounts.windows import add_months
-from billing.models import (
-    Basis,
-    Charge,
-    Invoice,
-    InvoiceItem,
-    InvoiceKind,
-    InvoiceStatus,
-    Norm,
-    Payment,
-    PaymentSource,
-    Tariff,
-)
-
-PAYMENTS_PER_PAGE = 50
+from billing.models import Basis, Charge, Invoice, InvoiceKind, InvoiceStatus, Norm, Payment, Tariff
 
 
 @dataclass
@@ -220,39 +206,6 @@ def supplier_invoice_of_day(invoices: list[Invoice], day: date) -> Invoice | Non
         ),
         None,
     )
-
-
-def with_counting_invoice(payments):
-    """Each payment with `invoice_number`: the (not void) invoice whose payments include it, or None while
-    no invoice has counted it yet. One subquery, not a query per payment."""
-    counting = (
-        InvoiceItem.objects.filter(payment=OuterRef("pk"))
-        .exclude(invoice__status=InvoiceStatus.VOID)
-        .order_by("-invoice__issued_at", "-invoice__pk")
-        .values("invoice__number")[:1]
-    )
-    return payments.annotate(invoice_number=Subquery(counting))
-
-
-def payment_source_label(source: str) -> str:
-    """`Payment.source` is open-ended (no choices on the field): the known sources in words."""
-    return str(dict(PaymentSource.choices).get(source, source))
-
-
-def account_payments_page(account: PersonalAccount, page_number) -> Page:
-    """One page of the account's payments, newest first."""
-    payments = with_counting_invoice(
-        Payment.objects.filter(account=account)
-        .only("pk", "account_id", "amount", "paid_on", "source", "reference")
-        .order_by("-paid_on", "-pk")
-    )
-    page = Paginator(payments, PAYMENTS_PER_PAGE).get_page(page_number)
-    # `Payment.source` is open-ended (no choices on the field): name the known sources in words.
-    labels = dict(PaymentSource.choices)
-    page.object_list = list(page.object_list)
-    for payment in page.object_list:
-        payment.source_label = labels.get(payment.source, payment.source)
-    return page
 
 
 # --- Billed tariffs and norms never change -------------------------------------------------------------

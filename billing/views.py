@@ -1,6 +1,7 @@
 """Cabinet pages of billing: the charges of an account by month, explained; its invoices (list, generate,
-view, PDF) and payments. Thin: every account is resolved through `account_for_user` (linked users and
-staff), reads come from `billing.selectors`, the one write from `billing.invoices.services`."""
+view, PDF); its payments are in billing/payments/views.py. Thin: every account is resolved through
+`account_for_user` (linked users and staff), reads come from `billing.selectors`, the one write from
+`billing.invoices.services`."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,7 +24,6 @@ from billing.selectors import (
     account_invoice,
     account_invoices,
     account_money,
-    account_payments_page,
     invoice_replacement,
     supplier_invoice_of_day,
 )
@@ -130,15 +130,3 @@ def invoice_pdf(request, number, invoice_number):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@login_required
-@require_GET
-def payment_list(request, number):
-    account = account_for_user(request.user, number)
-    context = {
-        "account": account,
-        "page": account_payments_page(account, request.GET.get("page")),
-        "money": account_money(account),
-    }
-    return render(request, "billing/payments.html", context)

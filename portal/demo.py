@@ -227,7 +227,7 @@ def _demo_payments(month: date, *, last: bool) -> None:
     """Customers pay each month's invoice a week after it is issued, except the latest one (still to pay)
     and those of every fifth account (who owe). Idempotent: the references are unique."""
     from billing.models import Invoice
-    from billing.payments import PaymentLine, payments_book
+    from billing.payments.services import PaymentLine, payments_book
 
     if last:
         return

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as account_views
-from billing import pay_views
 from billing import views as billing_views
+from billing.payments import views as payment_views
 from portal import cabinet, csp_reports, views
 from readings import held_photo_views, public_views
 from readings import views as reading_views
@@ -32,7 +32,7 @@ urlpatterns = [
     path("channels/messenger/webhook/", messenger.messenger_webhook, name="messenger_webhook"),
     # Inbound mail with readings: /channels/email/<service>/inbound/ (mailgun, amazon_ses, postmark, ...).
     path("channels/email/", include("anymail.urls")),
-    path("payments/<str:provider_name>/callback/", pay_views.card_callback, name="card_callback"),
+    path("payments/<str:provider_name>/callback/", payment_views.card_callback, name="card_callback"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -73,15 +73,15 @@ urlpatterns += i18n_patterns(
     ),
     path(
         "cabinet/accounts/<str:number>/invoices/<str:invoice_number>/pay/",
-        pay_views.invoice_pay,
+        payment_views.invoice_pay,
         name="invoice_pay",
     ),
     path(
         "cabinet/accounts/<str:number>/invoices/<str:invoice_number>/pay/card/",
-        pay_views.invoice_pay_card,
+        payment_views.invoice_pay_card,
         name="invoice_pay_card",
     ),
-    path("cabinet/accounts/<str:number>/payments/", billing_views.payment_list, name="account_payments"),
+    path("cabinet/accounts/<str:number>/payments/", payment_views.payment_list, name="account_payments"),
     path("readings/", public_views.public_identify, name="public_identify"),
     path("readings/confirm/", public_views.public_confirm, name="public_confirm"),
     path("readings/enter/", public_views.public_enter, name="public_enter"),

@@ -34,7 +34,7 @@ from billing.invoices.selectors import (
 from billing.invoices.texts import payment_purpose
 from billing.invoices.writes import insert_invoices
 from billing.models import BillingRun, Charge, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, Payment
-from billing.payments import invoice_statuses_refresh
+from billing.payments.services import invoice_statuses_refresh
 from billing.qr.payloads import Payee, payment_qr
 from billing.run.interim import interim_bill
 

@@ -355,7 +355,7 @@ OUTBOUND_HTTP_BACKOFF_SECONDS = float(env_str("OUTBOUND_HTTP_BACKOFF_SECONDS") o
 # --- Invoices (billing/invoices/) and the supplier's details printed on them and in the payment QR ---
 INVOICE_DUE_DAYS = env_int("INVOICE_DUE_DAYS", 14)  # pay-by date = issue date + this
 INVOICE_QR_FORMAT = env_str("INVOICE_QR_FORMAT") or "002"  # NBU format for UAH: 002 or 003
-# Card payments (billing/acquiring.py): LiqPay's checkout. Without keys the "Pay by card" button is hidden.
+# Card payments (billing/payments/acquiring.py): LiqPay's checkout. Without keys the "Pay by card" button is hidden.
 LIQPAY_PUBLIC_KEY = env_str("LIQPAY_PUBLIC_KEY") or ""
 LIQPAY_PRIVATE_KEY = env_str("LIQPAY_PRIVATE_KEY") or ""
 LIQPAY_SANDBOX = env_bool("LIQPAY_SANDBOX", default=False)  # accept LiqPay's "sandbox" status as paid (tests)

@@ -11,7 +11,8 @@ from django.core.management.base import CommandError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing.amounts import (
+from billing.models import Payment
+from billing.payments.amounts import (
     AMOUNT_NOT_A_NUMBER,
     AMOUNT_NOT_POSITIVE,
     AMOUNT_REQUIRED,
@@ -21,7 +22,6 @@ from billing.amounts import (
     AmountError,
     parse_amount,
 )
-from billing.models import Payment
 from tests.factories import PersonalAccountFactory
 
 

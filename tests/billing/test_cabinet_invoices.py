@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from billing.invoices.services import invoice_void, invoices_issue
 from billing.models import Charge, Invoice, InvoiceKind, Payment
-from billing.payments import PaymentLine, payments_book
+from billing.payments.services import PaymentLine, payments_book
 from tests.factories import AccountLinkFactory, ChargeFactory, MeterFactory, ReadingFactory, UserFactory
 from tests.factories.accounts import CONTACT_CENTRE, staff_in_role
 from tests.html import page_text

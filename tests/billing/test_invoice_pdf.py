@@ -26,7 +26,7 @@ from django.utils import timezone
 from billing.documents import invoice_html, invoice_page_html, invoice_pdf
 from billing.invoices.services import invoice_generate, invoice_void
 from billing.models import Invoice, Norm, Tariff
-from billing.payments import PaymentLine, payments_book
+from billing.payments.services import PaymentLine, payments_book
 from billing.run.services import run_in_process, run_start
 from readings.zones import THREE_ZONE, TWO_ZONE
 from tests.billing.test_qr import ZBAR_QR_ONLY

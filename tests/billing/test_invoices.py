@@ -13,7 +13,7 @@ from django.utils import timezone
 from billing.invoices.selectors import invoice_generate_refusal
 from billing.invoices.services import InvoiceRefused, invoice_generate, invoice_void, invoices_issue
 from billing.models import BillingChunk, Charge, Invoice, InvoiceItem
-from billing.payments import PaymentLine, payments_book
+from billing.payments.services import PaymentLine, payments_book
 from billing.run.services import PassAlreadyDone, chunk_bill, run_in_process, run_start
 from readings.models import AppendOnlyError, ClosedMonth
 from readings.zones import TWO_ZONE

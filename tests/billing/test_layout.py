@@ -1,7 +1,7 @@
-"""The billing package shows what it does and its modules import one way: the monthly run (`billing.run`) and
-invoices (`billing.invoices`) have no import cycle with each other or with the tasks, import nothing inside
-functions to dodge one, and their pure modules import no Django. Read from the source (ast), so a cycle is
-caught even where Python's import order happens to hide it."""
+"""The billing package shows what it does and its modules import one way: the monthly run (`billing.run`),
+invoices (`billing.invoices`) and payments (`billing.payments`) have no import cycle with each other or with
+the tasks, import nothing inside functions to dodge one, and their pure modules import no Django. Read from the
+source (ast), so a cycle is caught even where Python's import order happens to hide it."""
 
 import ast
 import os
@@ -12,8 +12,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAID_OUT = ("billing.run", "billing.invoices", "billing.tasks")
-PURE = ("billing.run.plan", "billing.invoices.content", "billing.invoices.texts")
+LAID_OUT = ("billing.run", "billing.invoices", "billing.payments", "billing.tasks")
+# Not billing.payments.statements: its readers import readings.imports.csvfile, and importing that runs
+# readings/imports/__init__.py, which loads the account models (Django).
+PURE = (
+    "billing.run.plan",
+    "billing.invoices.content",
+    "billing.invoices.texts",
+    "billing.payments.matching",
+    "billing.payments.amounts",
+    "billing.payments.acquiring",
+)
 
 
 def module_name(path: Path) -> str:
@@ -109,3 +118,13 @@ def test_each_module_imports_on_its_own(module):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_each_pure_module_imports_without_django(module):
+    """What the ast check cannot see: a module outside billing (or a package's `__init__`) that loads Django."""
+    code = f"import sys; import {module}; print(sorted(name for name in sys.modules if name.startswith('django')))"
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"

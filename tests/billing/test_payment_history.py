@@ -10,7 +10,7 @@ import time_machine
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from billing.payments import PaymentLine, payment_enter, payments_book
+from billing.payments.services import PaymentLine, payment_enter, payments_book
 from tests.billing.test_cabinet_invoices import (  # noqa: F401 - shared fixtures
     NOVEMBER,
     OCTOBER,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.invoices.services import invoices_issue
 from billing.models import Charge, Invoice, Payment
-from billing.payments import PaymentLine, payments_book
+from billing.payments.services import PaymentLine, payments_book
 from readings.zones import ONE_ZONE
 from tests.factories import MeterFactory, PersonalAccountFactory, ReadingFactory, UserFactory
 

@@ -13,10 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from billing.matching import account_numbers_in
 from billing.models import Payment, UnmatchedPayment
-from billing.statement_import import statement_import
-from billing.statements import read_statement
+from billing.payments.matching import account_numbers_in
+from billing.payments.statement_import import statement_import
+from billing.payments.statements import read_statement
 from tests.billing.test_payments import charge, issue
 from tests.factories import PersonalAccountFactory, UserFactory
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from accounts.models import PersonalAccount, User
 from accounts.services import account_settings_update, user_language_set
 from billing.models import Invoice
-from billing.payments import PaymentLine, payments_book
+from billing.payments.services import PaymentLine, payments_book
 from readings.services import reading_submit
 
 PREFIX = {"uk": "", "ru": "/ru", "en": "/en"}

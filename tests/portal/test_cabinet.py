@@ -55,7 +55,7 @@ def test_the_balance_says_what_it_means_and_when(client, customer, two_zone_acco
     """405 kWh x 2.16 = 874.80 to pay; after a payment of 994.80 the customer has paid 120.00 too much."""
     from decimal import Decimal
 
-    from billing.payments import PaymentLine, payments_book
+    from billing.payments.services import PaymentLine, payments_book
     from tests.factories.billing import ChargeFactory
 
     ChargeFactory(meter=two_zone_account.meters.get(), volume_kwh=405, price=Decimal("2.16000"))

@@ -8,8 +8,8 @@ imported; lines that name no account (or two) go to the staff queue "Unmatched p
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from billing.statement_import import statement_import
-from billing.statements.bankcsv import LAYOUT_FIELDS
+from billing.payments.statement_import import statement_import
+from billing.payments.statements.bankcsv import LAYOUT_FIELDS
 from readings.management.commands._files import read_source, report_errors
 
 

@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from billing.statements.lines import (
+from billing.payments.statements.lines import (
     NOT_XML,
     PENDING,
     UNKNOWN_FORMAT,

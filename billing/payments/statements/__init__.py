@@ -6,12 +6,13 @@
 - the portal's own CSV `account_number,paid_on,amount,reference`: `portalcsv.py`;
 - any other CSV: a bank's export, its encoding, delimiter, decimal separator and date format detected and its
   columns recognised from the header (`bankcsv.py`; `columns=` maps an unknown layout).
-Matching a line to a personal account and booking it are the service's job (billing/statement_import.py).
+Matching a line to a personal account and booking it are the service's job (billing/payments/statement_import.py).
 """
 
 from datetime import date
 
-from billing.statements.lines import (
+from billing.payments.statements import bankcsv, camt, onec, portalcsv
+from billing.payments.statements.lines import (
     CREDIT,
     DEBIT,
     OWN_TRANSFER,
@@ -30,8 +31,6 @@ def read_statement(
     raw: bytes, *, today: date, own_accounts: frozenset[str] = frozenset(), columns: dict[str, str] | None = None
 ) -> Statement:
     """The statement's lines and every problem found, whichever format `raw` is in."""
-    from billing.statements import bankcsv, camt, onec, portalcsv
-
     head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:64]
     if head.startswith(b"1CClientBankExchange"):
         return onec.read(raw, today=today, own_accounts=own_accounts)

@@ -2,7 +2,7 @@
 
 A provider builds the checkout the customer's browser is sent to (`checkout`) and verifies the acquirer's
 server-to-server callback (`verify_callback`). Only a verified callback books money
-(billing/card_payments.py); another acquirer is another class with these two methods.
+(billing/payments/card.py); another acquirer is another class with these two methods.
 
 LiqPay (https://www.liqpay.ua/documentation/api/aquiring/checkout/doc): the checkout is an HTML form POSTed
 to `https://www.liqpay.ua/api/3/checkout` with `data` = base64(JSON of the parameters) and `signature` =

@@ -11,9 +11,9 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 
-from billing.acquiring import PAID, CallbackRefused, CardProvider, LiqPay
 from billing.models import CardPayment, CardPaymentStatus, Invoice, PaymentSource
-from billing.payments import PaymentLine, payments_book
+from billing.payments.acquiring import PAID, CallbackRefused, CardProvider, LiqPay
+from billing.payments.services import PaymentLine, payments_book
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ bank reference (`@2PL123456`); a bare document number such as `123` is the payer
 
 import re
 
-from billing.statements.lines import (
+from billing.payments.statements.lines import (
     CREDIT,
     DEBIT,
     NOT_TEXT,

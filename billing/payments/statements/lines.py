@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from billing.amounts import AmountError, parse_amount
+from billing.payments.amounts import AmountError, parse_amount
 from readings.imports.csvfile import LineError
 
 CREDIT = "credit"  # money received: to be booked

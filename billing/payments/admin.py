@@ -1,6 +1,6 @@
 """Staff screens for money from statements and cards. "Unmatched payments": statement lines whose purpose
 names no account (or two); staff pick the account and the line is booked as a payment
-(billing/statement_import.py `unmatched_payment_assign`). "Card payments": checkouts and their callbacks."""
+(billing/payments/services.py `unmatched_payment_assign`). "Card payments": checkouts and their callbacks."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import ReadOnlyAdmin
 from billing.models import CardPayment, UnmatchedPayment
-from billing.statement_import import unmatched_payment_assign
+from billing.payments.services import unmatched_payment_assign
 
 
 class BookedFilter(admin.SimpleListFilter):

@@ -1,4 +1,4 @@
-"""Booking payments and settling invoices with them, oldest first.
+"""Booking payments (from statements, card callbacks, staff) and settling invoices with them, oldest first.
 
 Payments are allocated to an account's invoices oldest first: invoice N is paid once the account's
 payments (all of them, in the order they were paid) cover the charges of invoices 1..N. This is the same
@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from accounts.models import PersonalAccount
-from billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentSource
+from billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentSource, UnmatchedPayment
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,30 @@ def payment_enter(
             created_by=staff,
         )
         invoice_statuses_refresh(account_ids=[account.pk])
+    return payment
+
+
+def unmatched_payment_assign(*, row: UnmatchedPayment, account: PersonalAccount, staff, now) -> Payment:
+    """Staff decide the account of a queued line: it is booked as the payment it always was (same reference,
+    so a later import of the same statement still books it once)."""
+    with transaction.atomic():
+        row = UnmatchedPayment.objects.select_for_update().get(pk=row.pk)
+        if row.payment_id:
+            return row.payment
+        line = PaymentLine(
+            account.number,
+            row.paid_on,
+            row.amount,
+            row.reference,
+            payer_name=row.payer_name,
+            payer_iban=row.payer_iban,
+            purpose=row.purpose,
+        )
+        result = payments_book(lines=[line], source=row.source, created_by=staff, now=now)
+        payment = result.booked[0] if result.booked else Payment.objects.get(source=row.source, reference=row.reference)
+        UnmatchedPayment.objects.filter(pk=row.pk).update(
+            account=account, payment=payment, assigned_by=staff, assigned_at=now
+        )
     return payment
 
 

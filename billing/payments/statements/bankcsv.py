@@ -9,7 +9,7 @@ with `import_payments --column field=Header` (fields: `LAYOUT_FIELDS`). A layout
 import csv
 import io
 
-from billing.statements.lines import (
+from billing.payments.statements.lines import (
     CREDIT,
     DEBIT,
     NOT_TEXT,

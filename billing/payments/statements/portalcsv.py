@@ -2,7 +2,7 @@
 
 import codecs
 
-from billing.statements.lines import CREDIT, LineChecker, Statement, StatementLine
+from billing.payments.statements.lines import CREDIT, LineChecker, Statement, StatementLine
 from readings.imports.csvfile import ACCOUNT_NUMBER, Cells, read_records
 
 COLUMNS = ("account_number", "paid_on", "amount", "reference")

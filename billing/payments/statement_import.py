@@ -1,7 +1,7 @@
-"""Importing a bank statement (any format billing/statements reads): match each credit to an account, book
+"""Importing a bank statement (any format billing/payments/statements reads): match each credit to an account, book
 the matched ones, queue the rest for staff, and never book a transaction twice.
 
-- Matching: the account numbers the purpose names (billing/matching.py) that are real accounts; exactly one
+- Matching: the account numbers the purpose names (billing/payments/matching.py) that are real accounts; exactly one
   matches. None: the payer's IBAN, if earlier payments from it went to exactly one account. Otherwise
   (nothing, or two accounts) the line goes to the staff queue (`UnmatchedPayment`), not into the balance.
 - Nothing twice: each line has a key unique per source, the bank's reference normalised (`@2PL123456` in 1C
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
-from accounts.models import PersonalAccount
-from billing.matching import account_numbers_in
-from billing.models import Payment, UnmatchedPayment, UnmatchedReason
-from billing.payments import PaymentLine, payments_book
-from billing.statements import CREDIT, DEBIT, OWN_TRANSFER, StatementLine, read_statement
-from billing.statements.lines import PENDING, hashed_reference, own_keys
+from billing.models import UnmatchedPayment, UnmatchedReason
+from billing.payments.matching import account_numbers_in
+from billing.payments.selectors import accounts_by_payer_iban, existing_account_numbers, references_taken
+from billing.payments.services import PaymentLine, payments_book
+from billing.payments.statements import CREDIT, DEBIT, OWN_TRANSFER, StatementLine, read_statement
+from billing.payments.statements.lines import PENDING, hashed_reference, own_keys
 from readings.imports.csvfile import DUPLICATE_IN_FILE, LineError
 
 UNKNOWN_ACCOUNT = "unknown_account"
@@ -73,7 +73,7 @@ def statement_import(
 
     # The portal's own CSV names the account: an unknown one is the operator's mistake, not a queue row.
     named = {item.line.account_number for item in credits if item.line.account_number}
-    known = set(PersonalAccount.objects.filter(number__in=named).values_list("number", flat=True)) if named else set()
+    known = existing_account_numbers(named)
     for item in credits:
         if item.line.account_number and item.line.account_number not in known:
             message = f"no personal account {item.line.account_number}"
@@ -87,14 +87,7 @@ def statement_import(
     credits = [item for item in credits if item.line.line not in bad_lines]
 
     with transaction.atomic():
-        references = [item.reference for item in credits]
-        seen = set(
-            Payment.objects.filter(source=source_name, reference__in=references).values_list("reference", flat=True)
-        ) | set(
-            UnmatchedPayment.objects.filter(source=source_name, reference__in=references).values_list(
-                "reference", flat=True
-            )
-        )
+        seen = references_taken(source=source_name, references=[item.reference for item in credits])
         fresh = [item for item in credits if item.reference not in seen]
         result.already_booked = len(credits) - len(fresh)
         matches = _match([item.line for item in fresh])
@@ -122,30 +115,6 @@ def statement_import(
         result.unmatched = sum(row.reason == UnmatchedReason.UNMATCHED for row in to_queue)
         result.ambiguous = sum(row.reason == UnmatchedReason.AMBIGUOUS for row in to_queue)
     return result
-
-
-def unmatched_payment_assign(*, row: UnmatchedPayment, account: PersonalAccount, staff, now) -> Payment:
-    """Staff decide the account of a queued line: it is booked as the payment it always was (same reference,
-    so a later import of the same statement still books it once)."""
-    with transaction.atomic():
-        row = UnmatchedPayment.objects.select_for_update().get(pk=row.pk)
-        if row.payment_id:
-            return row.payment
-        line = PaymentLine(
-            account.number,
-            row.paid_on,
-            row.amount,
-            row.reference,
-            payer_name=row.payer_name,
-            payer_iban=row.payer_iban,
-            purpose=row.purpose,
-        )
-        result = payments_book(lines=[line], source=row.source, created_by=staff, now=now)
-        payment = result.booked[0] if result.booked else Payment.objects.get(source=row.source, reference=row.reference)
-        UnmatchedPayment.objects.filter(pk=row.pk).update(
-            account=account, payment=payment, assigned_by=staff, assigned_at=now
-        )
-    return payment
 
 
 def _own_accounts() -> list[str]:
@@ -182,13 +151,8 @@ def _match(lines: list[StatementLine]) -> dict[int, tuple[str, str, str]]:
     named = {line.line: line.account_number for line in lines if line.account_number}
     written = {line.line: account_numbers_in(line.purpose) for line in lines if not line.account_number}
     all_numbers = {number for numbers in written.values() for number in numbers}
-    real = set(PersonalAccount.objects.filter(number__in=all_numbers).values_list("number", flat=True))
-    ibans = {line.payer_iban for line in lines if line.payer_iban and not line.account_number}
-    by_iban: dict[str, set[str]] = {}
-    for iban, number in (
-        Payment.objects.filter(payer_iban__in=ibans).values_list("payer_iban", "account__number").distinct()
-    ):
-        by_iban.setdefault(iban, set()).add(number)
+    real = existing_account_numbers(all_numbers)
+    by_iban = accounts_by_payer_iban({line.payer_iban for line in lines if line.payer_iban and not line.account_number})
     matches = {}
     for line in lines:
         if line.line in named:

@@ -1,5 +1,6 @@
-"""The "Pay" page of an invoice and card payments. The bank details, the NBU link and the QR are the
-invoice's own stored copies (never today's settings): what the customer pays is what the invoice printed."""
+"""The account's payments, the "Pay" page of an invoice and card payments. The bank details, the NBU link and
+the QR are the invoice's own stored copies (never today's settings): what the customer pays is what the invoice
+printed."""
 
 import logging
 from decimal import Decimal
@@ -15,9 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ratelimit import Limit, attempt_count, client_ip
 from accounts.selectors import account_for_user
-from billing.acquiring import CallbackRefused
-from billing.card_payments import card_payment_callback, card_payment_start, card_provider
 from billing.models import InvoiceStatus
+from billing.payments.acquiring import CallbackRefused
+from billing.payments.card import card_payment_callback, card_payment_start, card_provider
+from billing.payments.selectors import account_payments_page
 from billing.qr.image import qr_svg
 from billing.qr.payloads import qr_payment_purpose
 from billing.selectors import account_invoice, account_money
@@ -25,6 +27,18 @@ from billing.selectors import account_invoice, account_money
 logger = logging.getLogger(__name__)
 NBU_LINKS = ("https://bank.gov.ua/qr/", "https://qr.bank.gov.ua/")
 PAGE_QR_MODULE_MM = Decimal("1.5")  # a large code on a desktop screen, read by a phone's camera
+
+
+@login_required
+@require_GET
+def payment_list(request, number):
+    account = account_for_user(request.user, number)
+    context = {
+        "account": account,
+        "page": account_payments_page(account, request.GET.get("page")),
+        "money": account_money(account),
+    }
+    return render(request, "billing/payments.html", context)
 
 
 def _payable(invoice) -> bool:
