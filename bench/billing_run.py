@@ -1,7 +1,7 @@
 """Benchmark: the monthly charge run, both passes with their invoices, on PostgreSQL.
 
     python bench/billing_run.py [--accounts 100000] [--workers 2] [--chunk 2000]   # run_billing --queue
-    python bench/billing_run.py --in-process [--accounts 50000] [--profile]         # run_billing, one process
+    python bench/billing_run.py --in-process [--accounts 50000] [--lanes 2] [--profile]  # run_billing, one process
 
 Generates accounts (60 % one-zone, 40 % two-zone, all `hybrid`, one district) with 13 months of
 readings, their billing state as of the previous month, and a reading for the billed month for 80 % of
@@ -18,6 +18,7 @@ import argparse
 import io
 import os
 import sys
+import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -209,20 +210,37 @@ def start_workers(count: int) -> list:
 
 class PassCpu:
     """CPU-seconds of a pass: the given processes (the workers, or this one) and every PostgreSQL backend of
-    the benchmark's database. Sampled while the pass runs, so a backend that ends (a connection recycled)
-    still counts up to its last sample."""
+    the benchmark's database. Sampled while the pass runs, so a backend that ends (a connection recycled, a
+    `run_billing --lanes` lane's connection) still counts up to its last sample: in this process a thread
+    samples every 100 ms (through its own connection, whose backend is left out)."""
 
     def __init__(self, worker_pids: list[int], in_process: bool):
         self.worker_pids, self.in_process = worker_pids, in_process
+        self.lock, self.stopped = threading.Lock(), threading.Event()
+        self.own_backends: set[int] = set()
         self.start = self._sample()
         self.seen = dict(self.start)
+        self.sampler = None
+        if in_process:
+            self.sampler = threading.Thread(target=self._sample_until_stopped, daemon=True)
+            self.sampler.start()
+
+    def _sample_until_stopped(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.own_backends.add(cursor.fetchone()[0])
+        try:
+            while not self.stopped.wait(0.1):
+                self.poll()
+        finally:
+            connection.close()
 
     def _sample(self) -> dict:
         from bench.profiling import tree_cpu_seconds
 
         with connection.cursor() as cursor:
             cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            values = {("pg", pid): pid_cpu_seconds(pid) for (pid,) in cursor.fetchall()}
+            values = {("pg", pid): pid_cpu_seconds(pid) for (pid,) in cursor.fetchall() if pid not in self.own_backends}
         for pid in self.worker_pids:
             values[("worker", pid)] = tree_cpu_seconds(pid)
         if self.in_process:
@@ -230,18 +248,23 @@ class PassCpu:
         return values
 
     def poll(self) -> None:
-        for key, value in self._sample().items():
-            self.seen[key] = max(value, self.seen.get(key, 0.0))
+        sample = self._sample()
+        with self.lock:
+            for key, value in sample.items():
+                self.seen[key] = max(value, self.seen.get(key, 0.0))
 
     def split(self) -> tuple[float, float]:
         """(workers or this process, PostgreSQL) CPU-seconds since the start."""
+        if self.sampler is not None:
+            self.stopped.set()
+            self.sampler.join()
         self.poll()
         python = sum(v - self.start.get(k, 0.0) for k, v in self.seen.items() if k[0] != "pg")
         database = sum(v - self.start.get(k, 0.0) for k, v in self.seen.items() if k[0] == "pg")
         return python, database
 
 
-def run_pass(pass_name: str, run_date: date, *, chunk: int, workers: list, profile: bool) -> dict:
+def run_pass(pass_name: str, run_date: date, *, chunk: int, workers: list, profile: bool, lanes: int | None) -> dict:
     from django.core.management import call_command
 
     from billing.models import BillingRun, Invoice
@@ -259,6 +282,7 @@ def run_pass(pass_name: str, run_date: date, *, chunk: int, workers: list, profi
                 pass_name=pass_name,
                 date=run_date.isoformat(),
                 chunk_size=chunk,
+                lanes=lanes,
                 stdout=io.StringIO(),
             )
         run = BillingRun.objects.get(month=MONTH, pass_name=pass_name)
@@ -313,6 +337,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Celery workers (run_billing --queue)")
     parser.add_argument("--in-process", action="store_true", help="run_billing in this process, no workers")
     parser.add_argument("--chunk", type=int, default=None, help="accounts per chunk (default BILLING_CHUNK_SIZE)")
+    parser.add_argument(
+        "--lanes", type=int, default=None, help="with --in-process: run_billing --lanes (default BILLING_RUN_LANES)"
+    )
     add_profile_argument(parser)
     args = parser.parse_args()
     from django.conf import settings
@@ -330,7 +357,7 @@ def main() -> None:
         if not args.in_process:
             workers = start_workers(args.workers)
             time.sleep(4)  # let the workers connect
-        options = {"chunk": chunk, "workers": workers, "profile": args.profile}
+        options = {"chunk": chunk, "workers": workers, "profile": args.profile, "lanes": args.lanes}
         actual = run_pass("actual", MONTH.replace(month=11, day=3), **options)
         final = run_pass("final", MONTH.replace(month=11, day=4), **options)
         copy_s, copy_cpu, copy_rows_count = copy_floor()
@@ -340,7 +367,12 @@ def main() -> None:
         for worker in workers:
             stop_worker(worker)
         teardown_databases(databases, verbosity=0)
-    how = "run_billing in one process" if args.in_process else f"run_billing --queue, {args.workers} Celery workers"
+    lanes = args.lanes or settings.BILLING_RUN_LANES
+    how = (
+        f"run_billing in one process, {lanes} lane{'s' if lanes > 1 else ''}"
+        if args.in_process
+        else f"run_billing --queue, {args.workers} Celery workers"
+    )
     who = "this process" if args.in_process else "workers"
     n = args.accounts
 
@@ -367,7 +399,7 @@ def main() -> None:
     results_append(
         command=(
             f"`bench/billing_run.py --accounts {n} "
-            + ("--in-process" if args.in_process else f"--workers {args.workers}")
+            + (f"--in-process --lanes {lanes}" if args.in_process else f"--workers {args.workers}")
             + f" --chunk {chunk}`; data generated by COPY in {generated:.1f} s (13 months of readings); "
             f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
         ),

@@ -279,6 +279,9 @@ PUBLIC_FORM_MAX_DELAY_SECONDS = env_int("PUBLIC_FORM_MAX_DELAY_SECONDS", 300)
 # --- The monthly charge run (billing/) ---
 BILLING_CHUNK_SIZE = env_int("BILLING_CHUNK_SIZE", 5000)  # bench/RESULTS.md: chunk sizes of the monthly run
 BILLING_RUN_STALE_SECONDS = env_int("BILLING_RUN_STALE_SECONDS", 600)  # no progress this long = crashed
+# `run_billing` in one process on PostgreSQL: chunks billed at once, each lane a thread with its own database
+# connection, so one lane's Python runs while another's statements run (docs/operations.md, bench/RESULTS.md).
+BILLING_RUN_LANES = env_int("BILLING_RUN_LANES", 2)
 ESTIMATE_AVERAGE_MAX_MONTHS = env_int("ESTIMATE_AVERAGE_MAX_MONTHS", 3)  # 0 = no limit (Ukrainian practice)
 ESTIMATE_MIN_HISTORY_DAYS = env_int("ESTIMATE_MIN_HISTORY_DAYS", 90)
 ESTIMATE_LOOKBACK_MONTHS = 6

@@ -1,6 +1,7 @@
-"""`run_billing --month YYYY-MM --pass actual|final [--date YYYY-MM-DD] [--queue]`: the monthly run.
+"""`run_billing --month YYYY-MM --pass actual|final [--date YYYY-MM-DD] [--queue | --lanes N]`: the monthly run.
 
-By default the chunks are billed in this process (no broker needed); with --queue they go to the Celery
+By default the chunks are billed in this process (no broker needed), `--lanes` of them at once on
+PostgreSQL (threads with a connection each; one at a time on SQLite); with --queue they go to the Celery
 workers and the command waits, showing progress, until the run is done or failed or `--timeout` passes.
 Either way it prints the counts by basis when done.
 """
@@ -28,6 +29,15 @@ class Command(BaseCommand):
         parser.add_argument("--queue", action="store_true", help="hand the chunks to Celery workers and wait")
         parser.add_argument("--chunk-size", type=int, help="accounts per chunk (default: BILLING_CHUNK_SIZE)")
         parser.add_argument(
+            "--lanes",
+            type=int,
+            help=(
+                "without --queue: chunks billed at once in this process, each on its own database connection, "
+                "so one chunk's Python overlaps another's SQL (default: BILLING_RUN_LANES, 2; PostgreSQL only, "
+                "SQLite bills one chunk at a time)"
+            ),
+        )
+        parser.add_argument(
             "--timeout",
             type=int,
             default=6 * 3600,
@@ -35,6 +45,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["lanes"] is not None and (options["queue"] or options["lanes"] < 1):
+            raise CommandError("--lanes takes a number from 1, for a run in this process (not with --queue)")
         try:
             month = datetime.strptime(options["month"], "%Y-%m").date()
             run_date = date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
@@ -70,7 +82,7 @@ class Command(BaseCommand):
                 )
             run = self._wait(run, timeout=options["timeout"])
         else:
-            run = run_in_process(run=run, progress=self._progress)
+            run = run_in_process(run=run, progress=self._progress, lanes=options["lanes"])
         self.stdout.write("")
         if run.status != RunStatus.DONE:
             raise CommandError(f"Run {run.pk} ended as {run.status}: {run.errors}")

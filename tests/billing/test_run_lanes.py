@@ -1,0 +1,177 @@
+"""`run_billing` in one process with lanes (PostgreSQL): chunks billed at once on threads with their own
+connections give the charges and invoices one lane gives, invoice numbers gap-free per district, and an
+error in one chunk stops the run as it does with one lane, a rerun then billing everything exactly once."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+import billing.run.services as run_services
+from billing.models import BillingChunk, BillingRun, Charge, Invoice, InvoiceCounter, InvoiceItem, MeterBillingState
+from billing.run.services import run_lanes
+from billing.services import run_in_process, run_start
+from readings.models import ClosedMonth
+from readings.zones import TWO_ZONE
+from tests.billing.helpers import read_two_zone
+from tests.factories import DistrictFactory, MeterFactory, PersonalAccountFactory, ReadingFactory
+from tests.readings.conftest import aware
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+D = datetime.date
+OCTOBER = D(2026, 10, 1)
+PASSES = (("actual", D(2026, 11, 3)), ("final", D(2026, 11, 4)))
+ACCOUNTS = 24
+CHUNK = 3  # 8 chunks, so two lanes take several each
+
+
+@pytest.fixture
+def accounts(postgresql_only, prices):
+    """24 accounts in two districts, interleaved so every chunk issues in both series; one- and two-zone
+    meters; every fourth has no October reading (the final pass estimates it from its April reading)."""
+    kyiv, lviv = DistrictFactory(code="KYIV"), DistrictFactory(code="LVIV")
+    for i in range(ACCOUNTS):
+        account = PersonalAccountFactory(
+            district=lviv if i % 3 == 0 else kyiv,
+            number=f"{1_000_000_000 + i}",
+            residents=1 + i % 4,
+            invoice_mode="supplier" if i % 2 else "hybrid",
+        )
+        if i % 2:
+            meter = MeterFactory(
+                account=account, zone_set=TWO_ZONE, installed_on=D(2026, 1, 15), install_day=27000, install_night=13500
+            )
+            read_two_zone(meter, D(2026, 4, 30), 27400 + i, 13700 + i)
+            if i % 4 != 3:
+                read_two_zone(meter, D(2026, 10, 30), 27893 + 7 * i, 13914 + 3 * i)
+        else:
+            meter = MeterFactory(account=account, installed_on=D(2026, 1, 15), install_total=1000)
+            for on, total in ((D(2026, 4, 30), 1300 + i), (D(2026, 10, 30), 1800 + 11 * i)):
+                ReadingFactory(
+                    meter=meter,
+                    total=total,
+                    reading_date=on,
+                    billing_month=account.district.window.billing_month(on),
+                    submitted_at=aware(on),
+                )
+
+
+def bill_both_passes(lanes: int) -> None:
+    for pass_name, run_date in PASSES:
+        run = run_start(month=OCTOBER, pass_name=pass_name, run_date=run_date, now=timezone.now(), chunk_size=CHUNK)
+        assert run_in_process(run=run, queue_documents=False, lanes=lanes).status == "done"
+
+
+def charges() -> list[tuple]:
+    return sorted(
+        Charge.objects.values_list(
+            "account__number", "meter__serial_number", "zone", "basis", "volume_kwh", "price", "amount", "span_end"
+        )
+    )
+
+
+def invoices() -> list[tuple]:
+    """Each invoice as its customer reads it, but for its number: lanes commit chunks in their own order, so
+    which account takes which number of the series may differ (the series stays gap-free)."""
+    return sorted(
+        (
+            invoice.account_number,
+            invoice.issued_on,
+            invoice.charges_total,
+            invoice.amount_due,
+            invoice.content,
+            invoice.qr_data != "",
+            sorted(invoice.items.values_list("charge__zone", "charge__basis", "charge__amount")),
+        )
+        for invoice in Invoice.objects.prefetch_related("items__charge")
+    )
+
+
+def assert_gap_free_series() -> None:
+    for code in ("KYIV", "LVIV"):
+        mine = Invoice.objects.filter(district__code=code)
+        assert sorted(mine.values_list("sequence", flat=True)) == list(range(1, mine.count() + 1))
+        assert sorted(mine.values_list("number", flat=True)) == [
+            f"{code}-2026-{n:07d}" for n in range(1, mine.count() + 1)
+        ]
+
+
+def forget_the_runs() -> None:
+    """Back to before the passes: what they wrote goes (by SQL: the models refuse to delete invoices and
+    charges), the accounts and readings stay."""
+    models = (InvoiceItem, Invoice, Charge, MeterBillingState, InvoiceCounter, ClosedMonth, BillingChunk, BillingRun)
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"DELETE FROM {model._meta.db_table}")
+
+
+def test_two_lanes_bill_what_one_lane_bills(accounts, monkeypatch):
+    bill_both_passes(lanes=1)
+    one_lane = charges(), invoices()
+    assert len(one_lane[0]) > ACCOUNTS and len(one_lane[1]) == ACCOUNTS  # something to compare
+    forget_the_runs()
+
+    # Each lane's first chunk waits for the other lane's: the two really bill at once.
+    started, lane_names = threading.Barrier(2), set()
+    chunk_bill = run_services.chunk_bill
+
+    def chunk_bill_noting_its_lane(**kwargs):
+        name = threading.current_thread().name
+        if name not in lane_names:
+            lane_names.add(name)
+            started.wait(timeout=10)
+        return chunk_bill(**kwargs)
+
+    monkeypatch.setattr(run_services, "chunk_bill", chunk_bill_noting_its_lane)
+    assert run_lanes(2) == 2  # outside a transaction, on PostgreSQL: lanes apply
+    bill_both_passes(lanes=2)
+    assert lane_names == {"billing-lane-0", "billing-lane-1"}
+    assert (charges(), invoices()) == one_lane
+    assert_gap_free_series()
+    # Nothing doubled: one charge per meter, zone and basis for October, one invoice per account and pass.
+    assert Charge.objects.count() == len(one_lane[0])
+    assert Invoice.objects.values("account").distinct().count() == ACCOUNTS
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_an_error_in_a_chunk_stops_the_run_and_a_rerun_bills_the_rest_once(accounts, lanes, monkeypatch, settings):
+    run = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now(), chunk_size=CHUNK)
+    first = run.chunks.get(index=0)
+    meter_inputs = run_services.meter_inputs
+
+    def meter_inputs_failing_on_the_first_chunk(chunk, run):
+        if chunk.pk == first.pk:
+            raise RuntimeError("bad data in the first chunk")
+        return meter_inputs(chunk, run)
+
+    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs_failing_on_the_first_chunk)
+    with pytest.raises(RuntimeError, match="bad data"):
+        run_in_process(run=run, queue_documents=False, lanes=lanes)
+    run.refresh_from_db()
+    # The run stops: not done; no lane starts a chunk after the error (the other lane ends the one it has).
+    assert run.status == "running"
+    done = list(run.chunks.filter(done=True))
+    assert len(done) <= lanes - 1 and run.chunks_done == len(done)
+    assert not Charge.objects.filter(account_id__gte=first.first_account_id, account_id__lte=first.last_account_id)
+    billed = Charge.objects.values("account").distinct().count()
+    assert billed == CHUNK * len(done) and Invoice.objects.count() == billed  # whole chunks or nothing
+    assert_gap_free_series()
+
+    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs)
+    settings.BILLING_RUN_STALE_SECONDS = 0
+    resumed = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now())
+    assert resumed.pk == run.pk
+    assert run_in_process(run=resumed, queue_documents=False, lanes=lanes).status == "done"
+    # Every meter has a reading to bill (the April one where October has none): each account is charged
+    # once per zone, and has one invoice.
+    assert Charge.objects.count() == ACCOUNTS // 2 * (1 + 2)
+    assert Charge.objects.values("meter", "zone").distinct().count() == Charge.objects.count()
+    assert Invoice.objects.count() == Invoice.objects.values("account").distinct().count() == ACCOUNTS
+    assert_gap_free_series()
+    assert sum(Invoice.objects.values_list("charges_total", flat=True), Decimal(0)) == sum(
+        Charge.objects.values_list("amount", flat=True), Decimal(0)
+    )
