@@ -12,8 +12,7 @@ from django.utils import timezone
 
 import billing.run.services as run_services
 from billing.models import BillingChunk, BillingRun, Charge, Invoice, InvoiceCounter, InvoiceItem, MeterBillingState
-from billing.run.services import run_lanes
-from billing.services import run_in_process, run_start
+from billing.run.services import run_in_process, run_lanes, run_start
 from readings.models import ClosedMonth
 from readings.zones import TWO_ZONE
 from tests.billing.helpers import read_two_zone
