@@ -24,9 +24,14 @@ def line_amount(volume_kwh: int, price: Decimal) -> Decimal:
 
 
 def round_half_up(value) -> int:
-    """An exact value (Fraction, Decimal, int) to a whole number; halves go away from zero."""
-    exact = Fraction(value)
-    if exact < 0:
-        return -round_half_up(-exact)
-    whole = exact.numerator // exact.denominator
-    return whole + (1 if exact - whole >= Fraction(1, 2) else 0)
+    """An exact value (Fraction, Decimal, int) to a whole number; halves go away from zero.
+
+    Integer arithmetic on the exact ratio: the run calls this for every estimated zone, and Fraction's
+    comparisons and subtractions were most of an estimate's time."""
+    try:
+        numerator, denominator = value.as_integer_ratio()
+    except AttributeError:
+        numerator, denominator = Fraction(value).as_integer_ratio()
+    # floor(|n| / d + 1/2): the whole part, plus one when the remainder is at least a half.
+    whole = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return -whole if numerator < 0 else whole

@@ -8,6 +8,7 @@ account (`invoices_issue`). One builder (`invoice_row`) makes every invoice row,
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -35,7 +36,7 @@ from billing.invoices.texts import payment_purpose
 from billing.invoices.writes import insert_invoices
 from billing.models import BillingRun, Charge, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, Payment
 from billing.payments.services import invoice_statuses_refresh
-from billing.qr.payloads import Payee, payment_qr
+from billing.qr.payloads import Payee, payment_qr, payment_qr_maker
 from billing.run.interim import interim_bill
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def invoice_row(
     content: dict,
     charges_total: Decimal,
     payments_total: Decimal,
-    payee: Payee | None = None,
+    qr: Callable[..., str] | None = None,
     replaces_id: int | None = None,
     cancels_id: int | None = None,
     run_id: int | None = None,
@@ -98,15 +99,17 @@ def invoice_row(
     """The one builder of an invoice's row (every column but the id and the number, which the series
     gives last), for issues and cancellations alike, and why it has no payment QR when it should have one.
 
-    The QR is built from the invoice's own copied details (`payee` is the supplier as copied now): with
-    `payee` None, or nothing to pay, there is none. A QR the standard refuses for this invoice (an amount
-    over the NBU maximum, say) leaves the invoice without one rather than stopping its chunk.
+    The QR is built from the invoice's own copied details (`qr` is `payment_qr_maker` of the supplier as
+    copied now, for this currency, month and moment): with `qr` None, or nothing to pay, there is none. A QR
+    the standard refuses for this invoice (an amount over the NBU maximum, say) leaves the invoice without
+    one rather than stopping its chunk.
     """
     amount_due = facts.opening + charges_total - payments_total
     qr_data, qr_problem = "", ""
-    if payee is not None and amount_due > 0:
+    if qr is not None and amount_due > 0:
         try:
-            qr_data = _qr_data(payee, facts.number, amount_due, billing_month, now, currency)
+            purpose = payment_purpose(account_number=facts.number, month=billing_month, currency=currency)
+            qr_data = qr(amount_due, purpose, facts.number, facts.number)
         except ValueError as error:
             qr_problem = str(error)
     paid = amount_due <= 0  # nothing to pay: a credit, or a cancellation stating what is owed after it
@@ -203,9 +206,16 @@ def _issue(
     pending = pending_items(first_account_id, last_account_id, {fact.account_id for fact in facts})
     due_on = issued_on + timedelta(days=settings.INVOICE_DUE_DAYS)
     currency = settings.CURRENCY
-    payees, suppliers = {}, {}
+    qr_makers, suppliers = {}, {}
     for code in {fact.district_code for fact in facts}:
-        payees[code], suppliers[code] = _checked_payee(code, currency, now), supplier_details(code)
+        qr_makers[code] = payment_qr_maker(
+            currency=currency,
+            payee=_checked_payee(code, currency, now),
+            nbu_format=settings.INVOICE_QR_FORMAT,
+            created=now,
+            period=billing_month,
+        )
+        suppliers[code] = supplier_details(code)
     rows, items, problems = [], [], []
     for index, fact in enumerate(facts):
         charges, payments = pending.charges.get(fact.account_id, []), pending.payments.get(fact.account_id, [])
@@ -224,7 +234,7 @@ def _issue(
             content=content,
             charges_total=charges_total,
             payments_total=payments_total,
-            payee=payees[fact.district_code],
+            qr=qr_makers[fact.district_code],
             replaces_id=(replaces or {}).get(fact.account_id),
             run_id=run_id,
             created_by_id=created_by_id,

@@ -402,6 +402,75 @@ def payment_qr(
     raise ValueError(f"unknown NBU QR format {nbu_format!r}: expected 002 or 003")
 
 
+def payment_qr_maker(
+    *,
+    currency: str,
+    payee: Payee,
+    nbu_format: str = "002",
+    created: datetime | None = None,
+    period: date | None = None,
+):
+    """`payment_qr`'s data for many invoices of one supplier, currency, format and moment (a run's
+    chunk): a function of (amount, purpose, personal account, reference) returning the same string
+    `payment_qr(...).data` gives ("" when it gives None), and refusing what it refuses.
+
+    The supplier's fields are checked and joined once; each invoice adds its amount, purpose and
+    reference only. RUB (and the rare case this does not cover) calls `payment_qr` itself.
+    """
+    if currency not in ("UAH", "RUB"):
+        return lambda amount, purpose, personal_account, reference="": ""
+
+    def full(amount: Decimal, purpose: str, personal_account: str, reference: str = "") -> str:
+        qr = payment_qr(
+            currency=currency,
+            payee=payee,
+            amount=amount,
+            purpose=purpose,
+            personal_account=personal_account,
+            period=period,
+            nbu_format=nbu_format,
+            reference=reference,
+            created=created,
+        )
+        return qr.data if qr else ""
+
+    if currency == "RUB" or nbu_format not in ("002", "003") or (nbu_format == "003" and created is None):
+        return full
+    text = _nbu_text.__wrapped__  # each purpose is new: the cache would only be churned
+    if nbu_format == "002":
+        head = "\n".join(
+            ["BCD", "002", NBU_ENCODING_WINDOWS_1251, NBU_FUNCTION, "", _nbu_text(payee.name, NBU_002_NAME_MAX)]
+        )
+        head += "\n" + _nbu_iban(payee.iban) + "\nUAH"
+        middle = "\n" + _nbu_payee_code(payee.code) + "\n\n\n"
+
+        def make_002(amount: Decimal, purpose: str, personal_account: str, reference: str = "") -> str:
+            if amount <= 0:
+                return ""
+            amount_text = format(_checked_amount(amount, maximum=NBU_AMOUNT_MAX), "f")
+            payload = head + amount_text + middle + text(purpose, NBU_002_PURPOSE_MAX) + "\n"
+            return NBU_002_PREFIX + base64.urlsafe_b64encode(payload.encode("cp1251")).rstrip(b"=").decode("ascii")
+
+        return make_002
+    head = "\n".join(
+        ["BCD", "003", NBU_ENCODING_WINDOWS_1251, NBU_FUNCTION, "", _nbu_text(payee.name, NBU_003_NAME_MAX)]
+    )
+    head += "\n" + _nbu_iban(payee.iban) + "\nUAH"
+    middle = "\n" + _nbu_payee_code(payee.code) + "\n" + NBU_003_CATEGORY_PURPOSE + "\n"
+    tail = "\n\n" + NBU_003_LOCK_ONLY_AMOUNT_EDITABLE + "\n\n" + _nbu_datetime(created) + "\n"
+
+    def make_003(amount: Decimal, purpose: str, personal_account: str, reference: str = "") -> str:
+        if amount <= 0:
+            return ""
+        amount_text = format(_checked_amount(amount, maximum=NBU_AMOUNT_MAX), "f")
+        payload = (
+            head + amount_text + middle + _nbu_reference(reference) + "\n" + text(purpose, NBU_003_PURPOSE_MAX) + tail
+        )
+        return nbu_url_003(payload)
+
+    return make_003
+
+
 def qr_payment_purpose(data: str) -> str:
     """The purpose of payment carried by a stored QR string, to print beside the code: NBU rules No. 97
     (Appendix 1) want the invoice's text to match the QR data, and reading it back guarantees it."""

@@ -27,6 +27,7 @@ from billing.qr.payloads import (
     nbu_url_002,
     nbu_url_003,
     payment_qr,
+    payment_qr_maker,
     qr_payment_purpose,
 )
 
@@ -523,3 +524,47 @@ def test_the_symbol_is_segnos_own_module_for_module():
         masks.add(symbol.mask)
         versions.add(symbol.version)
     assert masks == set(range(8)) and len(versions) >= 15
+
+
+def _data_or_refusal(make, *args, **kwargs):
+    try:
+        result = make(*args, **kwargs)
+    except ValueError as error:
+        return ("refused", str(error))
+    return result.data if isinstance(result, PaymentQr) else (result or "")
+
+
+@pytest.mark.parametrize(
+    ("currency", "payee", "nbu_format"),
+    [("UAH", UAH_PAYEE, "002"), ("UAH", UAH_PAYEE, "003"), ("RUB", RUB_PAYEE, "002"), ("EUR", UAH_PAYEE, "002")],
+)
+def test_the_chunk_maker_gives_exactly_what_payment_qr_gives(currency, payee, nbu_format):
+    """The run builds its QR strings with `payment_qr_maker` (the supplier's fields joined once per chunk):
+    every string, and every refusal, is `payment_qr`'s own."""
+    created = datetime(2026, 5, 31, 21, 30, tzinfo=UTC)
+    period = date(2026, 5, 1)
+    make = payment_qr_maker(currency=currency, payee=payee, nbu_format=nbu_format, created=created, period=period)
+    accounts = ["1234567890", "0", "A-17/3", "x" * 40, "з\u02bcїзд", "tab\there", "ab|cd"]
+    purposes = [UAH_PURPOSE, RUB_PURPOSE, "о\u02bcб\u02bcєкт\n2", "€ sign", "  spaced  ", "ї" * 300, "", "|pipe|"]
+    amounts = [Decimal("1234.56"), Decimal("0.01"), Decimal("5"), Decimal("0"), Decimal("-3.00"), Decimal("1.005"),
+               Decimal("999999999.99"), Decimal("1000000000.00")]  # fmt: skip
+    results = set()
+    for account in accounts:
+        for purpose in purposes:
+            for amount in amounts:
+                expected = _data_or_refusal(
+                    payment_qr,
+                    currency=currency,
+                    payee=payee,
+                    amount=amount,
+                    purpose=purpose,
+                    personal_account=account,
+                    period=period,
+                    nbu_format=nbu_format,
+                    reference=account,
+                    created=created,
+                )
+                assert _data_or_refusal(make, amount, purpose, account, account) == expected
+                results.add(expected if isinstance(expected, str) else expected[0])
+    # The cases cover codes, "no code" and refusals (EUR has no QR standard: never a code, never a refusal).
+    assert results == {""} if currency == "EUR" else {"", "refused"} < results
