@@ -5,17 +5,16 @@ whatever happens to meters, tariffs or readings later. Texts are not stored: the
 the codes (basis, zone) into the invoice's language.
 """
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from billing.money import round_money
 
 ZONE_ORDER = {"total": 0, "day": 1, "peak": 2, "half_peak": 3, "night": 4}  # as displays list them
 
 
-@dataclass(frozen=True)
-class ChargeRow:
+class ChargeRow(NamedTuple):  # a named tuple: built for every pending charge of a run, ten times cheaper
     charge_id: int
     meter_id: int
     serial: str
@@ -33,8 +32,7 @@ class ChargeRow:
     reversed_month: date | None = None  # for a reversal: the month of the estimate it reverses
 
 
-@dataclass(frozen=True)
-class PaymentRow:
+class PaymentRow(NamedTuple):
     payment_id: int
     paid_on: date
     amount: Decimal

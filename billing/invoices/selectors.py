@@ -2,10 +2,12 @@
 invoice has taken yet, which accounts the supplier invoices in a pass, the supplier's details. Every read
 of a chunk is one statement filtered by the chunk's account-id range, whatever the number of accounts."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -16,6 +18,7 @@ from billing.invoices.content import ChargeRow, PaymentRow
 from billing.models import BillingRun, Charge, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, Payment
 from billing.qr.payloads import Payee
 from billing.run.plan import PASS_ACTUAL
+from billing.run.selectors import value_rows
 from billing.suppliers import FIELDS as SUPPLIER_FIELDS
 from billing.suppliers import Supplier, setting_name, supplier_of
 from readings.models import ClosedMonth, Meter
@@ -67,8 +70,7 @@ def open_billing_month(today: date) -> date:
     return min(this_month, add_months(last_closed, 1))
 
 
-@dataclass(frozen=True)
-class AccountFacts:
+class AccountFacts(NamedTuple):
     """What an invoice copies from its account, and the account's opening balance (the amount due of its
     latest invoice that is not cancelled; 0 before the first)."""
 
@@ -116,7 +118,7 @@ def account_facts(accounts) -> list[AccountFacts]:
             "opening",
         )
     )
-    return [AccountFacts(*row[:-1], row[-1] if row[-1] is not None else ZERO) for row in rows]
+    return [AccountFacts(*row[:-1], row[-1] if row[-1] is not None else ZERO) for row in value_rows(rows)]
 
 
 @dataclass
@@ -140,7 +142,8 @@ def pending_items(first_account_id: int, last_account_id: int, wanted: set[int])
     previous: dict[tuple[int, str, date], int] = {}
     labels: dict[tuple[int, str], str] = {}
     starts: set[date] = set()
-    for row in (
+    parsed_labels: dict[str, dict] = {}  # a meter's register labels, as stored: few distinct values per run
+    for row in value_rows(
         Charge.objects.filter(account_id__gte=first_account_id, account_id__lte=last_account_id)
         .filter(~Exists(charge_taken))
         .values_list(
@@ -189,7 +192,12 @@ def pending_items(first_account_id: int, last_account_id: int, wanted: set[int])
                 row[14],
             )
         )
-        for label_zone, zone_labels in (row[15] or {}).items():
+        meter_labels = row[15]
+        if isinstance(meter_labels, str):  # JSON as text (value_rows on PostgreSQL)
+            if meter_labels not in parsed_labels:
+                parsed_labels[meter_labels] = json.loads(meter_labels)
+            meter_labels = parsed_labels[meter_labels]
+        for label_zone, zone_labels in (meter_labels or {}).items():
             labels[(meter_id, label_zone)] = " / ".join(zone_labels)
         if basis == "actual":
             starts.add(span_start)
@@ -199,16 +207,18 @@ def pending_items(first_account_id: int, last_account_id: int, wanted: set[int])
                     previous[(meter_id, install_zone, row[16])] = installs[index]
     if starts:
         # The reading an actual charge started from: the reading of the meter's actual charge ending there.
-        for meter_id, zone, span_end, *readings in Charge.objects.filter(
-            meter__account_id__gte=first_account_id,
-            meter__account_id__lte=last_account_id,
-            basis="actual",
-            span_end__in=sorted(starts),
-        ).values_list("meter_id", "zone", "span_end", *reading_fields):
+        for meter_id, zone, span_end, *readings in value_rows(
+            Charge.objects.filter(
+                meter__account_id__gte=first_account_id,
+                meter__account_id__lte=last_account_id,
+                basis="actual",
+                span_end__in=sorted(starts),
+            ).values_list("meter_id", "zone", "span_end", *reading_fields)
+        ):
             previous[(meter_id, zone, span_end)] = readings[ZONE_INDEX[zone]]
     payment_taken = InvoiceItem.objects.filter(payment_id=OuterRef("pk"), active=True)
     payments: dict[int, list[PaymentRow]] = defaultdict(list)
-    for pk, account_id, paid_on, amount, reference in (
+    for pk, account_id, paid_on, amount, reference in value_rows(
         Payment.objects.filter(account_id__gte=first_account_id, account_id__lte=last_account_id)
         .filter(~Exists(payment_taken))
         .values_list("pk", "account_id", "paid_on", "amount", "reference")

@@ -7,6 +7,7 @@ it returns. Keeping the decision pure lets the tests (and the property test) dri
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from billing.estimates import (
     AVERAGE,
@@ -29,8 +30,9 @@ PASS_ACTUAL = "actual"
 PASS_FINAL = "final"
 
 
-@dataclass(frozen=True)
-class OpenEstimate:
+# The per-meter values are named tuples, not frozen dataclasses: a run builds one per meter and per line,
+# and a frozen dataclass's constructor sets each field through object.__setattr__.
+class OpenEstimate(NamedTuple):
     charge_id: int
     zone: str
     volume: int
@@ -38,8 +40,7 @@ class OpenEstimate:
     amount: Decimal
 
 
-@dataclass(frozen=True)
-class MeterInput:
+class MeterInput(NamedTuple):
     meter_id: int
     account_id: int
     zones: tuple[str, ...]
@@ -69,8 +70,7 @@ class Rules:
     default_shares: dict | None = None
 
 
-@dataclass(frozen=True)
-class ChargeLine:
+class ChargeLine(NamedTuple):
     meter_id: int
     account_id: int
     zone: str
@@ -85,8 +85,7 @@ class ChargeLine:
     estimate_number: int | None = None
 
 
-@dataclass(frozen=True)
-class NewState:
+class NewState(NamedTuple):
     meter_id: int
     last_reading_id: int | None
     last_date: date

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -15,6 +16,18 @@ from billing.run.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules
 from billing.tariffs import TariffVersion
 from readings.models import Meter, Reading, ReadingStatus
 from readings.zones import ALL_ZONES, zones_of
+
+
+def value_rows(queryset) -> list[tuple]:
+    """The rows of a `values_list` queryset as the driver's tuples, without Django's per-row iterator and
+    converters (a chunk reads tens of thousands of rows). On PostgreSQL the driver's types are the fields'
+    (dates, Decimals), except JSON, which comes as its text; elsewhere the queryset runs as it is."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def billing_rules() -> Rules:
