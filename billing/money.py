@@ -20,7 +20,8 @@ def line_amount(volume_kwh: int, price: Decimal) -> Decimal:
     """One charge line: volume x price, rounded half-up to the kopeck."""
     if isinstance(price, float):
         raise TypeError("prices must be Decimal, never float")
-    return round_money(Decimal(volume_kwh) * price)
+    # round_money's rounding, inline: the product of an int and a Decimal is a Decimal (one per charge line)
+    return (Decimal(volume_kwh) * price).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def round_half_up(value) -> int:

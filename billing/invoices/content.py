@@ -6,11 +6,12 @@ the codes (basis, zone) into the invoice's language.
 """
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from billing.money import round_money
+from billing.money import CENT
 
+ZERO = Decimal("0")
 ZONE_ORDER = {"total": 0, "day": 1, "peak": 2, "half_peak": 3, "night": 4}  # as displays list them
 
 
@@ -57,7 +58,7 @@ def _reading_rows(charges: list[ChargeRow], previous_values: dict, labels: dict)
         key = (charge.meter_id, charge.zone, charge.basis, charge.billing_month, part)
         row = groups.get(key)
         if row is None:
-            row = groups[key] = {
+            groups[key] = {
                 "serial": charge.serial,
                 "zone": charge.zone,
                 "label": labels.get((charge.meter_id, charge.zone), ""),
@@ -66,20 +67,24 @@ def _reading_rows(charges: list[ChargeRow], previous_values: dict, labels: dict)
                 "from": charge.span_start,
                 "to": charge.span_end.isoformat(),
                 "current": charge.reading_value,
-                "volume": 0,
+                "volume": charge.volume,
                 "estimate_number": charge.estimate_number,
                 "reversed_month": _iso(charge.reversed_month),
             }
-        row["volume"] += charge.volume
-        row["from"] = min(row["from"], charge.span_start)
-        row["to"] = max(row["to"], charge.span_end.isoformat())
+        else:
+            row["volume"] += charge.volume
+            row["from"] = min(row["from"], charge.span_start)
+            row["to"] = max(row["to"], charge.span_end.isoformat())
     rows = []
     for (meter_id, zone, basis, _month, _end), row in groups.items():
         start = row["from"]
         row["previous"] = previous_values.get((meter_id, zone, start)) if basis == "actual" else None
         row["from"] = start.isoformat()
         rows.append(row)
-    rows.sort(key=lambda row: (row["month"], row["serial"], row["basis"] == "reversal", ZONE_ORDER.get(row["zone"], 9)))
+    if len(rows) > 1:
+        rows.sort(
+            key=lambda row: (row["month"], row["serial"], row["basis"] == "reversal", ZONE_ORDER.get(row["zone"], 9))
+        )
     return rows
 
 
@@ -130,11 +135,16 @@ def invoice_content(
             }
         )
         by_month[month] = by_month[month] + charge.amount if month in by_month else charge.amount
+    # round_money's rule (half up to the kopeck) on Decimals, without its checks: every amount here is a
+    # Decimal read from a money column.
     content = {
         "schema": CONTENT_SCHEMA,
         "readings": _reading_rows(charges, previous_values, labels),
         "lines": lines,
-        "months": [{"month": month, "amount": str(round_money(total))} for month, total in sorted(by_month.items())],
+        "months": [
+            {"month": month, "amount": str(total.quantize(CENT, ROUND_HALF_UP))}
+            for month, total in (sorted(by_month.items()) if len(by_month) > 1 else by_month.items())
+        ],
         "payments": [
             {"paid_on": payment.paid_on.isoformat(), "amount": str(payment.amount), "reference": payment.reference}
             for payment in (
@@ -142,8 +152,10 @@ def invoice_content(
             )
         ],
     }
-    charges_total = round_money(sum(by_month.values(), Decimal("0")))
-    payments_total = round_money(sum((payment.amount for payment in payments), Decimal("0")))
+    charges_total = sum(by_month.values(), ZERO).quantize(CENT, ROUND_HALF_UP)
+    payments_total = (sum([payment.amount for payment in payments], ZERO) if payments else ZERO).quantize(
+        CENT, ROUND_HALF_UP
+    )
     return content, charges_total, payments_total
 
 

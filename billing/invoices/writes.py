@@ -8,6 +8,7 @@ from billing.models import Invoice, InvoiceItem
 
 # Every column of an invoice but its id, in the order of the table; `invoice_row` gives them all.
 INVOICE_COLUMNS = [field.attname for field in Invoice._meta.concrete_fields if not field.primary_key]
+NULL = "\\N"  # COPY's text format for NULL
 SUPPLIER_POSITION, CONTENT_POSITION = 1 + INVOICE_COLUMNS.index("supplier"), 1 + INVOICE_COLUMNS.index("content")
 
 
@@ -48,6 +49,12 @@ def insert_invoices(rows: list[dict], items: list[tuple[int, int | None, int | N
         with cursor.cursor.copy(
             "COPY billing_invoiceitem (invoice_id, charge_id, payment_id, active) FROM STDIN"
         ) as copy:
-            for index, charge, payment in items:
-                copy.write_row((ids[index], charge, payment, True))
+            # Integers and NULLs only: the text format written in one piece, not a row at a time.
+            copy.write(
+                "".join(
+                    f"{ids[index]}\t{charge if charge is not None else NULL}\t"
+                    f"{payment if payment is not None else NULL}\tt\n"
+                    for index, charge, payment in items
+                )
+            )
     return ids

@@ -436,7 +436,15 @@ def payment_qr_maker(
 
     if currency == "RUB" or nbu_format not in ("002", "003") or (nbu_format == "003" and created is None):
         return full
-    text = _nbu_text.__wrapped__  # each purpose is new: the cache would only be churned
+    slow_text = _nbu_text.__wrapped__  # each purpose is new: the cache would only be churned
+
+    def text(value: str, limit: int) -> str:
+        # Most purposes need no cleaning: printable (no control character, no NBSP), no U+02BC, no outer
+        # spaces, short enough. Windows-1251 is checked by the strict encode of the whole payload below.
+        if len(value) <= limit and value.isprintable() and "\u02bc" not in value and value.strip() == value:
+            return value
+        return slow_text(value, limit)
+
     if nbu_format == "002":
         head = "\n".join(
             ["BCD", "002", NBU_ENCODING_WINDOWS_1251, NBU_FUNCTION, "", _nbu_text(payee.name, NBU_002_NAME_MAX)]
@@ -448,8 +456,11 @@ def payment_qr_maker(
             if amount <= 0:
                 return ""
             amount_text = format(_checked_amount(amount, maximum=NBU_AMOUNT_MAX), "f")
-            payload = head + amount_text + middle + text(purpose, NBU_002_PURPOSE_MAX) + "\n"
-            return NBU_002_PREFIX + base64.urlsafe_b64encode(payload.encode("cp1251")).rstrip(b"=").decode("ascii")
+            try:
+                raw = (head + amount_text + middle + text(purpose, NBU_002_PURPOSE_MAX) + "\n").encode("cp1251")
+            except UnicodeEncodeError:  # a character Windows-1251 lacks: the purpose cleaned in full
+                raw = (head + amount_text + middle + slow_text(purpose, NBU_002_PURPOSE_MAX) + "\n").encode("cp1251")
+            return NBU_002_PREFIX + base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
         return make_002
     head = "\n".join(
@@ -463,9 +474,12 @@ def payment_qr_maker(
         if amount <= 0:
             return ""
         amount_text = format(_checked_amount(amount, maximum=NBU_AMOUNT_MAX), "f")
-        payload = (
-            head + amount_text + middle + _nbu_reference(reference) + "\n" + text(purpose, NBU_003_PURPOSE_MAX) + tail
-        )
+        start = head + amount_text + middle + _nbu_reference(reference) + "\n"
+        payload = start + text(purpose, NBU_003_PURPOSE_MAX) + tail
+        try:
+            payload.encode("cp1251")
+        except UnicodeEncodeError:  # a character Windows-1251 lacks: the purpose cleaned in full
+            payload = start + slow_text(purpose, NBU_003_PURPOSE_MAX) + tail
         return nbu_url_003(payload)
 
     return make_003

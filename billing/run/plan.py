@@ -103,22 +103,25 @@ class MeterPlan:
 def _priced(
     meter: MeterInput, zone, basis, volume, tariffs, start, end, reading_id=None, estimate_number=None
 ) -> list[ChargeLine]:
-    return [
-        ChargeLine(
-            meter.meter_id,
-            meter.account_id,
-            zone,
-            basis,
-            part.volume,
-            part.price(zone),
-            line_amount(part.volume, part.price(zone)),
-            part.start_exclusive,
-            part.end_inclusive,
-            reading_id=reading_id,
-            estimate_number=estimate_number,
+    lines = []
+    for part in price_span(volume, tariffs, start, end):
+        price = part.price(zone)
+        lines.append(
+            ChargeLine(
+                meter.meter_id,
+                meter.account_id,
+                zone,
+                basis,
+                part.volume,
+                price,
+                line_amount(part.volume, price),
+                part.start_exclusive,
+                part.end_inclusive,
+                reading_id=reading_id,
+                estimate_number=estimate_number,
+            )
         )
-        for part in price_span(volume, tariffs, start, end)
-    ]
+    return lines
 
 
 def plan_meter(

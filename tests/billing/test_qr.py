@@ -545,7 +545,18 @@ def test_the_chunk_maker_gives_exactly_what_payment_qr_gives(currency, payee, nb
     period = date(2026, 5, 1)
     make = payment_qr_maker(currency=currency, payee=payee, nbu_format=nbu_format, created=created, period=period)
     accounts = ["1234567890", "0", "A-17/3", "x" * 40, "з\u02bcїзд", "tab\there", "ab|cd"]
-    purposes = [UAH_PURPOSE, RUB_PURPOSE, "о\u02bcб\u02bcєкт\n2", "€ sign", "  spaced  ", "ї" * 300, "", "|pipe|"]
+    purposes = [
+        UAH_PURPOSE,
+        RUB_PURPOSE,
+        "о\u02bcб\u02bcєкт\n2",
+        "€ sign",
+        "  spaced  ",
+        "ї" * 300,
+        "",
+        "|pipe|",
+        "日本 ok",
+        "a\xa0b",
+    ]
     amounts = [Decimal("1234.56"), Decimal("0.01"), Decimal("5"), Decimal("0"), Decimal("-3.00"), Decimal("1.005"),
                Decimal("999999999.99"), Decimal("1000000000.00")]  # fmt: skip
     results = set()
