@@ -9,6 +9,7 @@ Needs Debian's linux-perf and root; PostgreSQL on this machine. Prints, does not
 import argparse
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,10 +19,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 
-from bench.billing_run import MONTH, generate  # noqa: E402  (sets Django up)
+import django  # noqa: E402
+
+django.setup()
+
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
+
+from bench.billing_run import MONTH, generate  # noqa: E402
 
 WATCHED = (
     "CopyFrom|ExecInsertIndexTuples|btinsert|AfterTriggerFireDeferred|AfterTriggerEndQuery|RI_FKey_check|"
@@ -54,8 +60,6 @@ def profile_pass(pass_name: str, run_date: date, chunk: int, out: str) -> None:
         capture_output=True,
         text=True,
     ).stdout
-    import re
-
     print(f"== pass {pass_name}: backend {pid}, cumulative share of its samples")
     for line in report.splitlines():
         if "%" in line and re.search(rf"\] ({WATCHED})\b", line):
