@@ -17,7 +17,7 @@ from accounts.admin_base import CATEGORY_TITLES, AuditedAdmin, ReadOnlyAdmin, ca
 from billing.models import BillingRun, Charge, Norm, Pass, Tariff
 from billing.models.charges import basis_title
 from billing.run.services import RunRefused, run_start
-from billing.selectors import norm_billed, tariff_billed
+from billing.tariffs.selectors import norm_billed, tariff_billed
 from billing.tasks import queue_run
 from portal.widgets import IsoDateInput
 from readings.models import ZONE_TITLES

@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from billing.money import round_half_up
-from billing.tariffs import largest_remainder
+from billing.tariffs.versions import largest_remainder
 
 AVERAGE = "average"
 NORM = "norm"

@@ -3,7 +3,7 @@ invoices and balance (its payments: billing/payments/selectors.py)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,7 +13,7 @@ from django.http import Http404
 
 from accounts.models import PersonalAccount
 from accounts.windows import add_months
-from billing.models import Basis, Charge, Invoice, InvoiceKind, InvoiceStatus, Norm, Payment, Tariff
+from billing.models import Basis, Charge, Invoice, InvoiceKind, InvoiceStatus, Payment
 
 
 @dataclass
@@ -206,37 +206,3 @@ def supplier_invoice_of_day(invoices: list[Invoice], day: date) -> Invoice | Non
         ),
         None,
     )
-
-
-# --- Billed tariffs and norms never change -------------------------------------------------------------
-
-
-def tariff_billed(*, category: str, effective_from: date, zone: str) -> bool:
-    """Whether a charge was priced by this tariff version's price of `zone`: a charge of the category and
-    zone whose days (after span_start, up to span_end) meet the version's days (from effective_from to the
-    day before the next version)."""
-    later = (
-        Tariff.objects.filter(category=category, zone=zone, effective_from__gt=effective_from)
-        .order_by("effective_from")
-        .values_list("effective_from", flat=True)
-        .first()
-    )
-    charges = Charge.objects.filter(account__category=category, zone=zone, span_end__gte=effective_from)
-    if later is not None:
-        charges = charges.filter(span_start__lt=later - timedelta(days=1))
-    return charges.exists()
-
-
-def norm_billed(*, category: str, effective_from: date) -> bool:
-    """Whether a norm charge used this norm version: one of a month from the version on, before the next
-    (the norm in force on the first day of a month applies to it)."""
-    later = (
-        Norm.objects.filter(category=category, effective_from__gt=effective_from)
-        .order_by("effective_from")
-        .values_list("effective_from", flat=True)
-        .first()
-    )
-    charges = Charge.objects.filter(account__category=category, basis=Basis.NORM, billing_month__gte=effective_from)
-    if later is not None:
-        charges = charges.filter(billing_month__lt=later)
-    return charges.exists()

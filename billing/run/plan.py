@@ -21,7 +21,7 @@ from billing.estimates import (
     zone_shares,
 )
 from billing.money import line_amount
-from billing.tariffs import TariffVersion, price_span
+from billing.tariffs.versions import TariffVersion, price_span
 
 ACTUAL = "actual"
 NORM = "norm"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from billing.estimates import Snapshot, months_before
 from billing.models import ESTIMATE_BASES, BillingChunk, BillingRun, Charge, MeterBillingState, Norm, Tariff
 from billing.run.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules
-from billing.tariffs import TariffVersion
+from billing.tariffs.versions import TariffVersion
 from readings.models import Meter, Reading, ReadingStatus
 from readings.zones import ALL_ZONES, zones_of
 

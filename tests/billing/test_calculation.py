@@ -20,7 +20,7 @@ from billing.estimates import (
     zone_shares,
 )
 from billing.money import line_amount, round_half_up, round_money
-from billing.tariffs import TariffVersion, largest_remainder, price_span, version_on
+from billing.tariffs.versions import TariffVersion, largest_remainder, price_span, version_on
 
 
 @pytest.mark.parametrize(

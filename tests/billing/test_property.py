@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from accounts.windows import add_months
 from billing.estimates import Snapshot, days_in
 from billing.run.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules, plan_meter
-from billing.tariffs import TariffVersion
+from billing.tariffs.versions import TariffVersion
 from tests.billing import model
 
 TARIFFS = [

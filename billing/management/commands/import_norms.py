@@ -3,7 +3,7 @@
 from auditlog.context import set_extra_data
 from django.core.management.base import BaseCommand
 
-from billing.imports import norms_import
+from billing.tariffs.imports import norms_import
 from readings.management.commands._files import read_source, report_errors
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from billing.models import CATEGORY_FORMAT, Norm, Tariff
-from billing.selectors import norm_billed, tariff_billed
+from billing.tariffs.selectors import norm_billed, tariff_billed
 from readings.imports.csvfile import DUPLICATE_IN_FILE, INVALID_NUMBER, Cells, LineError, read_records
 from readings.zones import ALL_ZONES
 
