@@ -105,7 +105,7 @@ def top_costs(profile: cProfile.Profile, count: int = 5) -> list[str]:
 
 
 def main() -> None:
-    from readings.imports import readings_import
+    from readings.imports.readings import readings_import
     from readings.models import Reading
 
     parser = argparse.ArgumentParser()

@@ -84,7 +84,8 @@ def bench_reading_import(meters: int = 10_000, months: int = 10) -> str:
 
     from django.core.management import call_command
 
-    from readings.imports import ACCOUNT_COLUMNS, READING_COLUMNS
+    from readings.imports.accounts import ACCOUNT_COLUMNS
+    from readings.imports.readings import READING_COLUMNS
     from readings.zones import ALL_ZONES, ZONE_SETS
 
     zone_sets = list(ZONE_SETS)

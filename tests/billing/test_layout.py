@@ -14,8 +14,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAID_OUT = ("billing.run", "billing.invoices", "billing.payments", "billing.tariffs", "billing.tasks")
-# Not billing.payments.statements: its readers import readings.imports.csvfile, and importing that runs
-# readings/imports/__init__.py, which loads the account models (Django).
 PURE = (
     "billing.money",
     "billing.estimates",
@@ -27,6 +25,12 @@ PURE = (
     "billing.payments.matching",
     "billing.payments.amounts",
     "billing.payments.acquiring",
+    "billing.payments.statements",
+    "billing.payments.statements.lines",
+    "billing.payments.statements.bankcsv",
+    "billing.payments.statements.camt",
+    "billing.payments.statements.onec",
+    "billing.payments.statements.portalcsv",
 )
 
 

@@ -13,9 +13,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import District, PersonalAccount
-from readings.imports import ACCOUNT_COLUMNS, READING_COLUMNS, accounts_import, csvfile, readings_import
 from readings.imports import accounts as account_rules
+from readings.imports import csvfile
 from readings.imports import readings as reading_rules
+from readings.imports.accounts import ACCOUNT_COLUMNS, accounts_import
+from readings.imports.readings import READING_COLUMNS, readings_import
 from readings.models import Channel, ClosedMonth, Meter, Reading, ReadingStatus
 from readings.validation import (
     DATE_BEFORE_INSTALLATION,

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from readings.imports import readings_import
 from readings.imports.obis import LONG, WIDE, MeterRegisters, detect, obis_code, read_at, read_obis
+from readings.imports.readings import readings_import
 from readings.models import Reading
 from readings.zones import DEFAULT_REGISTER_LABELS, THREE_ZONE, TWO_ZONE
 from tests.factories import MeterFactory, PersonalAccountFactory

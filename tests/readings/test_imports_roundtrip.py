@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from accounts.windows import add_months
 from readings.exports import EXPORT_COLUMNS, readings_export
-from readings.imports import ACCOUNT_COLUMNS, READING_COLUMNS, accounts_import, readings_import
+from readings.imports.accounts import ACCOUNT_COLUMNS, accounts_import
 from readings.imports.history import ImportMeter, meter_histories
+from readings.imports.readings import READING_COLUMNS, readings_import
 from readings.models import Meter, Reading, ReadingStatus
 from readings.services import meter_facts, reading_rules
 from readings.zones import ALL_ZONES, ONE_ZONE, THREE_ZONE, TWO_ZONE, zones_of

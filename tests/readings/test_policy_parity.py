@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from readings.imports import READING_COLUMNS, readings_import
+from readings.imports.readings import READING_COLUMNS, readings_import
 from readings.models import ClosedMonth, Meter, Reading, ReadingStatus
 from readings.services import reading_submit
 from tests.factories import MeterFactory, ReadingFactory

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from readings.imports import LineError
+from readings.imports.csvfile import LineError
 
 
 def read_source(name: str) -> bytes:

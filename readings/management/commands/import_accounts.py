@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from readings.imports import ACCOUNT_COLUMNS, accounts_import
+from readings.imports.accounts import ACCOUNT_COLUMNS, accounts_import
 from readings.management.commands._files import read_source, report_errors
 
 
