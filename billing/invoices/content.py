@@ -46,6 +46,30 @@ def _iso(day: date | None) -> str | None:
 
 def _reading_rows(charges: list[ChargeRow], previous_values: dict, labels: dict) -> list[dict]:
     """One row per meter, zone and basis group: previous and current values for actual, volumes otherwise."""
+    if len(charges) == 1:  # most invoices: one line, nothing to group or sort (the same row as below)
+        charge = charges[0]
+        return [
+            {
+                "serial": charge.serial,
+                "zone": charge.zone,
+                "label": labels.get((charge.meter_id, charge.zone), ""),
+                "basis": charge.basis,
+                "month": charge.billing_month.isoformat(),
+                "from": charge.span_start.isoformat(),
+                "to": charge.span_end.isoformat(),
+                "current": charge.reading_value,
+                "volume": charge.volume,
+                "estimate_number": charge.estimate_number,
+                "reversed_month": _iso(charge.reversed_month),
+                "previous": previous_values.get((charge.meter_id, charge.zone, charge.span_start))
+                if charge.basis == "actual"
+                else None,
+            }
+        ]
+    return _grouped_reading_rows(charges, previous_values, labels)
+
+
+def _grouped_reading_rows(charges: list[ChargeRow], previous_values: dict, labels: dict) -> list[dict]:
     groups: dict[tuple, dict] = {}
     for charge in charges:
         # A reading or an estimate split between tariff versions is several charge rows but one line here.
