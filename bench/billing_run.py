@@ -338,13 +338,19 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true", help="run_billing in this process, no workers")
     parser.add_argument("--chunk", type=int, default=None, help="accounts per chunk (default BILLING_CHUNK_SIZE)")
     parser.add_argument(
-        "--lanes", type=int, default=None, help="with --in-process: run_billing --lanes (default BILLING_RUN_LANES)"
+        "--lanes",
+        type=int,
+        default=None,
+        help="with --in-process: run_billing --lanes (default BILLING_RUN_LANES; 1 with --profile)",
     )
     add_profile_argument(parser)
     args = parser.parse_args()
     from django.conf import settings
 
     chunk = args.chunk or settings.BILLING_CHUNK_SIZE
+    if args.profile and args.in_process and args.lanes is None:
+        # cProfile sees only the thread it runs in: profile the chunks in this thread, one lane.
+        args.lanes = 1
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
     if connection.vendor != "postgresql":
