@@ -89,14 +89,9 @@ class Postgres:
     def __init__(self):
         self.data = WORK / "pg"
 
-    def _as_postgres(self, *command):
+    def _as_postgres(self, *command, output=subprocess.DEVNULL):
         # No pipes: the postmaster pg_ctl starts inherits them, and reading them would wait for it to exit.
-        return subprocess.run(
-            ["runuser", "-u", "postgres", "--", *command],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        return subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, stdout=output, stderr=output)
 
     def init(self):
         shutil.rmtree(self.data, ignore_errors=True)
@@ -120,6 +115,14 @@ class Postgres:
     def stop(self):
         with contextlib.suppress(subprocess.CalledProcessError):
             self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", "immediate", "stop")
+
+    def createdb(self, name: str, *, template: str | None = None):
+        """A database on this server, copied from `template` if given; createdb's complaints go to the terminal
+        (no postmaster inherits them)."""
+        template_option = ["-T", template] if template else []
+        self._as_postgres(
+            str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(PG_PORT), *template_option, name, output=None
+        )
 
 
 class Redis:
@@ -451,21 +454,7 @@ def main():
     try:
         postgres.init()
         postgres.start()
-        subprocess.run(
-            [
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                str(PG_BIN / "createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(PG_PORT),
-                "drill",
-            ],
-            check=True,
-        )
+        postgres.createdb("drill")
         redis_server.start()
         smtp.start()
         log("servers up; migrating and seeding")
@@ -478,23 +467,7 @@ def main():
 
         key, sessions = seed(options.accounts)
         connection.close()
-        subprocess.run(
-            [
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                str(PG_BIN / "createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(PG_PORT),
-                "-T",
-                "drill",
-                "drill_ref",
-            ],
-            check=True,
-        )
+        postgres.createdb("drill_ref", template="drill")
         log("reference: the same pass, undisturbed, in process")
         with cpu_meter() as reference_cpu:  # the child's CPU, counted once it has been waited for
             reference = manage(
