@@ -1,8 +1,11 @@
-"""What the billing commands share: reading a `--month YYYY-MM` option (not a command itself)."""
+"""What the billing commands share: reading a `--month YYYY-MM` option, and writing a billing month's rows as
+CSV on stdout (`export_charges`, `export_invoices`). Not a command itself."""
 
+import csv
+from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 
 def month_option(text: str) -> date:
@@ -11,3 +14,21 @@ def month_option(text: str) -> date:
         return datetime.strptime(text, "%Y-%m").date()
     except ValueError as error:
         raise CommandError(f"--month must be YYYY-MM: {error}") from error
+
+
+class MonthCsvCommand(BaseCommand):
+    """`--month YYYY-MM`: the header `columns`, then `rows(month)` in the order they come (DESIGN.md formats)."""
+
+    columns: tuple[str, ...] = ()
+
+    def rows(self, month: date) -> Iterable[Iterable]:
+        raise NotImplementedError
+
+    def add_arguments(self, parser):
+        parser.add_argument("--month", required=True, help="YYYY-MM")
+
+    def handle(self, *args, **options):
+        month = month_option(options["month"])
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(self.columns)
+        writer.writerows(self.rows(month))
