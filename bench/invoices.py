@@ -34,6 +34,7 @@ from django.test.utils import setup_databases, setup_test_environment, teardown_
 from django.utils import timezone  # noqa: E402
 
 from bench.billing_run import copy_floor, copy_rows  # noqa: E402
+from bench.generated import metered_accounts, two_zone  # noqa: E402
 from bench.profiling import add_profile_argument, profiled  # noqa: E402
 from bench.results import results_append  # noqa: E402
 
@@ -42,36 +43,8 @@ MONTH = date(2026, 10, 1)
 
 def generate(accounts: int) -> None:
     """Accounts with a meter each (60 % one-zone, 40 % two-zone) and October's charges: 1 or 2 lines."""
-    from accounts.models import District
-
-    district = District.objects.create(code="BENCH", name="Bench", contact_phone="0 800 000 000")
+    metered_accounts(accounts, invoice_mode="supplier", register_labels=('{"day": ["T22"], "night": ["T21"]}', "{}"))
     now = timezone.now()
-    two_zone = lambda i: i % 5 >= 3  # noqa: E731
-    copy_rows(
-        "accounts_personalaccount",
-        [
-            "id", "number", "district_id", "address", "holder_name", "category", "residents", "invoice_mode",
-            "paper_copy", "premises_vacant", "is_active", "created_at", "updated_at",
-        ],
-        (
-            (i, f"{5_000_000_000 + i}", district.pk, "вул. Тестова, 1, кв. 5", "Бенчмарк Б. Б.", "household", 2,
-             "supplier", False, False, True, now, now)
-            for i in range(1, accounts + 1)
-        ),
-    )  # fmt: skip
-    copy_rows(
-        "readings_meter",
-        [
-            "id", "account_id", "serial_number", "model_name", "zone_set", "register_labels", "register_digits",
-            "multiplier", "installed_on", "is_smart", "install_total", "install_day", "install_night",
-        ],
-        (
-            (i, i, f"B{i:09d}", "", "day+night" if two_zone(i) else "total",
-             '{"day": ["T22"], "night": ["T21"]}' if two_zone(i) else "{}", 6, 1, date(2025, 1, 1), False,
-             None if two_zone(i) else 1000, 1000 if two_zone(i) else None, 500 if two_zone(i) else None)
-            for i in range(1, accounts + 1)
-        ),
-    )  # fmt: skip
 
     def charges():
         for i in range(1, accounts + 1):
