@@ -117,7 +117,8 @@ def main() -> None:
             raise SystemExit("this benchmark needs PostgreSQL: set DATABASE_URL")
         from weasyprint import HTML
 
-        from billing.documents import invoice_html, invoice_pdf, pdf_from_html
+        from billing.documents.pdf import invoice_pdf, pdf_from_html
+        from billing.documents.render import invoice_html
 
         count = args.pdfs
         invoices = invoices_make((3 if args.profile else 2) * count + WARM)

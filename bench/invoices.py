@@ -142,7 +142,7 @@ def timed(render, count: int) -> list[float]:
 def pdf_times(count: int) -> tuple[list[float], list[float]]:
     from weasyprint import HTML
 
-    from billing.documents import invoice_pdf
+    from billing.documents.pdf import invoice_pdf
     from billing.models import Invoice
 
     invoices = list(Invoice.objects.order_by("pk")[:count])

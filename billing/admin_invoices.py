@@ -16,20 +16,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.admin_base import ReadOnlyAdmin
-from accounts.enqueue import enqueue
 from accounts.models import District
-from billing.delivery import (
+from billing.documents.render import invoice_page_html
+from billing.documents.services import (
     invoice_render,
     print_batch_mark_printed,
     print_batch_pdf_render,
-    print_batches_build,
-    print_queue,
+    print_batches_build_now,
 )
-from billing.documents import invoice_page_html
 from billing.invoices.services import invoice_void
 from billing.models import Invoice, InvoiceStatus, Payment, PrintBatch
 from billing.payments.services import payment_enter
-from billing.tasks import print_batches_build as build_task
 
 
 def _pdf_response(field, filename: str) -> FileResponse:
@@ -277,9 +274,8 @@ class PrintBatchAdmin(ReadOnlyAdmin):
         if request.method != "POST" or not request.user.has_perm("billing.add_printbatch"):
             raise PermissionDenied  # the billing team's role: seeing batches is not making them
         # A few batches at once, for staff waiting at the printer; the rest by a worker.
-        batches = print_batches_build(run=None, now=timezone.now(), max_batches=5)
+        batches, waiting = print_batches_build_now(now=timezone.now())
         messages.success(request, _("Print batches built: %(count)s.") % {"count": len(batches)})
-        if print_queue().exists():
-            enqueue(build_task, None)  # without a broker, print_batches_waiting starts it later
+        if waiting:
             messages.info(request, _("More invoices are waiting: a worker is building their batches."))
         return redirect("admin:billing_printbatch_changelist")

@@ -11,10 +11,12 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from accounts.enqueue import enqueue
-from billing.delivery import invoice_render, print_queue
-from billing.delivery import print_batches_build as print_batches_build_service
+from billing.delivery.selectors import estimate_notice_ranges
+from billing.delivery.services import estimate_notices_send
+from billing.documents.selectors import print_queue
+from billing.documents.services import invoice_render
+from billing.documents.services import print_batches_build as print_batches_build_service
 from billing.models import BillingRun, Invoice, Pass, PrintBatch, RunStatus
-from billing.notices import estimate_notice_ranges, estimate_notices_send
 from billing.run.selectors import pending_chunk_ids
 from billing.run.services import (
     RunRefused,

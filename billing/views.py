@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import account_for_user
 from accounts.windows import HISTORY_MONTHS, history_start
-from billing.delivery import invoice_render
-from billing.documents import invoice_page_html
+from billing.documents.render import invoice_page_html
+from billing.documents.services import invoice_render
 from billing.invoices.selectors import invoice_generate_refusal
 from billing.invoices.services import InvoiceRefused, invoice_generate
 from billing.selectors import (

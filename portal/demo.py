@@ -244,7 +244,7 @@ def _demo_payments(month: date, *, last: bool) -> None:
 def _demo_printed_before(last_month: date) -> None:
     """Paper invoices of the months before the latest were printed long ago (one empty batch per district
     stands for them), so the print queue holds the latest month only, as it would on a real portal."""
-    from billing.delivery import print_queue
+    from billing.documents.selectors import print_queue
     from billing.models import PrintBatch
 
     old = print_queue().filter(billing_month__lt=last_month)
@@ -415,8 +415,8 @@ def demo_notices(*, today: date) -> int:
     as the daily job and the last final pass would write them. Idempotent: reminders are recorded once and
     the emails carry dedup keys. Sends are not queued (no broker yet); the outbox's periodic resend sends
     them once `make run` is up."""
+    from billing.delivery.services import estimate_notices_send
     from billing.models import BillingRun, Charge, RunStatus
-    from billing.notices import estimate_notices_send
     from readings.reminder_dates import OPENS
     from readings.reminders import reminders_chunk_send
 

@@ -1,74 +1,84 @@
-"""After pass `final` of a month: tell each account's users which meters were estimated, by how much, and
-until when a reading still helps ("No reading for November: estimated at 212 kWh by your average use; pass
-a reading by 3 January to avoid the norm").
+"""Telling customers, by email through the outbox: "your invoice is ready" once its PDF is stored, and after
+pass `final` of a month which meters were estimated, by how much, and until when a reading still helps ("No
+reading for November: estimated at 212 kWh by your average use; pass a reading by 3 January to avoid the
+norm").
 
-Queued from `run_finish` when the pass commits; the task fans out over the run's own chunks of accounts,
-and each chunk is three set-based queries plus one INSERT of the emails. The dedup key (account, month,
-user) makes a rerun send nothing twice.
+The estimate notices are queued from `run_finish` when the pass commits; the task fans out over the run's own
+chunks of accounts, and each chunk is three set-based queries plus one INSERT of the emails. The dedup key
+(account, month, user) makes a rerun send nothing twice.
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts.languages import month_in_sentence
-from accounts.models import AccountLink, District, Notice, PersonalAccount
-from accounts.services import EmailDraft, absolute_url, emails_enqueue, notice_draft
+from accounts.notices import Notice
+from accounts.services import EmailDraft, absolute_url, draft_enqueue, emails_enqueue, notice_draft
 from accounts.windows import add_months
-from billing.models import ESTIMATE_BASES, Basis, BillingChunk, BillingRun, Charge
-from billing.run.plan import PASS_FINAL
-
-EMAIL_KIND = "estimate_notice"
-
-
-@dataclass(frozen=True)
-class MeterEstimate:
-    serial: str
-    basis: str  # average or norm
-    kwh: int
-    estimate_number: int | None
-    norm_next: bool  # the next estimate of this meter would be by the norm
+from billing.delivery.rules import MeterEstimate, issued_after_linking, norm_is_next
+from billing.delivery.selectors import (
+    estimate_notice_links,
+    estimated_meters,
+    invoice_ready_links,
+    newer_invoice_exists,
+    notice_accounts,
+)
+from billing.email_kinds import ESTIMATE_NOTICE, INVOICE_READY
+from billing.models import Basis, BillingRun, Invoice, InvoiceStatus
 
 
-def norm_is_next(*, basis: str, estimate_number: int | None, cap: int) -> bool:
-    """Whether the month after an average estimate would be estimated by the norm (the same countdown as
-    `billing.selectors`: the norm applies from month `cap + 1` since the last actual reading)."""
-    return basis == Basis.AVERAGE and bool(cap) and estimate_number is not None and estimate_number >= cap
+def invoice_ready_notify(*, invoice: Invoice) -> int:
+    """Email "your invoice is ready" with the PDF to every linked user who wants this account's email.
 
-
-def estimate_notice_ranges(*, run_id: int) -> list[tuple[int, int]]:
-    """The account ranges of a final pass's chunks: the notices fan out over the same chunks."""
-    run = BillingRun.objects.filter(pk=run_id, pass_name=PASS_FINAL).first()
-    if run is None:
-        return []
-    return list(
-        BillingChunk.objects.filter(run=run).order_by("index").values_list("first_account_id", "last_account_id")
-    )
+    Only once the PDF is stored: the email says it is attached. Each user gets one email per invoice
+    (the outbox's dedup key), whatever retries and second renders do.
+    """
+    if invoice.status == InvoiceStatus.VOID or not invoice.pdf or newer_invoice_exists(invoice):
+        return 0
+    sent = 0
+    for link in invoice_ready_links(invoice):
+        user = link.user
+        if not user.is_active or not user.notify_invoices:
+            continue
+        if not issued_after_linking(
+            issued_on=invoice.issued_on, issued_at=invoice.issued_at, linked_on=timezone.localdate(link.created_at),
+            linked_at=link.created_at,
+        ):  # fmt: skip
+            continue
+        language = user.preferred_language or "uk"
+        with translation.override(language):
+            subject = gettext("Your invoice %(number)s is ready") % {"number": invoice.number}
+        draft = notice_draft(
+            notice=Notice.INVOICES,
+            kind=INVOICE_READY.code,
+            user_id=user.pk,
+            email=user.email,
+            language=language,
+            subject=subject,
+            template="billing/email/invoice_ready.txt",
+            context={
+                "invoice": invoice,
+                "user": user,
+                "url": absolute_url("invoice_detail", invoice.account_number, invoice.number, language=language),
+            },
+            dedup_key=f"invoice-ready:{invoice.pk}:{user.pk}",
+        )
+        draft_enqueue(draft, user=user, attachment_path=invoice.pdf.name, attachment_name=f"{invoice.number}.pdf")
+        sent += 1
+    return sent
 
 
 def estimate_notices_send(*, run_id: int, first_account_id: int, last_account_id: int, queue_sends: bool = True) -> int:
     """Email the users of a range's accounts that the run estimated; returns the emails waiting to be sent."""
     run = BillingRun.objects.get(pk=run_id)
     month, cap = run.month, settings.ESTIMATE_AVERAGE_MAX_MONTHS
-    rows = (
-        Charge.objects.filter(
-            run=run,
-            basis__in=ESTIMATE_BASES,
-            account_id__gte=first_account_id,
-            account_id__lte=last_account_id,
-        )
-        .values("account_id", "meter__serial_number", "basis", "estimate_number")
-        .annotate(kwh=Sum("volume_kwh"))
-        .order_by("account_id", "meter__serial_number")
-    )
     by_account: dict[int, list[MeterEstimate]] = {}
-    for row in rows:
+    for row in estimated_meters(run=run, first_account_id=first_account_id, last_account_id=last_account_id):
         by_account.setdefault(row["account_id"], []).append(
             MeterEstimate(
                 serial=row["meter__serial_number"],
@@ -80,24 +90,9 @@ def estimate_notices_send(*, run_id: int, first_account_id: int, last_account_id
         )
     if not by_account:
         return 0
-    accounts = {
-        row["pk"]: row
-        for row in PersonalAccount.objects.filter(pk__in=list(by_account)).values("pk", "number", "district_id")
-    }
-    district_ids = {account["district_id"] for account in accounts.values()}
-    districts = {district.pk: district for district in District.objects.filter(pk__in=district_ids)}
-    links = (
-        AccountLink.objects.filter(
-            account_id__in=list(by_account),
-            notify_by_email=True,
-            user__is_active=True,
-            user__notify_estimates=True,
-        )
-        .order_by("account_id", "user_id")
-        .values("account_id", "user_id", "user__email", "user__full_name", "user__preferred_language")
-    )
+    accounts, districts = notice_accounts(list(by_account))
     drafts = []
-    for link in links:
+    for link in estimate_notice_links(list(by_account)):
         account = accounts[link["account_id"]]
         # A reading passed in the next month's window bills the next month and reverses this estimate.
         reading_by = districts[account["district_id"]].window.closes_on(add_months(month, 1))
@@ -164,7 +159,7 @@ def estimate_email(
         subject = gettext("No reading for %(month)s: your bill is estimated") % {"month": month_name}
     return notice_draft(
         notice=Notice.ESTIMATES,
-        kind=EMAIL_KIND,
+        kind=ESTIMATE_NOTICE.code,
         user_id=user_id,
         email=email,
         language=language,

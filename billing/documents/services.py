@@ -1,21 +1,27 @@
-"""Getting issued invoices to customers: the PDF (rendered once), the "your invoice is ready" email through
-the outbox, and print batches for the paper copies."""
+"""Writes of the documents: an issued invoice's PDF (rendered once, then its customers are told) and the
+print batches of the paper copies. Services queue the tasks by name after the commit (`billing.tasks`
+imports this module, not the other way round)."""
 
 import logging
-from datetime import date, datetime
+import secrets
+from datetime import datetime
 
+from celery import signature
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext
 
-from accounts.models import AccountLink, Notice
-from accounts.services import absolute_url, draft_enqueue, notice_draft
-from billing.documents import invoice_pdf, invoices_pdf, pdf_name
-from billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, PrintBatch
+from accounts.enqueue import enqueue_after_commit
+from billing.delivery.services import invoice_ready_notify
+from billing.documents.pdf import invoice_pdf, invoices_pdf
+from billing.documents.selectors import print_batch_invoices, print_queue
+from billing.models import BillingRun, Invoice, InvoiceKind, PrintBatch
 
 logger = logging.getLogger(__name__)
+
+
+def pdf_name(prefix: str) -> str:
+    """A storage name nobody can guess: the files are served only through views that check access."""
+    return f"{prefix}-{secrets.token_urlsafe(24)}.pdf"
 
 
 def invoice_render(*, invoice_id: int, now: datetime) -> bool:
@@ -34,74 +40,10 @@ def invoice_render(*, invoice_id: int, now: datetime) -> bool:
     return True
 
 
-def invoice_ready_notify(*, invoice: Invoice) -> int:
-    """Email "your invoice is ready" with the PDF to every linked user who wants this account's email.
-
-    Only once the PDF is stored: the email says it is attached. Each user gets one email per invoice
-    (the outbox's dedup key), whatever retries and second renders do.
-    """
-    if invoice.status == InvoiceStatus.VOID or not invoice.pdf or _newer_invoice_exists(invoice):
-        return 0
-    links = AccountLink.objects.filter(account_id=invoice.account_id, notify_by_email=True).select_related("user")
-    sent = 0
-    for link in links:
-        user = link.user
-        if not user.is_active or not user.notify_invoices:
-            continue
-        if not issued_after_linking(
-            issued_on=invoice.issued_on, issued_at=invoice.issued_at, linked_on=timezone.localdate(link.created_at),
-            linked_at=link.created_at,
-        ):  # fmt: skip
-            continue
-        language = user.preferred_language or "uk"
-        with translation.override(language):
-            subject = gettext("Your invoice %(number)s is ready") % {"number": invoice.number}
-        draft = notice_draft(
-            notice=Notice.INVOICES,
-            kind="invoice_ready",
-            user_id=user.pk,
-            email=user.email,
-            language=language,
-            subject=subject,
-            template="billing/email/invoice_ready.txt",
-            context={
-                "invoice": invoice,
-                "user": user,
-                "url": absolute_url("invoice_detail", invoice.account_number, invoice.number, language=language),
-            },
-            dedup_key=f"invoice-ready:{invoice.pk}:{user.pk}",
-        )
-        draft_enqueue(draft, user=user, attachment_path=invoice.pdf.name, attachment_name=f"{invoice.number}.pdf")
-        sent += 1
-    return sent
-
-
-def issued_after_linking(*, issued_on: date, issued_at: datetime, linked_on: date, linked_at: datetime) -> bool:
-    """Whether an invoice is news to a person who linked its account at `linked_at`: one issued before (or
-    dated before the day of linking, as the demo's history and late PDFs of old runs are) is not. They find
-    it in the cabinet; an inbox that fills with a year of old bills at once looks like spam, or like a bill."""
-    return issued_at >= linked_at and issued_on >= linked_on
-
-
-def _newer_invoice_exists(invoice: Invoice) -> bool:
-    """An invoice the account already has a later one for is old news: its PDF may be rendered late (a
-    backlog, the demo loader), but only the latest one is announced."""
-    later = Q(issued_on__gt=invoice.issued_on) | Q(issued_on=invoice.issued_on, pk__gt=invoice.pk)
-    return (
-        Invoice.objects.filter(account_id=invoice.account_id).exclude(status=InvoiceStatus.VOID).filter(later).exists()
-    )
-
-
 # A print batch is one WeasyPrint document, held in memory while it is laid out: about 3.5 MB and 0.1-0.2 s
 # of CPU per invoice page. A district's paper invoices are therefore split into batches of this many (an
 # account with no linked user gets paper by default, so a district may have tens of thousands).
 PRINT_BATCH_MAX_INVOICES = 100
-
-
-def print_queue(district_id: int | None = None):
-    """Paper invoices not yet in a batch (void ones are never printed)."""
-    queue = Invoice.objects.filter(paper_copy=True, print_batch__isnull=True).exclude(status=InvoiceStatus.VOID)
-    return queue.filter(district_id=district_id) if district_id else queue
 
 
 def print_batches_build(*, run: BillingRun | None, now: datetime, max_batches: int | None = None) -> list[PrintBatch]:
@@ -142,7 +84,7 @@ def _print_batch_build(*, district_id: int, run: BillingRun | None, now: datetim
 
 def print_batch_pdf_render(*, batch: PrintBatch) -> bool:
     """Store the PDF of a batch that has none, from its invoices (in the order a batch prints them)."""
-    invoices = list(batch.invoices.select_related("district", "replaces").order_by("account_number", "pk"))
+    invoices = print_batch_invoices(batch)
     if batch.pdf or not invoices:
         return False
     name = pdf_name(f"print-{invoices[0].district.code}-{batch.created_at:%Y%m%d}")
@@ -155,3 +97,17 @@ def print_batch_mark_printed(*, batch: PrintBatch, staff, now: datetime) -> None
     if batch.printed_at is None:
         batch.printed_at, batch.printed_by = now, staff
         batch.save(update_fields=["printed_at", "printed_by"])
+
+
+# Staff at the printer wait for this many batches; a worker builds the rest.
+PRINT_BATCHES_AT_ONCE = 5
+
+
+def print_batches_build_now(*, now: datetime) -> tuple[list[PrintBatch], bool]:
+    """The admin's "Build print batches": a few batches at once, then the rest queued for a worker (without
+    a broker, `print_batches_waiting` starts it later). Returns the batches built and whether more wait."""
+    batches = print_batches_build(run=None, now=now, max_batches=PRINT_BATCHES_AT_ONCE)
+    waiting = print_queue().exists()
+    if waiting:
+        enqueue_after_commit(signature("billing.tasks.print_batches_build"), None)
+    return batches, waiting

@@ -265,7 +265,7 @@ class InvoicePdf(CustomerView):
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
     )
     def get(self, request, number, invoice_number):
-        from billing.delivery import invoice_render
+        from billing.documents.services import invoice_render
 
         account = account_for_user(request.user, number)
         invoice = account_invoice(account, invoice_number)

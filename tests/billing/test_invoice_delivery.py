@@ -1,5 +1,5 @@
-"""Getting issued invoices to customers (billing/delivery.py): the PDF rendered once under a name nobody
-can guess, the "your invoice is ready" email with the PDF attached in each user's language, print
+"""Getting issued invoices to customers (billing/documents, billing/delivery): the PDF rendered once under a
+name nobody can guess, the "your invoice is ready" email with the PDF attached in each user's language, print
 batches per district for the paper copies, and the whole chain on a real Celery worker."""
 
 import datetime
@@ -14,8 +14,9 @@ from django.core import mail
 
 from accounts.models import OutgoingEmail
 from accounts.services import email_deliver
-from billing import delivery
-from billing.delivery import invoice_ready_notify, invoice_render, print_batch_mark_printed, print_batches_build
+from billing.delivery.services import invoice_ready_notify
+from billing.documents import services as documents
+from billing.documents.services import invoice_render, print_batch_mark_printed, print_batches_build
 from billing.invoices.services import invoice_generate, invoice_void
 from billing.models import Invoice, PrintBatch
 from billing.run.services import run_in_process, run_start
@@ -301,7 +302,7 @@ def test_print_batches_one_per_district_with_one_page_per_invoice(paper_invoices
 
 def test_a_big_district_is_split_into_batches_in_account_order(paper_invoices, monkeypatch):
     run, _invoices = paper_invoices
-    monkeypatch.setattr(delivery, "PRINT_BATCH_MAX_INVOICES", 1)
+    monkeypatch.setattr(documents, "PRINT_BATCH_MAX_INVOICES", 1)
 
     batches = print_batches_build(run=run, now=LATER)
 

@@ -23,7 +23,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from billing.documents import invoice_html, invoice_page_html, invoice_pdf
+from billing.documents.pdf import invoice_pdf
+from billing.documents.render import invoice_html, invoice_page_html
 from billing.invoices.services import invoice_generate, invoice_void
 from billing.models import Invoice, Norm, Tariff
 from billing.payments.services import PaymentLine, payments_book

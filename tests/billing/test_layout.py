@@ -1,8 +1,8 @@
 """The billing package shows what it does and its modules import one way: the monthly run (`billing.run`),
-invoices (`billing.invoices`), payments (`billing.payments`) and tariffs (`billing.tariffs`) have no import
-cycle with each other or with the tasks, import nothing inside functions to dodge one, and their pure modules
-import no Django. Read from the source (ast), so a cycle is caught even where Python's import order happens to
-hide it."""
+invoices (`billing.invoices`), payments (`billing.payments`), tariffs (`billing.tariffs`), documents
+(`billing.documents`) and delivery (`billing.delivery`) have no import cycle with each other, with the tasks or
+with any other billing module, import nothing inside functions to dodge one, and their pure modules import no
+Django. Read from the source (ast), so a cycle is caught even where Python's import order happens to hide it."""
 
 import ast
 import os
@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAID_OUT = ("billing.run", "billing.invoices", "billing.payments", "billing.tariffs", "billing.tasks")
+LAID_OUT = (
+    "billing.run",
+    "billing.invoices",
+    "billing.payments",
+    "billing.tariffs",
+    "billing.documents",
+    "billing.delivery",
+    "billing.tasks",
+)
 PURE = (
     "billing.money",
     "billing.estimates",
@@ -31,7 +39,14 @@ PURE = (
     "billing.payments.statements.camt",
     "billing.payments.statements.onec",
     "billing.payments.statements.portalcsv",
+    "billing.documents.lines",
+    "billing.delivery.rules",
 )
+# The imports a laid-out module may make inside a function: none to dodge a cycle, only a heavy library
+# loaded by the first call that needs it. WeasyPrint's import is about 2 s of CPU (`python -X importtime`:
+# cffi loading Pango), which every Django process would pay at start (the admin and the URLs import the
+# services that render a missing PDF), though only workers and the odd missing PDF draw one.
+DEFERRED = {"billing.documents.pdf": ("weasyprint",)}
 
 
 def module_name(path: Path) -> str:
@@ -56,35 +71,55 @@ def imported(node: ast.AST) -> list[str]:
 
 
 def graph() -> dict[str, set[str]]:
+    """Every import statement of each billing module, wherever it sits (a function's too): a cycle closed by
+    an import inside a function is still a cycle."""
     edges = {}
     for name, path in MODULES.items():
         tree = ast.parse(path.read_text())
-        edges[name] = {target for node in tree.body for target in imported(node) if target in MODULES}
+        edges[name] = {target for node in ast.walk(tree) for target in imported(node) if target in MODULES}
     return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[str]:
+    """Every import cycle, once, from its smallest module, that passes through a laid-out module."""
+    found = []
+
+    def walk(start: str, node: str, path: list[str]) -> None:
+        for target in sorted(edges[node]):
+            if target == start:
+                found.append(" -> ".join([*path, target]))
+            elif target not in path and target > start:  # each cycle once, from its smallest module
+                walk(start, target, [*path, target])
+
+    for name in sorted(edges):
+        walk(name, name, [name])
+    return [cycle for cycle in found if any(laid_out(part) for part in cycle.split(" -> "))]
 
 
 def laid_out(name: str) -> bool:
     return any(name == prefix or name.startswith(prefix + ".") for prefix in LAID_OUT)
 
 
-def test_the_run_invoices_and_tasks_have_no_import_cycle():
-    edges = graph()
-    cycles = []
-
-    def walk(start: str, node: str, path: list[str]) -> None:
-        for target in sorted(edges[node]):
-            if target == start:
-                cycles.append(" -> ".join([*path, target]))
-            elif target not in path and target > start:  # each cycle once, from its smallest module
-                walk(start, target, [*path, target])
-
-    for name in sorted(edges):
-        if laid_out(name):
-            walk(name, name, [name])
-    assert [cycle for cycle in cycles if any(laid_out(part) for part in cycle.split(" -> "))] == []
+def test_the_laid_out_packages_and_tasks_have_no_import_cycle():
+    assert cycles(graph()) == []
 
 
-def test_no_import_inside_a_function_of_the_run_invoices_or_tasks():
+def test_the_cycle_check_finds_a_cycle_through_a_laid_out_module():
+    """Also one whose smallest module is not laid out (the admin importing a service that imports it back);
+    a cycle among modules that are not laid out is not this test's business."""
+    edges = {
+        "billing.admin_invoices": {"billing.documents.services"},
+        "billing.documents.services": {"billing.delivery.services"},
+        "billing.delivery.services": {"billing.admin_invoices"},
+        "billing.views": {"billing.selectors"},
+        "billing.selectors": {"billing.views"},
+    }
+    assert cycles(edges) == [
+        "billing.admin_invoices -> billing.documents.services -> billing.delivery.services -> billing.admin_invoices"
+    ]
+
+
+def test_no_import_inside_a_function_of_the_laid_out_packages_or_tasks():
     inside = []
     for name, path in MODULES.items():
         if not laid_out(name):
@@ -95,6 +130,7 @@ def test_no_import_inside_a_function_of_the_run_invoices_or_tasks():
                     f"{name}.{node.name}: {ast.unparse(inner)}"
                     for inner in ast.walk(node)
                     if isinstance(inner, ast.Import | ast.ImportFrom)
+                    and not all(target.split(".")[0] in DEFERRED.get(name, ()) for target in imported(inner))
                 ]
     assert inside == []
 

@@ -6,8 +6,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import OutgoingEmail
+from billing.delivery.rules import norm_is_next
+from billing.delivery.selectors import estimate_notice_ranges
+from billing.delivery.services import estimate_notices_send
 from billing.models import BillingChunk, BillingRun
-from billing.notices import estimate_notice_ranges, estimate_notices_send, norm_is_next
 from billing.run.services import run_in_process, run_start
 from tests.factories import AccountLinkFactory, ChargeFactory, MeterFactory, UserFactory
 from tests.servers import broker_on, own_redis, queued_tasks

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
-from billing.documents import static_files_only_fetcher
+from billing.documents.pdf import static_files_only_fetcher
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_pdf_renderer_reads_the_portals_fonts_and_inline_images_only(tmp_path):
 
 @pytest.mark.parametrize("closed", [False, True], ids=["html5-parser", "xml-fast-path"])
 def test_an_invoice_with_markup_pointing_outside_renders_without_reading_it(tmp_path, caplog, closed):
-    from billing.documents import pdf_from_html
+    from billing.documents.pdf import pdf_from_html
 
     secret = tmp_path / "secret.css"
     secret.write_text("body { color: red }")

@@ -119,7 +119,7 @@ def test_the_demo_customer_is_not_sent_a_year_of_invoices_when_the_worker_render
     """The loader issues a year of invoices for accounts the demo customer linked before; the worker renders
     their PDFs later, all at once. None of them is news: no "your invoice is ready" email (there were 12)."""
     from accounts.models import OutgoingEmail
-    from billing.delivery import invoice_ready_notify
+    from billing.delivery.services import invoice_ready_notify
     from billing.models import Invoice
 
     seed()

@@ -117,7 +117,7 @@ def test_a_wrong_code_is_refused_and_callers_and_codes_are_limited(two_zone_mete
 
 @pytest.mark.django_db
 def test_the_invoice_prints_the_accounts_voice_code(two_zone_meter):
-    from billing.documents import invoice_view
+    from billing.documents.render import invoice_view
     from billing.models import Invoice
 
     code = account_voice_code(two_zone_meter.account.pk)

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from billing.notices import MeterEstimate, estimate_email
+from billing.delivery.rules import MeterEstimate
+from billing.delivery.services import estimate_email
 from readings.reminders import reminder_email
 from tests.factories import DistrictFactory
 
