@@ -7,9 +7,6 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# Notice is defined without models (an app config declares its email kinds with it); billing.notices and
-# billing.delivery still import it from here.
-from accounts.notices import Notice  # noqa: F401
 from accounts.windows import POLICY_OPEN, POLICY_STRICT, SubmissionWindow
 
 
