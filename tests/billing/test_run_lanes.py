@@ -7,7 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 import billing.run.services as run_services
@@ -127,6 +127,8 @@ def test_two_lanes_bill_what_one_lane_bills(accounts, monkeypatch):
 
     monkeypatch.setattr(run_services, "chunk_bill", chunk_bill_noting_its_lane)
     assert run_lanes(2) == 2  # outside a transaction, on PostgreSQL: lanes apply
+    with transaction.atomic():
+        assert run_lanes(2) == 1  # inside one, other connections would not see its rows: one lane
     bill_both_passes(lanes=2)
     assert lane_names == {"billing-lane-0", "billing-lane-1"}
     assert (charges(), invoices()) == one_lane
