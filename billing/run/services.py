@@ -19,6 +19,7 @@ from django.db.models.functions import Concat
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.batch_sql import batch_transaction
 from accounts.enqueue import enqueue_after_commit
 from accounts.models import PersonalAccount
 from billing.invoices.services import after_issue, auto_invoices_issue
@@ -186,6 +187,7 @@ def chunk_bill(*, chunk_id: int, now: datetime, queue_documents: bool = True) ->
         )
         if chunk is None:
             return 0
+        batch_transaction()
         run = chunk.run
         tariffs, norms, rules = tariff_versions(), norm_versions(), billing_rules()
         charges, states, errors = [], [], []

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from accounts.batch_sql import BATCH, set_local
 from accounts.models import District, PersonalAccount
 from readings.imports.csvfile import (
     ACCOUNT_NUMBER,
@@ -163,11 +164,9 @@ def _readings_import(*, source: bytes, today: date, now: datetime) -> ReadingsIm
             rows.append(row)
     del records, headend
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The planner prices a statement over 100,000 meters above jit_above_cost and compiled it with
-            # LLVM for 0.8 s of the backend's CPU, more than the statement itself took (EXPLAIN ANALYZE).
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
+        # The planner prices a statement over 100,000 meters above jit_above_cost and compiled it with
+        # LLVM for 0.8 s of the backend's CPU, more than the statement itself took (EXPLAIN ANALYZE).
+        set_local(jit=BATCH["jit"])
         rows_by_meter, meters = _resolve(rows, errors)
         several_rows = {pk for pk, meter_rows in rows_by_meter.items() if len(meter_rows) > 1}
         first_dates = {pk: meter_rows[0].reading_date for pk, meter_rows in rows_by_meter.items()}
