@@ -268,8 +268,7 @@ def run_pass(pass_name: str, run_date: date, *, chunk: int, workers: list, profi
     from django.core.management import call_command
 
     from billing.models import BillingRun, Invoice
-    from billing.run.services import run_start
-    from billing.tasks import queue_run
+    from billing.run.services import run_queue, run_start
 
     in_process = not workers
     cpu = PassCpu([worker.pid for worker in workers], in_process)
@@ -288,7 +287,7 @@ def run_pass(pass_name: str, run_date: date, *, chunk: int, workers: list, profi
         run = BillingRun.objects.get(month=MONTH, pass_name=pass_name)
     else:
         run = run_start(month=MONTH, pass_name=pass_name, run_date=run_date, now=timezone.now(), chunk_size=chunk)
-        queue_run(run)
+        run_queue(run)
         while BillingRun.objects.get(pk=run.pk).status == "running":
             cpu.poll()
             time.sleep(0.2)

@@ -16,9 +16,8 @@ from django.utils.translation import gettext_lazy
 from accounts.admin_base import CATEGORY_TITLES, AuditedAdmin, ReadOnlyAdmin, category_title, titled_filter
 from billing.models import BillingRun, Charge, Norm, Pass, Tariff
 from billing.models.charges import basis_title
-from billing.run.services import RunRefused, run_start
+from billing.run.services import RunRefused, run_queue, run_start
 from billing.tariffs.selectors import norm_billed, tariff_billed
-from billing.tasks import queue_run
 from portal.widgets import IsoDateInput
 from readings.models import ZONE_TITLES
 
@@ -183,7 +182,7 @@ class BillingRunAdmin(admin.ModelAdmin):
             except RunRefused as refused:
                 messages.error(request, _("Not started: %(reason)s.") % {"reason": refused})
             else:
-                queue_run(run)
+                run_queue(run)
                 messages.success(
                     request,
                     _("Run %(id)s started: %(chunks)s chunks queued for the workers.")

@@ -17,13 +17,13 @@ from billing.documents.selectors import print_queue
 from billing.documents.services import invoice_render
 from billing.documents.services import print_batches_build as print_batches_build_service
 from billing.models import BillingRun, Invoice, Pass, PrintBatch, RunStatus
-from billing.run.selectors import pending_chunk_ids
 from billing.run.services import (
     RunRefused,
     chunk_bill,
     run_fail,
     run_finish,
     run_finish_if_complete,
+    run_queue,
     run_start,
     runs_resume_stale,
 )
@@ -63,28 +63,13 @@ def billing_run_finish(run_id: int) -> str:
     return run_finish(run=BillingRun.objects.get(pk=run_id), now=timezone.now()).status
 
 
-def queue_run(run: BillingRun) -> int:
-    """Fan the pending chunks out to the workers (fire-and-forget: the last chunk finishes the run).
-    Returns how many were queued; fewer than pending when the broker is unreachable (beat resumes it)."""
-    chunk_ids = pending_chunk_ids(run)
-    if not chunk_ids:
-        enqueue(billing_run_finish, run.pk)
-        return 0
-    queued = 0
-    for chunk_id in chunk_ids:
-        if not enqueue(billing_chunk, chunk_id):
-            break
-        queued += 1
-    return queued
-
-
 @shared_task
 def billing_runs_resume() -> int:
     """Beat, every few minutes: take over the runs whose heartbeat stopped (a chunk lost with a worker, the
     broker restarted) and queue their pending chunks again; nobody has to be awake at 02:00."""
     runs = runs_resume_stale(now=timezone.now())
     for run in runs:
-        queue_run(run)
+        run_queue(run)
     return len(runs)
 
 
@@ -97,7 +82,7 @@ def billing_pass_scheduled(pass_name: str) -> str:
         run = run_start(month=month, pass_name=pass_name, run_date=today, now=timezone.now())
     except RunRefused as refused:
         return str(refused)
-    queue_run(run)
+    run_queue(run)
     return f"run {run.pk} queued"
 
 

@@ -20,7 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.batch_sql import batch_transaction
-from accounts.enqueue import enqueue_after_commit
+from accounts.enqueue import enqueue, enqueue_after_commit
 from accounts.models import PersonalAccount
 from billing.invoices.services import after_issue, auto_invoices_issue
 from billing.models import BillingChunk, BillingRun, RunStatus
@@ -137,6 +137,23 @@ def run_start(
         run.chunks_total, run.accounts_total = len(chunks), len(ids)
         run.save(update_fields=["chunks_total", "accounts_total"])
     return run
+
+
+def run_queue(run: BillingRun) -> int:
+    """Fan the pending chunks out to the workers now (fire-and-forget: the last chunk finishes the run), by
+    task name, so this module never imports the tasks. Not after a commit: `run_start` committed the run and
+    its chunks before. Returns how many were queued; fewer than pending when the broker is unreachable (the
+    beat's `billing_runs_resume` queues the rest)."""
+    chunk_ids = pending_chunk_ids(run)
+    if not chunk_ids:
+        enqueue(signature("billing.tasks.billing_run_finish"), run.pk)
+        return 0
+    queued = 0
+    for chunk_id in chunk_ids:
+        if not enqueue(signature("billing.tasks.billing_chunk"), chunk_id):
+            break
+        queued += 1
+    return queued
 
 
 def runs_resume_stale(*, now: datetime) -> list[BillingRun]:

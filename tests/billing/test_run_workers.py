@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from accounts.models import District, PersonalAccount
 from billing.models import BillingRun, Charge, Invoice, InvoiceCounter, Tariff
-from billing.run.services import run_in_process, run_start
-from billing.tasks import billing_runs_resume, queue_run
+from billing.run.services import run_in_process, run_queue, run_start
+from billing.tasks import billing_runs_resume
 from readings.models import Channel, Meter, Reading
 from tests.servers import broker_on, own_redis, queued_tasks
 from tests.workers import pool_children, stop_worker
@@ -110,7 +110,7 @@ def test_two_workers_charge_each_account_exactly_once(two_thousand_accounts):
         run = run_start(
             month=OCTOBER, pass_name="actual", run_date=datetime.date(2026, 11, 3), now=timezone.now(), chunk_size=100
         )
-        queue_run(run)
+        run_queue(run)
         assert wait_for(lambda: BillingRun.objects.get(pk=run.pk).status == "done"), "the run did not finish"
     finally:
         for worker in workers:
@@ -130,7 +130,7 @@ def test_a_worker_killed_mid_run_then_the_pass_run_again_gives_the_same_rows(two
         month=OCTOBER, pass_name="actual", run_date=datetime.date(2026, 11, 3), now=timezone.now(), chunk_size=50
     )
     try:
-        queue_run(run)
+        run_queue(run)
         assert wait_for(lambda: BillingRun.objects.get(pk=run.pk).chunks_done >= 3, timeout=120)
     finally:
         stop(worker, signal.SIGKILL)  # no warm shutdown: a chunk may die mid-transaction
@@ -189,7 +189,7 @@ def test_a_killed_pool_child_has_its_chunk_redelivered_and_the_run_finishes(two_
             month=OCTOBER, pass_name="actual", run_date=datetime.date(2026, 11, 3), now=timezone.now(), chunk_size=1000
         )
         with invoice_numbers_held(two_thousand_accounts[0].account.district):
-            queue_run(run)
+            run_queue(run)
             assert wait_for(blocked_backends, timeout=60), "the first chunk reached the invoice counter"
             (child,) = pool_children(worker)
             os.kill(child, signal.SIGKILL)  # as the OOM killer does: the worker lives, its pool child dies
@@ -211,7 +211,7 @@ def test_a_lost_database_connection_is_retried_with_backoff(two_thousand_account
             month=OCTOBER, pass_name="actual", run_date=datetime.date(2026, 11, 3), now=timezone.now(), chunk_size=1000
         )
         with invoice_numbers_held(two_thousand_accounts[0].account.district):
-            queue_run(run)
+            run_queue(run)
             assert wait_for(blocked_backends, timeout=60)
             with connection.cursor() as cursor:  # the chunk's connection dies, as in a PostgreSQL restart
                 cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [blocked_backends()])

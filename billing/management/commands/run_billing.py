@@ -15,8 +15,7 @@ from django.utils import timezone, translation
 
 from billing.models import BillingRun, Pass, RunStatus
 from billing.run.selectors import pending_chunk_ids
-from billing.run.services import PassAlreadyDone, RunRefused, run_in_process, run_start
-from billing.tasks import queue_run
+from billing.run.services import PassAlreadyDone, RunRefused, run_in_process, run_queue, run_start
 
 
 class Command(BaseCommand):
@@ -75,7 +74,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         if options["queue"]:
             pending = len(pending_chunk_ids(run))
-            if queue_run(run) < pending:
+            if run_queue(run) < pending:
                 raise CommandError(
                     f"Run {run.pk}: the broker is unreachable, not every chunk is queued. The beat resumes the run "
                     f"after BILLING_RUN_STALE_SECONDS; or run this command again without --queue."
