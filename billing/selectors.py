@@ -1,5 +1,6 @@
-"""Reads for the cabinet: an account's charges by month (each line explained in the customer's words), its
-invoices and balance (its payments: billing/payments/selectors.py)."""
+"""Reads for the cabinet and the customer API: an account's charges by month (each line explained in the
+customer's words) and its balance (its invoices: billing/invoices/selectors.py; its payments:
+billing/payments/selectors.py)."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,11 +10,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from accounts.models import PersonalAccount
 from accounts.windows import add_months
-from billing.models import Basis, Charge, Invoice, InvoiceKind, InvoiceStatus, Payment
+from billing.models import Basis, Charge, Invoice, InvoiceStatus, Payment
 
 
 @dataclass
@@ -151,58 +151,3 @@ def accounts_money(account_ids) -> dict[int, AccountMoney]:
 
 def account_money(account: PersonalAccount) -> AccountMoney:
     return accounts_money([account.pk]).get(account.pk, NO_MONEY)
-
-
-def account_invoices(account: PersonalAccount, *, since: date | None = None) -> list[Invoice]:
-    """The account's invoices (with `since`: those issued on or after it), newest first, with what replaced
-    a void one: one query."""
-    invoices = Invoice.objects.filter(account=account)
-    if since is not None:
-        invoices = invoices.filter(issued_on__gte=since)
-    return list(
-        invoices.select_related("replaced_by", "cancelled_by", "cancels")
-        .defer(
-            *[
-                f"{prefix}{field}"
-                for prefix in ("", "replaced_by__", "cancelled_by__", "cancels__")
-                for field in ("content", "supplier", "qr_data")
-            ]
-        )
-        .order_by("-issued_at", "-pk")
-    )
-
-
-def account_has_invoices_before(account: PersonalAccount, day: date) -> bool:
-    return Invoice.objects.filter(account=account, issued_on__lt=day).exists()
-
-
-def account_invoice(account: PersonalAccount, number: str) -> Invoice:
-    """The account's invoice with this number; 404 for another account's invoice, as for a made-up one."""
-    invoice = (
-        Invoice.objects.filter(account=account, number=number)
-        .select_related("replaces", "replaced_by", "cancels", "cancelled_by")
-        .first()
-    )
-    if invoice is None:
-        raise Http404("No such invoice.")
-    return invoice
-
-
-def invoice_replacement(invoice: Invoice) -> Invoice | None:
-    """The invoice that reissued a void one (already loaded by `account_invoice`/`account_invoices`)."""
-    try:
-        return invoice.replaced_by
-    except Invoice.DoesNotExist:
-        return None
-
-
-def supplier_invoice_of_day(invoices: list[Invoice], day: date) -> Invoice | None:
-    """The supplier's invoice issued on `day` among already loaded invoices (why the customer must wait)."""
-    return next(
-        (
-            invoice
-            for invoice in invoices
-            if invoice.kind == InvoiceKind.AUTO and invoice.issued_on == day and invoice.status != InvoiceStatus.VOID
-        ),
-        None,
-    )

@@ -16,17 +16,16 @@ from accounts.selectors import account_for_user
 from accounts.windows import HISTORY_MONTHS, history_start
 from billing.documents.render import invoice_page_html
 from billing.documents.services import invoice_render
-from billing.invoices.selectors import invoice_generate_refusal
-from billing.invoices.services import InvoiceRefused, invoice_generate
-from billing.selectors import (
-    account_charges_by_month,
+from billing.invoices.selectors import (
     account_has_invoices_before,
     account_invoice,
     account_invoices,
-    account_money,
+    invoice_generate_refusal,
     invoice_replacement,
     supplier_invoice_of_day,
 )
+from billing.invoices.services import InvoiceRefused, invoice_generate
+from billing.selectors import account_charges_by_month, account_money
 
 
 def refusal_message(code: str, invoice=None) -> str:

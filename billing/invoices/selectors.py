@@ -1,6 +1,7 @@
 """Reads for issuing invoices: each account's copied facts and opening balance, the charges and payments no
 invoice has taken yet, which accounts the supplier invoices in a pass, the supplier's details. Every read
-of a chunk is one statement filtered by the chunk's account-id range, whatever the number of accounts."""
+of a chunk is one statement filtered by the chunk's account-id range, whatever the number of accounts.
+And the cabinet's and customer API's reads of one account's invoices (at the end)."""
 
 import json
 from collections import defaultdict
@@ -11,6 +12,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.http import Http404
 
 from accounts.models import AccountLink, InvoiceMode, PersonalAccount
 from accounts.windows import add_months
@@ -272,3 +274,61 @@ def invoice_generate_refusal(account: PersonalAccount, *, today: date) -> str | 
     ):
         return "supplier_issued_today"
     return None
+
+
+# The cabinet's and the customer API's reads of an account's invoices.
+
+
+def account_invoices(account: PersonalAccount, *, since: date | None = None) -> list[Invoice]:
+    """The account's invoices (with `since`: those issued on or after it), newest first, with what replaced
+    a void one: one query."""
+    invoices = Invoice.objects.filter(account=account)
+    if since is not None:
+        invoices = invoices.filter(issued_on__gte=since)
+    return list(
+        invoices.select_related("replaced_by", "cancelled_by", "cancels")
+        .defer(
+            *[
+                f"{prefix}{field}"
+                for prefix in ("", "replaced_by__", "cancelled_by__", "cancels__")
+                for field in ("content", "supplier", "qr_data")
+            ]
+        )
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def account_has_invoices_before(account: PersonalAccount, day: date) -> bool:
+    return Invoice.objects.filter(account=account, issued_on__lt=day).exists()
+
+
+def account_invoice(account: PersonalAccount, number: str) -> Invoice:
+    """The account's invoice with this number; 404 for another account's invoice, as for a made-up one."""
+    invoice = (
+        Invoice.objects.filter(account=account, number=number)
+        .select_related("replaces", "replaced_by", "cancels", "cancelled_by")
+        .first()
+    )
+    if invoice is None:
+        raise Http404("No such invoice.")
+    return invoice
+
+
+def invoice_replacement(invoice: Invoice) -> Invoice | None:
+    """The invoice that reissued a void one (already loaded by `account_invoice`/`account_invoices`)."""
+    try:
+        return invoice.replaced_by
+    except Invoice.DoesNotExist:
+        return None
+
+
+def supplier_invoice_of_day(invoices: list[Invoice], day: date) -> Invoice | None:
+    """The supplier's invoice issued on `day` among already loaded invoices (why the customer must wait)."""
+    return next(
+        (
+            invoice
+            for invoice in invoices
+            if invoice.kind == InvoiceKind.AUTO and invoice.issued_on == day and invoice.status != InvoiceStatus.VOID
+        ),
+        None,
+    )

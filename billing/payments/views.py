@@ -16,13 +16,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ratelimit import Limit, attempt_count, client_ip
 from accounts.selectors import account_for_user
+from billing.invoices.selectors import account_invoice
 from billing.models import InvoiceStatus
 from billing.payments.acquiring import CallbackRefused
 from billing.payments.card import card_payment_callback, card_payment_start, card_provider
 from billing.payments.selectors import account_payments_page
 from billing.qr.image import qr_svg
 from billing.qr.payloads import qr_payment_purpose
-from billing.selectors import account_invoice, account_money
+from billing.selectors import account_money
 
 logger = logging.getLogger(__name__)
 NBU_LINKS = ("https://bank.gov.ua/qr/", "https://qr.bank.gov.ua/")

@@ -15,9 +15,9 @@ from rest_framework.views import APIView
 
 from accounts.devices import api_token_issue, email_verified
 from accounts.selectors import account_for_user
+from billing.invoices.selectors import account_invoice, account_invoices
 from billing.models import Charge
 from billing.payments.selectors import payment_source_label, with_counting_invoice
-from billing.selectors import account_invoice, account_invoices
 from portal.api import serializers as s
 from portal.api.auth import IsCustomer
 from portal.api.errors import ApiError
