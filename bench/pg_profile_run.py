@@ -50,6 +50,7 @@ def profile_pass(pass_name: str, run_date: date, chunk: int, out: str) -> None:
             pass_name=pass_name,
             date=run_date.isoformat(),
             chunk_size=chunk,
+            lanes=1,  # this connection bills every chunk: the one perf watches
             stdout=io.StringIO(),
         )
     finally:
