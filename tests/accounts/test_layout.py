@@ -5,65 +5,15 @@ happens to hide it."""
 
 import ast
 import re
-from pathlib import Path
 
 from accounts import services, tasks
 from accounts.notices import Notice, kinds_of_notices, notice_of_kind
 from billing import email_kinds as billing_email_kinds
 from portal.celery import app
 from readings import email_kinds as readings_email_kinds
+from tests.import_graph import cycles, graph, imported, imports_inside_functions, modules_of
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {module_name(path): path for path in (ROOT / "accounts").rglob("*.py") if "migrations" not in path.parts}
-
-
-def imported(node: ast.AST, modules) -> list[str]:
-    """The modules an import statement loads (`from accounts.x import y` is accounts.x.y when that is a
-    module, else accounts.x)."""
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
-    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-        return [
-            f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
-            for alias in node.names
-        ]
-    return []
-
-
-def graph(modules) -> dict[str, set[str]]:
-    """Every import statement of each module, wherever it sits (a function's too): a cycle closed by a
-    function-level import is still a cycle."""
-    return {
-        name: {
-            target
-            for node in ast.walk(ast.parse(path.read_text()))
-            for target in imported(node, modules)
-            if target in modules
-        }
-        for name, path in modules.items()
-    }
-
-
-def cycles(edges: dict[str, set[str]]) -> list[str]:
-    found = []
-
-    def walk(start: str, node: str, path: list[str]) -> None:
-        for target in sorted(edges[node]):
-            if target == start:
-                found.append(" -> ".join([*path, target]))
-            elif target not in path and target > start:  # each cycle once, from its smallest module
-                walk(start, target, [*path, target])
-
-    for name in sorted(edges):
-        walk(name, name, [name])
-    return found
+MODULES = modules_of("accounts")
 
 
 def test_the_cycle_finder_finds_a_cycle():
@@ -81,16 +31,7 @@ def test_services_do_not_import_tasks():
 
 
 def test_no_import_inside_a_function_of_accounts():
-    inside = []
-    for name, path in MODULES.items():
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                inside += [
-                    f"{name}.{node.name}: {ast.unparse(inner)}"
-                    for inner in ast.walk(node)
-                    if isinstance(inner, ast.Import | ast.ImportFrom)
-                ]
-    assert inside == []
+    assert imports_inside_functions(MODULES) == []
 
 
 def test_accounts_imports_nothing_from_the_apps_built_on_it():

@@ -8,11 +8,11 @@ import ast
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.import_graph import ROOT, cycles, graph, imported, modules_of
+
 LAID_OUT = (
     "billing.run",
     "billing.invoices",
@@ -49,51 +49,12 @@ PURE = (
 DEFERRED = {"billing.documents.pdf": ("weasyprint",)}
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+MODULES = modules_of("billing")
 
 
-MODULES = {module_name(path): path for path in (ROOT / "billing").rglob("*.py") if "migrations" not in path.parts}
-
-
-def imported(node: ast.AST) -> list[str]:
-    """The project modules an import statement loads (`from billing.x import y` is billing.x.y when that is a
-    module, else billing.x)."""
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
-    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-        return [
-            f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in MODULES else node.module
-            for alias in node.names
-        ]
-    return []
-
-
-def graph() -> dict[str, set[str]]:
-    """Every import statement of each billing module, wherever it sits (a function's too): a cycle closed by
-    an import inside a function is still a cycle."""
-    edges = {}
-    for name, path in MODULES.items():
-        tree = ast.parse(path.read_text())
-        edges[name] = {target for node in ast.walk(tree) for target in imported(node) if target in MODULES}
-    return edges
-
-
-def cycles(edges: dict[str, set[str]]) -> list[str]:
-    """Every import cycle, once, from its smallest module, that passes through a laid-out module."""
-    found = []
-
-    def walk(start: str, node: str, path: list[str]) -> None:
-        for target in sorted(edges[node]):
-            if target == start:
-                found.append(" -> ".join([*path, target]))
-            elif target not in path and target > start:  # each cycle once, from its smallest module
-                walk(start, target, [*path, target])
-
-    for name in sorted(edges):
-        walk(name, name, [name])
-    return [cycle for cycle in found if any(laid_out(part) for part in cycle.split(" -> "))]
+def laid_out_cycles(edges: dict[str, set[str]]) -> list[str]:
+    """The import cycles that pass through a laid-out module."""
+    return [cycle for cycle in cycles(edges) if any(laid_out(part) for part in cycle.split(" -> "))]
 
 
 def laid_out(name: str) -> bool:
@@ -101,7 +62,7 @@ def laid_out(name: str) -> bool:
 
 
 def test_the_laid_out_packages_and_tasks_have_no_import_cycle():
-    assert cycles(graph()) == []
+    assert laid_out_cycles(graph(MODULES)) == []
 
 
 def test_the_cycle_check_finds_a_cycle_through_a_laid_out_module():
@@ -114,29 +75,13 @@ def test_the_cycle_check_finds_a_cycle_through_a_laid_out_module():
         "billing.views": {"billing.selectors"},
         "billing.selectors": {"billing.views"},
     }
-    assert cycles(edges) == [
+    assert laid_out_cycles(edges) == [
         "billing.admin_invoices -> billing.documents.services -> billing.delivery.services -> billing.admin_invoices"
     ]
 
 
-def test_no_import_inside_a_function_of_the_laid_out_packages_or_tasks():
-    inside = []
-    for name, path in MODULES.items():
-        if not laid_out(name):
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                inside += [
-                    f"{name}.{node.name}: {ast.unparse(inner)}"
-                    for inner in ast.walk(node)
-                    if isinstance(inner, ast.Import | ast.ImportFrom)
-                    and not all(target.split(".")[0] in DEFERRED.get(name, ()) for target in imported(inner))
-                ]
-    assert inside == []
-
-
 def test_pure_modules_import_no_django_even_through_billing():
-    edges = graph()
+    edges = graph(MODULES)
     for name in PURE:
         seen, todo = set(), [name]
         while todo:
@@ -145,7 +90,7 @@ def test_pure_modules_import_no_django_even_through_billing():
             todo += [target for target in edges[current] if target not in seen]
         for module in seen:
             tree = ast.parse(MODULES[module].read_text())
-            names = [target for node in tree.body for target in imported(node)]
+            names = [target for node in tree.body for target in imported(node, MODULES)]
             assert not [target for target in names if target.split(".")[0] == "django"], (name, module)
 
 
