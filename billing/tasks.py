@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from accounts.enqueue import enqueue
+from accounts.tasks import DATABASE_LOST, DATABASE_RETRY
 from billing.delivery.selectors import estimate_notice_ranges
 from billing.delivery.services import estimate_notices_send
 from billing.documents.selectors import print_queue
@@ -28,21 +28,16 @@ from billing.run.services import (
     runs_resume_stale,
 )
 
-# A lost database connection (PostgreSQL restarted, a failover, a killed backend) is worth waiting out:
-# retried after about 2, 4, 8 ... 60 s with jitter, for about ten minutes; then the beat's
-# billing_runs_resume queues the chunk again.
-DATABASE_LOST = (OperationalError, InterfaceError)
+# A lost database connection is worth waiting out (accounts.tasks.DATABASE_RETRY): a chunk is retried for
+# about ten minutes; then the beat's billing_runs_resume queues it again.
 
 
 @shared_task(
     acks_late=True,
     soft_time_limit=600,
     time_limit=660,
-    autoretry_for=DATABASE_LOST,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
     max_retries=12,
+    **DATABASE_RETRY,
 )
 def billing_chunk(chunk_id: int) -> int:
     """Bill one chunk; a duplicate delivery finds it done (or locked) and does nothing. The worker that
