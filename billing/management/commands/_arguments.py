@@ -2,6 +2,7 @@
 CSV on stdout (`export_charges`, `export_invoices`). Not a command itself."""
 
 import csv
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -16,13 +17,14 @@ def month_option(text: str) -> date:
         raise CommandError(f"--month must be YYYY-MM: {error}") from error
 
 
-class MonthCsvCommand(BaseCommand):
+class MonthCsvCommand(BaseCommand, ABC):
     """`--month YYYY-MM`: the header `columns`, then `rows(month)` in the order they come (DESIGN.md formats)."""
 
     columns: tuple[str, ...] = ()
 
+    @abstractmethod
     def rows(self, month: date) -> Iterable[Iterable]:
-        raise NotImplementedError
+        """The month's rows, in the columns' order (each command says which)."""
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="YYYY-MM")
