@@ -47,7 +47,7 @@ def billing_chunk(chunk_id: int) -> int:
     except (*DATABASE_LOST, SoftTimeLimitExceeded):
         raise  # retried (the database), or resumed by beat (a chunk too slow for its time limit)
     except Exception as error:
-        run_fail(chunk_id=chunk_id, error=f"chunk {chunk_id}: {type(error).__name__}: {error}", now=timezone.now())
+        run_fail(chunk_id=chunk_id, error=error, now=timezone.now())
         raise
     run_finish_if_complete(chunk_id=chunk_id, now=timezone.now())
     return billed

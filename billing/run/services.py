@@ -173,14 +173,52 @@ def runs_resume_stale(*, now: datetime) -> list[BillingRun]:
     return runs
 
 
-def run_fail(*, chunk_id: int, error: str, now: datetime) -> None:
-    """A chunk hit an error that a retry will not cure (a bug, bad data): the run stops as failed with the
-    error for staff; charges of the chunks done stay (a new start bills the rest, never twice)."""
+def run_fail(*, chunk_id: int, error: BaseException, now: datetime) -> None:
+    """A chunk hit an error that nothing will retry (a bug, bad data; in a worker not a lost database, which
+    the task waits out): the run stops as failed with the error for staff; charges of the chunks done stay
+    (a new start bills the rest, never twice). The one rule for a worker's chunk and a chunk billed in the
+    command's process."""
+    text = f"chunk {chunk_id}: {type(error).__name__}: {error}"
     run_id = BillingChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).first()
     BillingRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        status=RunStatus.FAILED, finished_at=now, errors=Concat(F("errors"), Value(error[:2000] + "\n"))
+        status=RunStatus.FAILED, finished_at=now, errors=Concat(F("errors"), Value(text[:2000] + "\n"))
     )
-    logger.error("run %s failed: %s", run_id, error)
+    logger.error("run %s failed: %s", run_id, text)
+
+
+class RunFailed(Exception):
+    """A chunk billed in this process (`run_in_process`) raised; the original error is the `__cause__`.
+
+    `str()` speaks the active language when it is called, so the command can show it in its console's
+    language while the run's texts for staff were written in theirs."""
+
+    def __init__(self, *, chunk_id: int, run_id: int, error: BaseException, marked: bool):
+        super().__init__(chunk_id, run_id, error, marked)
+        self.chunk_id, self.run_id, self.error, self.marked = chunk_id, run_id, error, marked
+
+    def __str__(self) -> str:
+        words = {
+            "run": self.run_id,
+            "chunk": self.chunk_id,
+            "error": f"{type(self.error).__name__}: {self.error}",
+            "seconds": settings.BILLING_RUN_STALE_SECONDS,
+        }
+        if self.marked:
+            return (
+                _(
+                    "run %(run)s failed in chunk %(chunk)s (%(error)s); the chunks billed before stay, "
+                    "and starting the pass again bills the rest"
+                )
+                % words
+            )
+        return (
+            _(
+                "run %(run)s stopped in chunk %(chunk)s (%(error)s) and could not be marked failed, so it still "
+                "shows as running; starting the pass again resumes it once it has made no progress for "
+                "%(seconds)s seconds"
+            )
+            % words
+        )
 
 
 def run_finish_if_complete(*, chunk_id: int, now: datetime) -> None:
@@ -298,7 +336,8 @@ def run_in_process(
     lane's chunk waits for PostgreSQL (its statements, its commit) another's Python plans and builds rows:
     on two cores the run takes about the longer of the two instead of their sum. An exception in any chunk
     stops the run as it does with one lane: no lane starts another chunk, the chunks already committed
-    stay, and the exception reaches the caller (a rerun after the stale time bills the rest, never twice).
+    stay, the run is marked failed with the error (`_chunk_bill_or_fail`), and `RunFailed` reaches the
+    caller, from the error; starting the pass again bills the rest, never twice.
 
     `queue_documents=False` (the demo loader, which runs before any broker) leaves the invoices' PDFs to
     the periodic sweep or to the first person who opens them, and the print batches to the next pass.
@@ -306,16 +345,42 @@ def run_in_process(
     pending = pending_chunk_ids(run)
     lanes = min(run_lanes(lanes), len(pending))
     if lanes > 1:
-        _bill_in_lanes(pending, lanes=lanes, progress=progress, queue_documents=queue_documents)
+        _bill_in_lanes(pending, run_id=run.pk, lanes=lanes, progress=progress, queue_documents=queue_documents)
     else:
         for done, chunk_id in enumerate(pending, start=1):
-            chunk_bill(chunk_id=chunk_id, now=timezone.now(), queue_documents=queue_documents)
+            _chunk_bill_or_fail(chunk_id, run_id=run.pk, queue_documents=queue_documents)
             if progress:
                 progress(done, len(pending))
     return run_finish(run=run, now=timezone.now(), queue_documents=queue_documents)
 
 
-def _bill_in_lanes(chunk_ids: list[int], *, lanes: int, progress, queue_documents: bool) -> None:
+def _chunk_bill_or_fail(chunk_id: int, *, run_id: int, queue_documents: bool) -> int:
+    """`chunk_bill`; on an error the run is marked failed (`run_fail`, as a worker's chunk marks it) and
+    `RunFailed` is raised from the error.
+
+    Every `Exception` fails the run here, a lost database (`accounts.tasks.DATABASE_LOST`) too: a worker
+    retries that one for minutes, but in this process nothing retries or resumes the chunk, and a run left
+    `running` would refuse the staff's next start until BILLING_RUN_STALE_SECONDS pass. A failed run is
+    not resumed: the next start makes a new run whose chunks cover every account, and the chunks the failed
+    run committed bill nothing again (the charges' unique constraints; no second auto invoice of a month).
+    When the failure cannot be written either (the database is still gone), the run stays `running` and a
+    start after the stale time resumes it, as before. An interrupt (Ctrl+C, not an `Exception`) leaves the
+    run running too: the operator who stopped it may start it again after the stale time.
+    """
+    try:
+        return chunk_bill(chunk_id=chunk_id, now=timezone.now(), queue_documents=queue_documents)
+    except Exception as error:
+        # The chunk's transaction rolled back; a connection lost with it was closed, so this reconnects.
+        try:
+            run_fail(chunk_id=chunk_id, error=error, now=timezone.now())
+            marked = True
+        except Exception:  # noqa: BLE001 - the chunk's error is the one to report; this one is logged
+            logger.exception("run %s, chunk %s: the run could not be marked failed", run_id, chunk_id)
+            marked = False
+        raise RunFailed(chunk_id=chunk_id, run_id=run_id, error=error, marked=marked) from error
+
+
+def _bill_in_lanes(chunk_ids: list[int], *, run_id: int, lanes: int, progress, queue_documents: bool) -> None:
     """Bill `chunk_ids` on `lanes` threads, each with its own connection (closed when the lane ends).
 
     Two lanes in one district meet at the district's invoice counter: the second waits there until the
@@ -339,7 +404,7 @@ def _bill_in_lanes(chunk_ids: list[int], *, lanes: int, progress, queue_document
                         chunk_id = todo.get_nowait()
                     except queue.Empty:
                         return
-                    chunk_bill(chunk_id=chunk_id, now=timezone.now(), queue_documents=queue_documents)
+                    _chunk_bill_or_fail(chunk_id, run_id=run_id, queue_documents=queue_documents)
                     finished.put(None)
         except BaseException as error:  # noqa: BLE001 - any error stops every lane and reaches the caller
             stop.set()

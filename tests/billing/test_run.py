@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
+import billing.run.services as run_services
 from billing.models import BillingRun, Charge, MeterBillingState
-from billing.run.services import PassAlreadyDone, RunRefused, run_in_process, run_start
+from billing.run.services import PassAlreadyDone, RunFailed, RunRefused, run_in_process, run_start
 from readings.models import ClosedMonth
 from readings.zones import TWO_ZONE
 from tests.billing.helpers import read_two_zone as read
@@ -203,6 +205,78 @@ def test_the_command_prints_the_counts(meter, capsys):
     assert "actual: 2 charges, 1307 kWh" in out
     with pytest.raises(CommandError, match="--month must be"):
         call_command("run_billing", "--month", "10/2026", "--pass", "actual")
+
+
+def test_the_command_fails_the_run_on_an_error_in_a_chunk_and_a_rerun_bills_the_rest_once(meter, monkeypatch):
+    other = MeterFactory(
+        account=PersonalAccountFactory(district=meter.account.district, number="1000100002", residents=3),
+        zone_set=TWO_ZONE,
+        installed_on=D(2026, 1, 15),
+        install_day=27000,
+        install_night=13500,
+    )
+    read(other, D(2026, 4, 30), 27400, 13700)
+    read(other, D(2026, 10, 30), 27893, 13914)
+    meter_inputs = run_services.meter_inputs
+
+    def meter_inputs_failing_on_the_other_account(chunk, run):
+        if chunk.first_account_id == other.account_id:
+            raise RuntimeError("bad data")
+        return meter_inputs(chunk, run)
+
+    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs_failing_on_the_other_account)
+    command = ("run_billing", "--month", "2026-10", "--pass", "actual", "--date", "2026-11-03", "--chunk-size", "1")
+    with pytest.raises(CommandError, match=r"Failed: run \d+ failed in chunk \d+ \(RuntimeError: bad data\)"):
+        call_command(*command)
+    # Staff see the run failed with the error, as when a worker's chunk fails; the first chunk stays billed.
+    failed = BillingRun.objects.get()
+    failed_chunk = failed.chunks.get(first_account_id=other.account_id)
+    assert (failed.status, failed.errors) == ("failed", f"chunk {failed_chunk.pk}: RuntimeError: bad data\n")
+    assert Charge.objects.filter(account=other.account).count() == 0
+    assert Charge.objects.filter(account=meter.account).count() == 2
+
+    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs)
+    call_command(*command)  # at once: a failed run does not block a new start
+    assert list(BillingRun.objects.order_by("pk").values_list("status", flat=True)) == ["failed", "done"]
+    month = D(2026, 10, 1)
+    for billed in (meter, other):
+        assert lines(billed, month) == [
+            ("day", "actual", 893, Decimal("4.32000"), Decimal("3857.76"), D(2026, 1, 15), D(2026, 10, 30)),
+            ("night", "actual", 414, Decimal("2.16000"), Decimal("894.24"), D(2026, 1, 15), D(2026, 10, 30)),
+        ]
+        assert list(billed.account.invoices.values_list("charges_total", flat=True)) == [Decimal("4752.00")]
+
+
+def test_a_lost_database_in_one_process_fails_the_run_too_or_leaves_it_to_the_stale_time(meter, monkeypatch):
+    """Nothing retries a chunk billed in this process (a worker waits a lost database out): the run is marked
+    failed so staff can start it again; when even that cannot be written, it stays running and says so."""
+    lost = OperationalError("server closed the connection unexpectedly")
+
+    def meter_inputs_losing_the_database(chunk, run):
+        raise lost
+
+    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs_losing_the_database)
+    run = run_start(month=D(2026, 10, 1), pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now())
+    with pytest.raises(RunFailed) as failed:
+        run_in_process(run=run)
+    assert failed.value.__cause__ is lost and failed.value.marked
+    run.refresh_from_db()
+    assert run.status == "failed" and "OperationalError: server closed the connection" in run.errors
+
+    def run_fail_without_a_database(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(run_services, "run_fail", run_fail_without_a_database)
+    run = run_start(month=D(2026, 10, 1), pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now())
+    with pytest.raises(RunFailed) as failed:
+        run_in_process(run=run)
+    assert not failed.value.marked and failed.value.run_id == run.pk
+    with translation.override("en"):
+        assert "could not be marked failed, so it still shows as running" in str(failed.value)
+    with translation.override("uk"):
+        assert "позначити його невдалим не вдалося" in str(failed.value)
+    run.refresh_from_db()
+    assert run.status == "running" and not Charge.objects.exists()
 
 
 def test_a_zero_use_month_is_still_a_charge_row(prices, kyiv):

@@ -1,6 +1,6 @@
 """`run_billing` in one process with lanes (PostgreSQL): chunks billed at once on threads with their own
 connections give the charges and invoices one lane gives, invoice numbers gap-free per district, and an
-error in one chunk stops the run as it does with one lane, a rerun then billing everything exactly once."""
+error in one chunk fails the run as it does with one lane, a rerun then billing everything exactly once."""
 
 import datetime
 import threading
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 import billing.run.services as run_services
 from billing.models import BillingChunk, BillingRun, Charge, Invoice, InvoiceCounter, InvoiceItem, MeterBillingState
-from billing.run.services import run_in_process, run_lanes, run_start
+from billing.run.services import RunFailed, run_in_process, run_lanes, run_start
 from readings.models import ClosedMonth
 from readings.zones import TWO_ZONE
 from tests.billing.helpers import read_two_zone
@@ -139,7 +139,13 @@ def test_two_lanes_bill_what_one_lane_bills(accounts, monkeypatch):
 
 
 @pytest.mark.parametrize("lanes", [1, 2])
-def test_an_error_in_a_chunk_stops_the_run_and_a_rerun_bills_the_rest_once(accounts, lanes, monkeypatch, settings):
+def test_an_error_in_a_chunk_fails_the_run_and_a_rerun_bills_the_rest_once(accounts, lanes, monkeypatch):
+    # What billing in one go charges and invoices, to compare the failed run and its rerun with.
+    bill_both_passes(lanes=1)
+    in_one_go = charges(), invoices()
+    assert len(in_one_go[0]) > ACCOUNTS and len(in_one_go[1]) == ACCOUNTS  # something to compare
+    forget_the_runs()
+
     run = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now(), chunk_size=CHUNK)
     first = run.chunks.get(index=0)
     meter_inputs = run_services.meter_inputs
@@ -150,11 +156,14 @@ def test_an_error_in_a_chunk_stops_the_run_and_a_rerun_bills_the_rest_once(accou
         return meter_inputs(chunk, run)
 
     monkeypatch.setattr(run_services, "meter_inputs", meter_inputs_failing_on_the_first_chunk)
-    with pytest.raises(RuntimeError, match="bad data"):
+    with pytest.raises(RunFailed, match="bad data") as failed:
         run_in_process(run=run, queue_documents=False, lanes=lanes)
+    assert isinstance(failed.value.__cause__, RuntimeError) and failed.value.marked
     run.refresh_from_db()
-    # The run stops: not done; no lane starts a chunk after the error (the other lane ends the one it has).
-    assert run.status == "running"
+    # The run stops as failed, with the error for staff, as a worker's chunk fails it (run_fail); no lane
+    # starts a chunk after the error (the other lane ends the one it has).
+    assert run.status == "failed" and run.finished_at is not None
+    assert run.errors == f"chunk {first.pk}: RuntimeError: bad data in the first chunk\n"
     done = list(run.chunks.filter(done=True))
     assert len(done) <= lanes - 1 and run.chunks_done == len(done)
     assert not Charge.objects.filter(account_id__gte=first.first_account_id, account_id__lte=first.last_account_id)
@@ -162,11 +171,14 @@ def test_an_error_in_a_chunk_stops_the_run_and_a_rerun_bills_the_rest_once(accou
     assert billed == CHUNK * len(done) and Invoice.objects.count() == billed  # whole chunks or nothing
     assert_gap_free_series()
 
+    # Staff start the pass again at once (no stale time to wait: the run is not `running`): a new run bills
+    # the rest; the accounts the failed run billed get nothing twice.
     monkeypatch.setattr(run_services, "meter_inputs", meter_inputs)
-    settings.BILLING_RUN_STALE_SECONDS = 0
-    resumed = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now())
-    assert resumed.pk == run.pk
-    assert run_in_process(run=resumed, queue_documents=False, lanes=lanes).status == "done"
+    rerun = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now(), chunk_size=CHUNK)
+    assert rerun.pk != run.pk
+    assert run_in_process(run=rerun, queue_documents=False, lanes=lanes).status == "done"
+    run.refresh_from_db()
+    assert run.status == "failed"
     # Every meter has a reading to bill (the April one where October has none): each account is charged
     # once per zone, and has one invoice.
     assert Charge.objects.count() == ACCOUNTS // 2 * (1 + 2)
@@ -176,3 +188,10 @@ def test_an_error_in_a_chunk_stops_the_run_and_a_rerun_bills_the_rest_once(accou
     assert sum(Invoice.objects.values_list("charges_total", flat=True), Decimal(0)) == sum(
         Charge.objects.values_list("amount", flat=True), Decimal(0)
     )
+    # The final pass then runs as usual; the month ends charged and invoiced to the kopiyka as in one go.
+    run_final = run_start(
+        month=OCTOBER, pass_name="final", run_date=D(2026, 11, 4), now=timezone.now(), chunk_size=CHUNK
+    )
+    assert run_in_process(run=run_final, queue_documents=False, lanes=lanes).status == "done"
+    assert (charges(), invoices()) == in_one_go
+    assert_gap_free_series()

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from billing.models import BillingRun, Pass, RunStatus
 from billing.run.selectors import pending_chunk_ids
-from billing.run.services import PassAlreadyDone, RunRefused, run_in_process, run_queue, run_start
+from billing.run.services import PassAlreadyDone, RunFailed, RunRefused, run_in_process, run_queue, run_start
 
 
 class Command(BaseCommand):
@@ -81,7 +81,13 @@ class Command(BaseCommand):
                 )
             run = self._wait(run, timeout=options["timeout"])
         else:
-            run = run_in_process(run=run, progress=self._progress, lanes=options["lanes"])
+            try:
+                run = run_in_process(run=run, progress=self._progress, lanes=options["lanes"])
+            except RunFailed as failed:
+                # The run is marked failed for staff; the chunk's traceback shows with --traceback.
+                self.stdout.write("")  # end the progress line
+                with translation.override("en"):
+                    raise CommandError(f"Failed: {failed}.") from failed
         self.stdout.write("")
         if run.status != RunStatus.DONE:
             raise CommandError(f"Run {run.pk} ended as {run.status}: {run.errors}")
