@@ -36,7 +36,7 @@ from django.test.utils import setup_databases, setup_test_environment, teardown_
 from django.utils import timezone  # noqa: E402
 
 from bench.profiling import add_profile_argument, pid_cpu_seconds, process_cpu_seconds, profiled  # noqa: E402
-from bench.results import results_append  # noqa: E402
+from bench.results import results_append, times  # noqa: E402
 
 MONTH = date(2026, 10, 1)
 HISTORY = [date(2025, month, 28) if month >= 10 else date(2026, month, 28) for month in (10, 11, 12, *range(1, 10))]
@@ -398,7 +398,7 @@ def main() -> None:
         line("both passes, invoices included", both),
         f"| COPY of the rows both passes wrote (charges, states, invoices, items) into scratch tables, same run | "
         f"{copy_rows_count:,} rows | {copy_s:.2f} s wall; {copy_cpu:.2f} CPU-s (this process + its backend) | "
-        f"run / COPY = {both['seconds'] / copy_s:.1f}x wall, {both_cpu / copy_cpu:.1f}x CPU |",
+        f"run / COPY = {times(both['seconds'], copy_s)} wall, {times(both_cpu, copy_cpu)} CPU |",
     ]
     load = os.getloadavg()
     results_append(

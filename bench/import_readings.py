@@ -39,7 +39,7 @@ from django.test.utils import setup_databases, setup_test_environment, teardown_
 from django.utils import timezone  # noqa: E402
 
 from bench.api_load import generate  # noqa: E402
-from bench.results import results_append  # noqa: E402
+from bench.results import results_append, times  # noqa: E402
 
 
 def source(rows: int, day) -> bytes:
@@ -208,10 +208,10 @@ def main() -> None:
         f"{bad_wall:.2f} s | {bad_cpu:.2f} + {bad_backend:.2f} = {bad_cpu + bad_backend:.2f} s | |",
         f"| COPY of the same rows into readings_reading (indexes, WAL, commit), same run | {args.rows:,} rows | "
         f"{table_wall:.2f} s | {table_cpu:.2f} + {table_backend:.2f} = {table_total:.2f} s | "
-        f"import / COPY = {wall / table_wall:.1f}x wall, {total / table_total:.1f}x CPU |",
+        f"import / COPY = {times(wall, table_wall)} wall, {times(total, table_total)} CPU |",
         f"| COPY of the same rows into a temporary table (no indexes, no WAL), same run | {args.rows:,} rows | "
         f"{copy_wall:.2f} s | {copy_cpu:.2f} + {copy_backend:.2f} = {copy_total:.2f} s | "
-        f"import / COPY = {wall / copy_wall:.1f}x wall, {total / copy_total:.1f}x CPU |",
+        f"import / COPY = {times(wall, copy_wall)} wall, {times(total, copy_total)} CPU |",
     ]
     results_append(
         command=f"`bench/import_readings.py --rows {args.rows}` (load average at the start: {load:.2f})",

@@ -37,7 +37,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
-from bench.results import results_append  # noqa: E402
+from bench.results import results_append, times  # noqa: E402
 
 WARM = 5
 
@@ -60,7 +60,7 @@ def p95(values: list[float]) -> float:
 
 
 def figures(name: str, cpu: list[float], wall: list[float], base_cpu: float | None = None) -> str:
-    ratio = f"{statistics.median(cpu) / base_cpu:.1f}x the base" if base_cpu else ""
+    ratio = f"{times(statistics.median(cpu), base_cpu)} the base" if base_cpu is not None else ""
     return (
         f"| {name} | CPU median {statistics.median(cpu):.1f} ms, p95 {p95(cpu):.1f} ms | "
         f"wall median {statistics.median(wall):.1f} ms, p95 {p95(wall):.1f} ms | {ratio} |"

@@ -36,7 +36,7 @@ from django.utils import timezone  # noqa: E402
 from bench.billing_run import copy_floor, copy_rows  # noqa: E402
 from bench.generated import metered_accounts, two_zone  # noqa: E402
 from bench.profiling import add_profile_argument, profiled  # noqa: E402
-from bench.results import results_append  # noqa: E402
+from bench.results import results_append, times  # noqa: E402
 
 MONTH = date(2026, 10, 1)
 
@@ -183,14 +183,14 @@ def main() -> None:
         f"PostgreSQL {issue['database']:.2f}) = {cpu / n * 1000:.3f} ms CPU/invoice | "
         f"{n / issue['seconds']:,.0f} invoices/s |",
         f"| COPY of the same invoices and items into scratch tables, same run | {copy_count:,} rows | "
-        f"{copy_s:.2f} s wall; {copy_cpu:.2f} CPU-s | issue / COPY = {issue['seconds'] / copy_s:.1f}x wall, "
-        f"{cpu / copy_cpu:.1f}x CPU |",
+        f"{copy_s:.2f} s wall; {copy_cpu:.2f} CPU-s | issue / COPY = {times(issue['seconds'], copy_s)} wall, "
+        f"{times(cpu, copy_cpu)} CPU |",
     ]
     if args.pdfs:
         base_median, pdf_median = statistics.median(base), statistics.median(pdf)
         lines += [
             f"| invoice PDF, warm, {args.pdfs} invoices | median {pdf_median:.1f} ms, p95 {p95(pdf):.1f} ms | "
-            f"{pdf_median / base_median:.1f}x the base | |",
+            f"{times(pdf_median, base_median)} the base | |",
             f"| base: one-line WeasyPrint page, same run | median {base_median:.1f} ms, p95 {p95(base):.1f} ms | | |",
         ]
     load = os.getloadavg()

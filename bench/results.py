@@ -8,6 +8,12 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
+def times(value: float, base: float) -> str:
+    """`value / base` as "12.3x", or "n/a" when the base took no measurable time (CPU-seconds are counted in
+    clock ticks, so a small run's COPY can take 0.00 s): the ratio is then meaningless, not infinite."""
+    return f"{value / base:.1f}x" if base > 0 else "n/a"
+
+
 def results_append(*, command: str, lines: list[str], database: str, columns: str = "case | size | time | rate") -> str:
     """Print the section and append it to RESULTS.md (created with its title on the first run)."""
     width = columns.count("|") + 1
