@@ -1,3 +1,4 @@
+from anymail.signals import inbound
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -11,9 +12,9 @@ class ReadingsConfig(AppConfig):
 
     def ready(self):
         email_kinds_register(KINDS)
-        # The one subscriber to inbound mail: it only hands the message to the email channel's service.
-        from anymail.signals import inbound
-
+        # The one subscriber to inbound mail: it only hands the message to the email channel's service. It
+        # is imported here, as Django documents for signal handlers: it imports the models, which cannot be
+        # imported while the app registry is loading this module (AppRegistryNotReady).
         from readings.channels.email import anymail_inbound
 
         inbound.connect(anymail_inbound, dispatch_uid="readings_email_inbound")
