@@ -210,9 +210,11 @@ def pending_items(first_account_id: int, last_account_id: int, wanted: set[int])
     if starts:
         # The reading an actual charge started from: the reading of the meter's actual charge ending there.
         for meter_id, zone, span_end, *readings in value_rows(
+            # The charge's own account (its meter's since the meter's first reading: the admin locks a
+            # meter's account once it has readings), so the range is read by the account's index.
             Charge.objects.filter(
-                meter__account_id__gte=first_account_id,
-                meter__account_id__lte=last_account_id,
+                account_id__gte=first_account_id,
+                account_id__lte=last_account_id,
                 basis="actual",
                 span_end__in=sorted(starts),
             ).values_list("meter_id", "zone", "span_end", *reading_fields)
@@ -238,27 +240,31 @@ def auto_invoice_candidates(*, first_account_id: int, last_account_id: int, run:
     never a second auto invoice for the month. A queryset: the issue reads it as a subquery.
     """
     month = run.month
+    # Every subquery repeats the chunk's account range: PostgreSQL may read a subquery once for the whole
+    # statement (hashed), and the range keeps that read to the chunk's rows, not every invoice or charge of
+    # the utility for every chunk.
+    in_range = {"account_id__gte": first_account_id, "account_id__lte": last_account_id}
     accounts = PersonalAccount.objects.filter(
         pk__gte=first_account_id,
         pk__lte=last_account_id,
         is_active=True,
         invoice_mode__in=[InvoiceMode.SUPPLIER, InvoiceMode.HYBRID],
     )
-    invoiced = Invoice.objects.filter(account_id=OuterRef("pk"), kind=InvoiceKind.AUTO, billing_month=month).exclude(
-        status=InvoiceStatus.VOID
-    )
+    invoiced = Invoice.objects.filter(
+        account_id=OuterRef("pk"), **in_range, kind=InvoiceKind.AUTO, billing_month=month
+    ).exclude(status=InvoiceStatus.VOID)
     # A cancelled invoice, and the cancellation itself, are nothing the customer has to pay.
     unexpired = (
-        Invoice.objects.filter(account_id=OuterRef("pk"), due_on__gte=run.run_date)
+        Invoice.objects.filter(account_id=OuterRef("pk"), **in_range, due_on__gte=run.run_date)
         .exclude(status=InvoiceStatus.VOID)
         .exclude(kind=InvoiceKind.CANCELLATION)
     )
     accounts = accounts.exclude(Exists(invoiced)).exclude(Q(invoice_mode=InvoiceMode.HYBRID) & Exists(unexpired))
     if run.pass_name == PASS_ACTUAL:
-        unbilled = Meter.objects.filter(account_id=OuterRef("pk"), removed_on__isnull=True).exclude(
+        unbilled = Meter.objects.filter(account_id=OuterRef("pk"), **in_range, removed_on__isnull=True).exclude(
             billing_state__last_billed_month=month
         )
-        billed_now = Charge.objects.filter(account_id=OuterRef("pk"), run=run)
+        billed_now = Charge.objects.filter(account_id=OuterRef("pk"), **in_range, run=run)
         accounts = accounts.filter(Exists(billed_now)).exclude(Exists(unbilled))
     return accounts
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import PersonalAccount
 from billing.estimates import Snapshot, months_before
 from billing.models import ESTIMATE_BASES, BillingChunk, BillingRun, Charge, MeterBillingState, Norm, Tariff
 from billing.run.plan import PASS_FINAL, MeterInput, OpenEstimate, Rules
@@ -73,65 +73,105 @@ def _zone_positions(zone_set: str, first: int, cache: dict) -> tuple[tuple[str, 
     return cache[key]
 
 
-def meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
-    """Everything the plan needs for every meter of the chunk, in four queries, as plain values (the
-    driver's tuples read by position: Django's rows and a dict per row were a quarter of a chunk's time)."""
-    month = run.month
-    install_fields = [f"install_{zone}" for zone in ALL_ZONES]
-    chunk_meters = Meter.objects.filter(
-        account_id__gte=chunk.first_account_id, account_id__lte=chunk.last_account_id, account__is_active=True
-    )
-    # Meters this month is already billed for (the final pass after the actual pass) have nothing to do.
-    # So have meters billed past it (a resumed run of an old month): plan_meter refuses them too.
-    chunk_meters = chunk_meters.exclude(billing_state__last_billed_month__gte=month).exclude(billing_state__closed=True)
-    # pk, account, zone set, digits, multiplier, installed, removed, category, residents, install_* from 9
-    meters = value_rows(
-        chunk_meters.values_list(
-            "pk",
-            "account_id",
-            "zone_set",
-            "register_digits",
-            "multiplier",
-            "installed_on",
-            "removed_on",
-            "account__category",
-            "account__residents",
-            *install_fields,
-        )
-    )
-    # Filter the other tables by the chunk's account range (an index range scan) rather than by a list of
-    # thousands of meter ids.
-    in_chunk = {"meter__account_id__gte": chunk.first_account_id, "meter__account_id__lte": chunk.last_account_id}
-    # meter, last reading, last date, estimated months, last billed month, closed, last_reading__* from 6
-    states = {
-        row[0]: row
-        for row in value_rows(
-            MeterBillingState.objects.filter(**in_chunk).values_list(
-                "meter_id",
-                "last_reading_id",
-                "last_date",
-                "estimated_months",
-                "last_billed_month",
-                "closed",
-                *[f"last_reading__{zone}" for zone in ALL_ZONES],
-            )
-        )
-    }
+def _chunk_meters_sql(vendor: str) -> str:
+    """One statement for every meter of a chunk with its billing state, L's reading and its newest reading R.
+
+    Each table is reached from the chunk's own meters by an index (accounts and meters by the account-id
+    range, the state by its meter, R by the meter's current readings from L's date down), so a chunk reads
+    what it bills whatever the size of the tables: the joins it replaced hashed every billing state and
+    scanned every reading of every account for each chunk, a cost that grew with the utility and with the
+    years of history. R is the newest counted reading after L: on PostgreSQL a LATERAL subquery per meter;
+    SQLite (the `make run` default), which has no LATERAL, finds R's id by a correlated subquery in the
+    join, which it runs per meter by itself.
+    """
+    meter, account = Meter._meta.db_table, PersonalAccount._meta.db_table
+    state, reading = MeterBillingState._meta.db_table, Reading._meta.db_table
+    newest = f"""
+        FROM {reading} n
+        WHERE n.meter_id = m.id AND n.reading_date > COALESCE(s.last_date, %(epoch)s)
+          AND n.status = %(accepted)s AND n.superseded_at IS NULL
+          AND n.submitted_at < %(submitted_until)s AND n.billing_month <= %(month)s
+        ORDER BY n.reading_date DESC, n.submitted_at DESC LIMIT 1"""
+    if vendor == "postgresql":
+        values = ", ".join(f"n.{zone}" for zone in ALL_ZONES)
+        join_newest = f"LEFT JOIN LATERAL (SELECT n.id, n.reading_date, {values} {newest}) r ON true"
+    else:
+        join_newest = f"LEFT JOIN {reading} r ON r.id = (SELECT n.id {newest})"
+    return f"""
+        SELECT m.id, m.account_id, m.zone_set, m.register_digits, m.multiplier, m.installed_on, m.removed_on,
+               a.category, a.residents, {", ".join(f"m.install_{zone}" for zone in ALL_ZONES)},
+               s.meter_id, s.last_reading_id, s.last_date, s.estimated_months, s.last_billed_month, s.closed,
+               {", ".join(f"lr.{zone}" for zone in ALL_ZONES)},
+               r.id, r.reading_date, {", ".join(f"r.{zone}" for zone in ALL_ZONES)}
+          FROM {meter} m
+          JOIN {account} a ON a.id = m.account_id
+          LEFT JOIN {state} s ON s.meter_id = m.id
+          LEFT JOIN {reading} lr ON lr.id = s.last_reading_id
+          {join_newest}
+         WHERE m.account_id >= %(first)s AND m.account_id <= %(last)s
+           AND a.id >= %(first)s AND a.id <= %(last)s AND a.is_active
+           AND (s.meter_id IS NULL OR ((s.last_billed_month IS NULL OR s.last_billed_month < %(month)s)
+                                       AND NOT s.closed))
+         ORDER BY m.serial_number
+    """
+
+
+_CHUNK_METERS_SQL: dict[str, str] = {}  # by database vendor, built on first use
+
+# Positions in a row of `_chunk_meters_sql`: the meter (0-8), its installation values, its state, L's values,
+# R's id, R's date and values.
+INSTALL_AT = 9
+STATE_AT = INSTALL_AT + len(ALL_ZONES)  # state_meter_id, last_reading_id, last_date, estimated, billed, closed
+LAST_AT = STATE_AT + 6
+NEW_ID_AT = LAST_AT + len(ALL_ZONES)
+NEW_DATE_AT = NEW_ID_AT + 1
+NEW_AT = NEW_DATE_AT + 1
+EPOCH = date(1, 1, 1)  # before any reading: a meter without a billing state takes its newest reading
+
+
+def _chunk_meter_rows(chunk: BillingChunk, run: BillingRun) -> list[tuple]:
+    vendor = connection.vendor
+    if vendor not in _CHUNK_METERS_SQL:
+        _CHUNK_METERS_SQL[vendor] = _chunk_meters_sql(vendor)
     # Readings submitted up to the end of the run date (portal time zone) count; later ones wait.
     submitted_until = timezone.make_aware(datetime.combine(run.run_date + timedelta(days=1), time.min))
-    counted = Reading.objects.filter(
-        **in_chunk, status=ReadingStatus.ACCEPTED, superseded_at__isnull=True, submitted_at__lt=submitted_until
-    )
-    # R candidates: newer than each meter's own L (a join on its billing state), belonging to M or earlier.
-    # pk, meter, reading date, zones from 3
-    newest: dict[int, tuple] = {}
-    for row in value_rows(
-        counted.filter(billing_month__lte=month)
-        .filter(Q(meter__billing_state__isnull=True) | Q(reading_date__gt=F("meter__billing_state__last_date")))
-        .order_by("meter_id", "reading_date", "submitted_at")
-        .values_list("pk", "meter_id", "reading_date", *ALL_ZONES)
-    ):
-        newest[row[1]] = row  # ordered: the last one wins
+    ops = connection.ops  # values as the ORM would send them (SQLite keeps datetimes as naive UTC text)
+    params = {
+        "first": chunk.first_account_id,
+        "last": chunk.last_account_id,
+        "month": ops.adapt_datefield_value(run.month),
+        "epoch": ops.adapt_datefield_value(EPOCH),
+        "accepted": ReadingStatus.ACCEPTED.value,
+        "submitted_until": ops.adapt_datetimefield_value(submitted_until),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_CHUNK_METERS_SQL[vendor], params)
+        rows = cursor.fetchall()
+    if vendor == "postgresql":
+        return rows
+    return [_dates_parsed(row) for row in rows]
+
+
+_DATE_POSITIONS = (5, 6, STATE_AT + 2, STATE_AT + 4, NEW_DATE_AT)
+
+
+def _dates_parsed(row: tuple) -> tuple:
+    """SQLite returns the dates of a raw statement's columns as ISO text; the plan wants dates."""
+    row = list(row)
+    for at in _DATE_POSITIONS:
+        if isinstance(row[at], str):
+            row[at] = date.fromisoformat(row[at])
+    return tuple(row)
+
+
+def meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
+    """Everything the plan needs for every meter of the chunk, as plain values: the chunk's meters, states
+    and readings in one statement (`_chunk_meters_sql`), its open estimates in another, the history of
+    the meters the final pass may estimate in a third. Meters this month is already billed for (the final
+    pass after the actual pass), or billed past it (a resumed run of an old month), have nothing to do and
+    are not read."""
+    meters = _chunk_meter_rows(chunk, run)
+    in_chunk = {"meter__account_id__gte": chunk.first_account_id, "meter__account_id__lte": chunk.last_account_id}
     open_estimates: dict[int, list[OpenEstimate]] = defaultdict(list)
     for pk, meter_id, zone, volume, price, amount in value_rows(
         Charge.objects.filter(**in_chunk, basis__in=ESTIMATE_BASES, reversed_by__isnull=True).values_list(
@@ -144,21 +184,28 @@ def meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
     lasts, installations = {}, {}
     for meter in meters:
         meter_id, zone_set, installed_on = meter[0], meter[2], meter[5]
-        state = states.get(meter_id)
-        installation = Snapshot({zone: meter[at] for zone, at in _zone_positions(zone_set, 9, positions)}, installed_on)
+        installation = Snapshot(
+            {zone: meter[at] for zone, at in _zone_positions(zone_set, INSTALL_AT, positions)}, installed_on
+        )
         installations[meter_id] = installation
-        if state and state[1]:
+        if meter[STATE_AT + 1]:  # L is a reading
             lasts[meter_id] = Snapshot(
-                {zone: state[at] for zone, at in _zone_positions(zone_set, 6, positions)}, state[2]
+                {zone: meter[at] for zone, at in _zone_positions(zone_set, LAST_AT, positions)}, meter[STATE_AT + 2]
             )
-        else:
-            lasts[meter_id] = Snapshot(installation.values, state[2] if state else installed_on)
-    history_starts = _history_starts(counted, run, [meter[0] for meter in meters if meter[0] not in newest], lasts)
+        else:  # L is the installation, on the state's date when it has one
+            lasts[meter_id] = Snapshot(
+                installation.values, meter[STATE_AT + 2] if meter[STATE_AT] is not None else installed_on
+            )
+    submitted_until = timezone.make_aware(datetime.combine(run.run_date + timedelta(days=1), time.min))
+    counted = Reading.objects.filter(
+        status=ReadingStatus.ACCEPTED, superseded_at__isnull=True, submitted_at__lt=submitted_until
+    )
+    history_starts = _history_starts(counted, run, [meter[0] for meter in meters if meter[NEW_ID_AT] is None], lasts)
 
     inputs = []
     for meter in meters:
         meter_id, zone_set = meter[0], meter[2]
-        state, new_row = states.get(meter_id), newest.get(meter_id)
+        has_state, new_id = meter[STATE_AT] is not None, meter[NEW_ID_AT]
         inputs.append(
             MeterInput(
                 meter_id,
@@ -171,13 +218,15 @@ def meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
                 meter[7],
                 meter[8],
                 lasts[meter_id],
-                state[1] if state else None,
-                state[3] if state else 0,
-                state[4] if state else None,
-                state[5] if state else False,
-                new_row[0] if new_row else None,
-                Snapshot({zone: new_row[at] for zone, at in _zone_positions(zone_set, 3, positions)}, new_row[2])
-                if new_row
+                meter[STATE_AT + 1],
+                meter[STATE_AT + 3] if has_state else 0,
+                meter[STATE_AT + 4],
+                bool(meter[STATE_AT + 5]),
+                new_id,
+                Snapshot(
+                    {zone: meter[at] for zone, at in _zone_positions(zone_set, NEW_AT, positions)}, meter[NEW_DATE_AT]
+                )
+                if new_id is not None
                 else None,
                 tuple(open_estimates.get(meter_id, ())),
                 history_starts.get(meter_id),
