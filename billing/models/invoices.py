@@ -159,7 +159,10 @@ class Invoice(models.Model):
     print_batch = models.ForeignKey(
         PrintBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices", db_index=False
     )
-    run = models.ForeignKey(BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
+    # The run that issued it: no database constraint, as `Charge.run` (docs/decisions.md "The run pointers").
+    run = models.ForeignKey(
+        BillingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices", db_constraint=False
+    )
     # Empty for the run's invoices: indexed only where set (invoice_created_by_idx).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
