@@ -16,6 +16,7 @@ from billing.models import BillingRun, Charge, MeterBillingState
 from billing.run.services import PassAlreadyDone, RunFailed, RunRefused, run_in_process, run_start
 from readings.models import ClosedMonth
 from readings.zones import TWO_ZONE
+from tests.billing.helpers import meter_inputs_failing
 from tests.billing.helpers import read_two_zone as read
 from tests.factories import MeterFactory, PersonalAccountFactory, ReadingFactory
 from tests.readings.conftest import aware
@@ -217,14 +218,9 @@ def test_the_command_fails_the_run_on_an_error_in_a_chunk_and_a_rerun_bills_the_
     )
     read(other, D(2026, 4, 30), 27400, 13700)
     read(other, D(2026, 10, 30), 27893, 13914)
-    meter_inputs = run_services.meter_inputs
-
-    def meter_inputs_failing_on_the_other_account(chunk, run):
-        if chunk.first_account_id == other.account_id:
-            raise RuntimeError("bad data")
-        return meter_inputs(chunk, run)
-
-    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs_failing_on_the_other_account)
+    repaired = meter_inputs_failing(
+        monkeypatch, lambda chunk: chunk.first_account_id == other.account_id, RuntimeError("bad data")
+    )
     command = ("run_billing", "--month", "2026-10", "--pass", "actual", "--date", "2026-11-03", "--chunk-size", "1")
     with pytest.raises(CommandError, match=r"Failed: run \d+ failed in chunk \d+ \(RuntimeError: bad data\)"):
         call_command(*command)
@@ -235,7 +231,7 @@ def test_the_command_fails_the_run_on_an_error_in_a_chunk_and_a_rerun_bills_the_
     assert Charge.objects.filter(account=other.account).count() == 0
     assert Charge.objects.filter(account=meter.account).count() == 2
 
-    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs)
+    repaired()
     call_command(*command)  # at once: a failed run does not block a new start
     assert list(BillingRun.objects.order_by("pk").values_list("status", flat=True)) == ["failed", "done"]
     month = D(2026, 10, 1)
@@ -251,11 +247,7 @@ def test_a_lost_database_in_one_process_fails_the_run_too_or_leaves_it_to_the_st
     """Nothing retries a chunk billed in this process (a worker waits a lost database out): the run is marked
     failed so staff can start it again; when even that cannot be written, it stays running and says so."""
     lost = OperationalError("server closed the connection unexpectedly")
-
-    def meter_inputs_losing_the_database(chunk, run):
-        raise lost
-
-    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs_losing_the_database)
+    meter_inputs_failing(monkeypatch, lambda chunk: True, lost)
     run = run_start(month=D(2026, 10, 1), pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now())
     with pytest.raises(RunFailed) as failed:
         run_in_process(run=run)

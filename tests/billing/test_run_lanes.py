@@ -15,7 +15,7 @@ from billing.models import BillingChunk, BillingRun, Charge, Invoice, InvoiceCou
 from billing.run.services import RunFailed, run_in_process, run_lanes, run_start
 from readings.models import ClosedMonth
 from readings.zones import TWO_ZONE
-from tests.billing.helpers import read_two_zone
+from tests.billing.helpers import meter_inputs_failing, read_two_zone
 from tests.factories import DistrictFactory, MeterFactory, PersonalAccountFactory, ReadingFactory
 from tests.readings.conftest import aware
 
@@ -148,14 +148,9 @@ def test_an_error_in_a_chunk_fails_the_run_and_a_rerun_bills_the_rest_once(accou
 
     run = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now(), chunk_size=CHUNK)
     first = run.chunks.get(index=0)
-    meter_inputs = run_services.meter_inputs
-
-    def meter_inputs_failing_on_the_first_chunk(chunk, run):
-        if chunk.pk == first.pk:
-            raise RuntimeError("bad data in the first chunk")
-        return meter_inputs(chunk, run)
-
-    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs_failing_on_the_first_chunk)
+    repaired = meter_inputs_failing(
+        monkeypatch, lambda chunk: chunk.pk == first.pk, RuntimeError("bad data in the first chunk")
+    )
     with pytest.raises(RunFailed, match="bad data") as failed:
         run_in_process(run=run, queue_documents=False, lanes=lanes)
     assert isinstance(failed.value.__cause__, RuntimeError) and failed.value.marked
@@ -173,7 +168,7 @@ def test_an_error_in_a_chunk_fails_the_run_and_a_rerun_bills_the_rest_once(accou
 
     # Staff start the pass again at once (no stale time to wait: the run is not `running`): a new run bills
     # the rest; the accounts the failed run billed get nothing twice.
-    monkeypatch.setattr(run_services, "meter_inputs", meter_inputs)
+    repaired()
     rerun = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now(), chunk_size=CHUNK)
     assert rerun.pk != run.pk
     assert run_in_process(run=rerun, queue_documents=False, lanes=lanes).status == "done"
