@@ -129,12 +129,15 @@ NEW_AT = NEW_DATE_AT + 1
 EPOCH = date(1, 1, 1)  # before any reading: a meter without a billing state takes its newest reading
 
 
+def _submitted_until(run: BillingRun) -> datetime:
+    """Readings submitted up to the end of the run date (portal time zone) count; later ones wait."""
+    return timezone.make_aware(datetime.combine(run.run_date + timedelta(days=1), time.min))
+
+
 def _chunk_meter_rows(chunk: BillingChunk, run: BillingRun) -> list[tuple]:
     vendor = connection.vendor
     if vendor not in _CHUNK_METERS_SQL:
         _CHUNK_METERS_SQL[vendor] = _chunk_meters_sql(vendor)
-    # Readings submitted up to the end of the run date (portal time zone) count; later ones wait.
-    submitted_until = timezone.make_aware(datetime.combine(run.run_date + timedelta(days=1), time.min))
     ops = connection.ops  # values as the ORM would send them (SQLite keeps datetimes as naive UTC text)
     params = {
         "first": chunk.first_account_id,
@@ -142,7 +145,7 @@ def _chunk_meter_rows(chunk: BillingChunk, run: BillingRun) -> list[tuple]:
         "month": ops.adapt_datefield_value(run.month),
         "epoch": ops.adapt_datefield_value(EPOCH),
         "accepted": ReadingStatus.ACCEPTED.value,
-        "submitted_until": ops.adapt_datetimefield_value(submitted_until),
+        "submitted_until": ops.adapt_datetimefield_value(_submitted_until(run)),
     }
     with connection.cursor() as cursor:
         cursor.execute(_CHUNK_METERS_SQL[vendor], params)
@@ -196,9 +199,8 @@ def meter_inputs(chunk: BillingChunk, run: BillingRun) -> list[MeterInput]:
             lasts[meter_id] = Snapshot(
                 installation.values, meter[STATE_AT + 2] if meter[STATE_AT] is not None else installed_on
             )
-    submitted_until = timezone.make_aware(datetime.combine(run.run_date + timedelta(days=1), time.min))
     counted = Reading.objects.filter(
-        status=ReadingStatus.ACCEPTED, superseded_at__isnull=True, submitted_at__lt=submitted_until
+        status=ReadingStatus.ACCEPTED, superseded_at__isnull=True, submitted_at__lt=_submitted_until(run)
     )
     history_starts = _history_starts(counted, run, [meter[0] for meter in meters if meter[NEW_ID_AT] is None], lasts)
 
