@@ -17,7 +17,7 @@ from django.http import Http404
 from accounts.models import AccountLink, InvoiceMode, PersonalAccount
 from accounts.windows import add_months
 from billing.invoices.content import ChargeRow, PaymentRow
-from billing.models import BillingRun, Charge, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, Payment
+from billing.models import BillingRun, Charge, Invoice, InvoiceKind, InvoiceStatus, OpenCharge, OpenPayment, Payment
 from billing.qr.payloads import Payee
 from billing.run.plan import PASS_ACTUAL
 from billing.run.selectors import value_rows
@@ -134,21 +134,27 @@ class PendingItems:
     labels: dict[tuple[int, str], str]
 
 
+def account_has_open_items(account: PersonalAccount) -> bool:
+    """Whether any charge or payment of the account waits for an invoice."""
+    return OpenCharge.objects.filter(account=account).exists() or OpenPayment.objects.filter(account=account).exists()
+
+
 def pending_items(first_account_id: int, last_account_id: int, wanted: set[int]) -> PendingItems:
     """Three statements filtered by the account-id range (an index range scan), whatever the number of
-    accounts; rows of accounts in the range that are not being invoiced are dropped here."""
+    accounts; rows of accounts in the range that are not being invoiced are dropped here. The charges and
+    payments are read through the open items (billing/models/open_items.py): what is pending now, not every
+    charge of the accounts' history."""
     install_fields = [f"meter__install_{zone}" for zone in ALL_ZONES]
     reading_fields = [f"reading__{zone}" for zone in ALL_ZONES]
-    charge_taken = InvoiceItem.objects.filter(charge_id=OuterRef("pk"), active=True)
     charges: dict[int, list[ChargeRow]] = defaultdict(list)
     previous: dict[tuple[int, str, date], int] = {}
     labels: dict[tuple[int, str], str] = {}
     starts: set[date] = set()
     parsed_labels: dict[str, dict] = {}  # a meter's register labels, as stored: few distinct values per run
     for row in value_rows(
-        Charge.objects.filter(account_id__gte=first_account_id, account_id__lte=last_account_id)
-        .filter(~Exists(charge_taken))
-        .values_list(
+        Charge.objects.filter(
+            open_item__account_id__gte=first_account_id, open_item__account_id__lte=last_account_id
+        ).values_list(
             "pk",
             "account_id",
             "meter_id",
@@ -220,12 +226,11 @@ def pending_items(first_account_id: int, last_account_id: int, wanted: set[int])
             ).values_list("meter_id", "zone", "span_end", *reading_fields)
         ):
             previous[(meter_id, zone, span_end)] = readings[ZONE_INDEX[zone]]
-    payment_taken = InvoiceItem.objects.filter(payment_id=OuterRef("pk"), active=True)
     payments: dict[int, list[PaymentRow]] = defaultdict(list)
     for pk, account_id, paid_on, amount, reference in value_rows(
-        Payment.objects.filter(account_id__gte=first_account_id, account_id__lte=last_account_id)
-        .filter(~Exists(payment_taken))
-        .values_list("pk", "account_id", "paid_on", "amount", "reference")
+        Payment.objects.filter(
+            open_item__account_id__gte=first_account_id, open_item__account_id__lte=last_account_id
+        ).values_list("pk", "account_id", "paid_on", "amount", "reference")
     ):
         if account_id in wanted:
             payments[account_id].append(PaymentRow(pk, paid_on, amount, reference))

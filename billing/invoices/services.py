@@ -16,7 +16,6 @@ from decimal import Decimal
 from celery import signature
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from accounts.enqueue import enqueue_after_commit
@@ -25,6 +24,7 @@ from billing.invoices.content import cancellation_content, invoice_content
 from billing.invoices.selectors import (
     AccountFacts,
     account_facts,
+    account_has_open_items,
     auto_invoice_candidates,
     invoice_generate_refusal,
     open_billing_month,
@@ -34,7 +34,7 @@ from billing.invoices.selectors import (
 )
 from billing.invoices.texts import payment_purpose
 from billing.invoices.writes import insert_invoices
-from billing.models import BillingRun, Charge, Invoice, InvoiceItem, InvoiceKind, InvoiceStatus, Payment
+from billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus
 from billing.payments.services import invoice_statuses_refresh
 from billing.qr.payloads import Payee, payment_qr, payment_qr_maker
 from billing.run.interim import interim_bill
@@ -340,13 +340,7 @@ def invoice_generate(*, account: PersonalAccount, user, today: date, now: dateti
         if refusal:
             raise InvoiceRefused(refusal)
         interim_bill(account=account, today=today, now=now)
-        pending_charges = Charge.objects.filter(account=account).exclude(
-            Exists(InvoiceItem.objects.filter(charge_id=OuterRef("pk"), active=True))
-        )
-        pending_payments = Payment.objects.filter(account=account).exclude(
-            Exists(InvoiceItem.objects.filter(payment_id=OuterRef("pk"), active=True))
-        )
-        if not pending_charges.exists() and not pending_payments.exists():
+        if not account_has_open_items(account):
             latest = account.invoices.exclude(status=InvoiceStatus.VOID).order_by("-issued_at", "-pk").first()
             if latest is not None:
                 raise InvoiceRefused("nothing_new", latest)

@@ -1,4 +1,5 @@
-"""The billing app's models: tariffs, norms, runs and charges (`charges`); invoices and payments (`invoices`)."""
+"""The billing app's models: tariffs, norms, runs and charges (`charges`); invoices and payments (`invoices`);
+what no invoice has taken yet (`open_items`)."""
 
 from billing.models.card import CardPayment, CardPaymentStatus
 from billing.models.charges import (
@@ -26,6 +27,7 @@ from billing.models.invoices import (
     PaymentSource,
     PrintBatch,
 )
+from billing.models.open_items import OpenCharge, OpenPayment
 from billing.models.statements import UnmatchedPayment, UnmatchedReason
 
 __all__ = [
@@ -46,6 +48,8 @@ __all__ = [
     "InvoiceStatus",
     "MeterBillingState",
     "Norm",
+    "OpenCharge",
+    "OpenPayment",
     "Pass",
     "Payment",
     "PaymentSource",

@@ -1,0 +1,75 @@
+"""A chunk of the monthly run finds its accounts' pending charges through the open items
+(billing/models/open_items.py), not by reading their history: measured with PostgreSQL's counters of the
+rows each table gave the transaction, as tests/billing/test_run_reads_bounded.py does (this file runs after
+it: a run of 2,000 accounts rolled back leaves the tables' pages and indexes bloated until a vacuum, which
+can turn that test's plans)."""
+
+import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from billing.models import BillingChunk, Invoice, OpenCharge
+from billing.run.services import chunk_bill, run_start
+from tests.billing.test_run_reads_bounded import CHUNK, analyze, utility
+
+D = datetime.date
+OCTOBER = D(2026, 10, 1)
+NOW = timezone.make_aware(datetime.datetime(2026, 11, 3, 2, 0))
+
+
+# A year of invoiced history before October for every account of the `utility`: per month an actual charge of
+# 200 kWh (864.00) from its reading, an invoice of it, and the item that took it.
+INVOICED_YEAR = """
+INSERT INTO billing_charge (account_id, meter_id, zone, basis, volume_kwh, price, amount, billing_month,
+                            span_start, span_end, reading_id, created_at)
+SELECT m.account_id, m.id, 'total', 'actual', 200, 4.32, 864.00, r.billing_month, r.reading_date - 30,
+       r.reading_date, r.id, now()
+  FROM readings_meter m JOIN readings_reading r ON r.meter_id = m.id AND r.billing_month < %(month)s;
+INSERT INTO billing_invoice (number, year, sequence, kind, status, billing_month, issued_on, due_on, issued_at,
+       currency, opening_balance, charges_total, payments_total, amount_due, paid_on, language, account_number,
+       holder_name, address, district_name, district_phone, supplier, content, qr_data, paper_copy,
+       void_reason, pdf, account_id, district_id)
+SELECT 'H-' || c.account_id || '-' || c.id, 2000, c.id, 'auto', 'paid', c.billing_month, c.span_end + 4,
+       c.span_end + 18, now(), 'UAH', 0, 864.00, 0, 864.00, c.span_end + 10, 'uk', '', '', '', '', '', '{}'::jsonb,
+       '{}'::jsonb, '', false, '', '', c.account_id, %(district)s
+  FROM billing_charge c;
+INSERT INTO billing_invoiceitem (invoice_id, charge_id, active)
+SELECT i.id, i.sequence, true FROM billing_invoice i WHERE i.number LIKE 'H-%%';
+"""
+
+
+def test_a_chunk_reads_its_accounts_open_items_not_their_history(postgresql_only, prices, kyiv):
+    """2,000 accounts with a year of invoiced charges; the last chunk of 400 is measured. Finding the pending
+    charges as those without an active item probed the items of all 12 old charges of every account (4,800
+    item rows for 400 accounts, 48,000 with ten years); the open items hold the chunk's new charges only."""
+    utility(kyiv)
+    with connection.cursor() as cursor:
+        cursor.execute(INVOICED_YEAR, {"month": OCTOBER, "district": kyiv.pk})
+    assert not OpenCharge.objects.exists()  # the history is all taken
+    analyze()
+    run = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=NOW, chunk_size=CHUNK)
+    *first, last = BillingChunk.objects.filter(run=run).order_by("index")
+    for chunk in first:
+        chunk_bill(chunk_id=chunk.pk, now=NOW, queue_documents=False)
+    analyze()
+
+    tables = ("billing_invoiceitem", "billing_opencharge")
+    with connection.cursor() as cursor:
+        query = (
+            "SELECT relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
+            "FROM pg_stat_xact_user_tables WHERE relname = ANY(%s)"
+        )
+        cursor.execute(query, [list(tables)])
+        before = dict(cursor.fetchall())
+        chunk_bill(chunk_id=last.pk, now=NOW, queue_documents=False)
+        cursor.execute(query, [list(tables)])
+        after = dict(cursor.fetchall())
+
+    read = {table: after.get(table, 0) - before.get(table, 0) for table in tables}
+    assert read["billing_invoiceitem"] <= CHUNK // 10, read
+    assert read["billing_opencharge"] <= 2 * CHUNK, read
+    # And the invoices are the month's alone: 200 kWh x 4.32 = 864.00, not the year's charges again.
+    in_chunk = {"account_id__gte": last.first_account_id, "account_id__lte": last.last_account_id}
+    assert Invoice.objects.filter(**in_chunk, run=run, charges_total="864.00").count() == CHUNK
+    assert not OpenCharge.objects.exists()
