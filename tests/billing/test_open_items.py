@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -89,3 +90,17 @@ def test_an_item_made_active_again_closes_its_charge_whatever_path_writes_it(pri
     items.update(active=True)
     assert open_amount(account) == 0
     assert_open_items_are_what_no_invoice_took()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_opens_what_was_pending_before_it(prices, kyiv):
+    """Upgrading a database with history: migration 0012 copies in today's untaken charges and payments."""
+    invoiced = account_with_meter(kyiv, "1000000001", "supplier")
+    waiting = account_with_meter(kyiv, "1000000002", "self")
+    bill(OCTOBER, "actual", D(2026, 11, 3))
+    payments_book(lines=[PaymentLine(invoiced.number, D(2026, 11, 2), Decimal("1000.00"), "P-1")], now=NOW)
+    call_command("migrate", "billing", "0011", verbosity=0)
+    call_command("migrate", "billing", verbosity=0)
+    assert_open_items_are_what_no_invoice_took()
+    assert open_amount(waiting) == OCTOBER_ACTUAL and open_amount(invoiced) == 0
+    assert OpenPayment.objects.filter(account=invoiced).count() == 1
