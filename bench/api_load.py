@@ -283,7 +283,8 @@ def print_top_frames(collapsed: str, top: int = 20) -> None:
 
 
 def _row(case: str, result: dict, base: dict | None = None) -> str:
-    share = f" ({result['rps'] / base['rps']:.0%} of ping)" if base else ""
+    # A base that served nothing (the server down during its run) has no rate to compare with.
+    share = f" ({result['rps'] / base['rps']:.0%} of ping)" if base and base["rps"] else ""
     return (
         f"| {case} | {result['requests']:,} requests, {result['errors']} non-2xx | "
         f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms | {result['cpu_ms']:.2f} ms | "

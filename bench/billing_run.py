@@ -2,6 +2,7 @@
 
     python bench/billing_run.py [--accounts 100000] [--workers 2] [--chunk 2000]   # run_billing --queue
     python bench/billing_run.py --in-process [--accounts 50000] [--lanes 2] [--profile]  # run_billing, one process
+    python bench/billing_run.py ... --history   # with a year of invoiced charges, invoices and items before the month
 
 Generates accounts (60 % one-zone, 40 % two-zone, all `hybrid`, one district) with 13 months of
 readings, their billing state as of the previous month, and a reading for the billed month for 80 % of
