@@ -11,19 +11,30 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 
 from accounts.models import AccountLink, InvoiceMode, PersonalAccount
 from accounts.windows import add_months
 from billing.invoices.content import ChargeRow, PaymentRow
-from billing.models import BillingRun, Charge, Invoice, InvoiceKind, InvoiceStatus, OpenCharge, OpenPayment, Payment
+from billing.models import (
+    Basis,
+    BillingRun,
+    Charge,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    OpenCharge,
+    OpenPayment,
+    Payment,
+)
 from billing.qr.payloads import Payee
 from billing.run.plan import PASS_ACTUAL
 from billing.run.selectors import value_rows
 from billing.suppliers import FIELDS as SUPPLIER_FIELDS
 from billing.suppliers import Supplier, setting_name, supplier_of
-from readings.models import ClosedMonth, Meter
+from readings.models import ClosedMonth, Meter, Reading
 from readings.zones import ALL_ZONES
 
 ZERO = Decimal("0.00")
@@ -149,7 +160,7 @@ def pending_items(first_account_id: int, last_account_id: int, wanted: set[int])
     charges: dict[int, list[ChargeRow]] = defaultdict(list)
     previous: dict[tuple[int, str, date], int] = {}
     labels: dict[tuple[int, str], str] = {}
-    starts: set[date] = set()
+    starts: set[tuple[int, date]] = set()  # (meter, span start) of each pending actual charge
     parsed_labels: dict[str, dict] = {}  # a meter's register labels, as stored: few distinct values per run
     for row in value_rows(
         Charge.objects.filter(
@@ -208,23 +219,13 @@ def pending_items(first_account_id: int, last_account_id: int, wanted: set[int])
         for label_zone, zone_labels in (meter_labels or {}).items():
             labels[(meter_id, label_zone)] = " / ".join(zone_labels)
         if basis == "actual":
-            starts.add(span_start)
+            starts.add((meter_id, span_start))
             # The installation counts as the previous reading of a span that starts on the installation day.
             for index, install_zone in enumerate(ALL_ZONES):
                 if installs[index] is not None:
                     previous[(meter_id, install_zone, row[16])] = installs[index]
     if starts:
-        # The reading an actual charge started from: the reading of the meter's actual charge ending there.
-        for meter_id, zone, span_end, *readings in value_rows(
-            # The charge's own account (its meter's since the meter's first reading: the admin locks a
-            # meter's account once it has readings), so the range is read by the account's index.
-            Charge.objects.filter(
-                account_id__gte=first_account_id,
-                account_id__lte=last_account_id,
-                basis="actual",
-                span_end__in=sorted(starts),
-            ).values_list("meter_id", "zone", "span_end", *reading_fields)
-        ):
+        for meter_id, zone, span_end, *readings in _previous_readings(first_account_id, last_account_id, starts):
             previous[(meter_id, zone, span_end)] = readings[ZONE_INDEX[zone]]
     payments: dict[int, list[PaymentRow]] = defaultdict(list)
     for pk, account_id, paid_on, amount, reference in value_rows(
@@ -235,6 +236,64 @@ def pending_items(first_account_id: int, last_account_id: int, wanted: set[int])
         if account_id in wanted:
             payments[account_id].append(PaymentRow(pk, paid_on, amount, reference))
     return PendingItems(charges, payments, previous, labels)
+
+
+def _previous_sql() -> str:
+    """The actual charges ending where given (meter, day) pairs start, with their accounts and readings' values.
+
+    The pairs come as two arrays, so the statement's text is the same whatever their number. Each pair is its
+    own subquery (LATERAL, which its ORDER BY keeps from being merged into a join), so the charges and readings
+    are reached only by index probes per pair: as a plain join the planner hashed a scan of every actual charge
+    (and with an account-range condition, of the range's), cheaper by its costs while the tables are small,
+    and a cost that grows with the history."""
+    charge, reading = Charge._meta.db_table, Reading._meta.db_table
+    return f"""
+        SELECT c.*
+          FROM unnest(%(meters)s::bigint[], %(ends)s::date[]) AS p (meter_id, span_end)
+         CROSS JOIN LATERAL (
+               SELECT c.meter_id, c.zone, c.span_end, {", ".join(f"r.{zone}" for zone in ALL_ZONES)},
+                      c.account_id, c.billing_month, c.span_start
+                 FROM {charge} c
+                 LEFT JOIN {reading} r ON r.id = c.reading_id
+                WHERE c.meter_id = p.meter_id AND c.basis = %(actual)s AND c.span_end = p.span_end
+                ORDER BY c.billing_month, c.span_start, c.zone
+               ) c
+         ORDER BY c.billing_month, c.meter_id, c.span_start, c.zone
+    """
+
+
+def _previous_readings(first_account_id: int, last_account_id: int, starts: set[tuple[int, date]]) -> list[tuple]:
+    """(meter, zone, span end, values of ALL_ZONES) of the actual charges of each meter ending on a day a
+    pending actual charge of that meter starts: the reading the pending one started from. In the charges'
+    order, so a later row wins as in a read of the charges.
+
+    Looked up by exactly these pairs (charge_meter_basis_end_idx: meter, basis, span end), so the read is the
+    chunk's pending actual charges whatever the years of history; reading every actual charge of the range and
+    keeping those ending on the days read all of them. Only charges of the range's own accounts count, as
+    before: that drops no row the pairs ask for (a meter's actual charges are all its account's: the admin
+    locks a meter's account once it has readings), and keeps the answer the range's whatever a meter's past.
+    SQLite (no arrays; development and tests only) reads the range's actual charges ending on those days and
+    keeps the pairs."""
+    if connection.vendor == "postgresql":
+        pairs = list(starts)
+        params = {
+            "meters": [pair[0] for pair in pairs],
+            "ends": [pair[1] for pair in pairs],
+            "actual": Basis.ACTUAL.value,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_previous_sql(), params)
+            account_at = 3 + len(ALL_ZONES)
+            return [
+                row[:account_at] for row in cursor.fetchall() if first_account_id <= row[account_at] <= last_account_id
+            ]
+    rows = Charge.objects.filter(
+        account_id__gte=first_account_id,
+        account_id__lte=last_account_id,
+        basis=Basis.ACTUAL,
+        span_end__in=sorted({end for _, end in starts}),
+    ).values_list("meter_id", "zone", "span_end", *[f"reading__{zone}" for zone in ALL_ZONES])
+    return [row for row in rows if (row[0], row[2]) in starts]
 
 
 def auto_invoice_candidates(*, first_account_id: int, last_account_id: int, run: BillingRun):

@@ -169,7 +169,8 @@ class ChargeQuerySet(models.QuerySet):
 class Charge(models.Model):
     """Money owed for a volume of one zone of one meter over a span. Never edited or deleted."""
 
-    # Both led by an index below (charge_account_month_idx, charge_meter_basis_idx): their own would only cost inserts.
+    # Both led by an index below (charge_account_month_idx, charge_meter_basis_end_idx): their own would only cost
+    # inserts.
     account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges", db_index=False)
     meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="charges", db_index=False)
     zone = models.CharField(_("zone"), max_length=10, choices=ZONE_CHOICES)
@@ -205,7 +206,9 @@ class Charge(models.Model):
         ordering = ["billing_month", "meter_id", "span_start", "zone"]
         indexes = [
             models.Index(fields=["account", "billing_month"], name="charge_account_month_idx"),
-            models.Index(fields=["meter", "basis"], name="charge_meter_basis_idx"),
+            # With the span's end: an invoice finds the reading an actual charge started from by (meter, end) pairs
+            # (billing.invoices.selectors._previous_readings), not by every actual charge of the account.
+            models.Index(fields=["meter", "basis", "span_end"], name="charge_meter_basis_end_idx"),
             models.Index(fields=["reading"], name="charge_reading_idx", condition=models.Q(reading__isnull=False)),
         ]
         constraints = [

@@ -176,6 +176,9 @@ class Invoice(models.Model):
         ordering = ["-issued_at", "-pk"]
         indexes = [
             models.Index(fields=["account", "issued_at"], name="invoice_account_issued_idx"),
+            # Whether an account has an unexpired invoice (the run's candidates): a probe of the few invoices due on
+            # or after the run date, not a read of every invoice the account ever had (docs/decisions.md).
+            models.Index(fields=["account", "due_on"], name="invoice_account_due_idx"),
             models.Index(fields=["billing_month"], name="invoice_month_idx"),
             models.Index(
                 fields=["print_batch"], name="invoice_print_batch_idx", condition=models.Q(print_batch__isnull=False)
