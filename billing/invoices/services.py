@@ -8,7 +8,7 @@ account (`invoices_issue`). One builder (`invoice_row`) makes every invoice row,
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +22,7 @@ from accounts.enqueue import enqueue_after_commit
 from accounts.models import PersonalAccount
 from billing.invoices.content import cancellation_content, invoice_content
 from billing.invoices.selectors import (
+    RUN_INVOICED_MODES,
     AccountFacts,
     account_facts,
     account_has_open_items,
@@ -197,13 +198,15 @@ def _issue(
     run_id: int | None = None,
     created_by_id: int | None = None,
     replaces: dict[int, int] | None = None,
+    modes: Sequence[str] | None = None,
 ) -> Issued:
     """Issue one invoice per account of `accounts` (a queryset within the id range), set-based: a handful of
-    statements whatever the number of accounts, the rows built as plain values and written by COPY."""
+    statements whatever the number of accounts, the rows built as plain values and written by COPY. `modes`:
+    the invoice modes `accounts` is limited to, so the other accounts' open items are not read."""
     facts = account_facts(accounts)
     if not facts:
         return Issued([], [])
-    pending = pending_items(first_account_id, last_account_id, {fact.account_id for fact in facts})
+    pending = pending_items(first_account_id, last_account_id, {fact.account_id for fact in facts}, modes)
     due_on = issued_on + timedelta(days=settings.INVOICE_DUE_DAYS)
     currency = settings.CURRENCY
     qr_makers, suppliers = {}, {}
@@ -328,6 +331,7 @@ def auto_invoices_issue(*, first_account_id: int, last_account_id: int, run: Bil
         issued_on=run.run_date,
         now=now,
         run_id=run.pk,
+        modes=RUN_INVOICED_MODES,
     )
 
 

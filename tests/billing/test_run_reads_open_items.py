@@ -5,13 +5,17 @@ it: a run of 2,000 accounts rolled back leaves the tables' pages and indexes blo
 can turn that test's plans)."""
 
 import datetime
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
-from billing.models import BillingChunk, Invoice, OpenCharge
+from accounts.windows import add_months
+from billing.models import BillingChunk, Charge, Invoice, OpenCharge
 from billing.run.services import chunk_bill, run_start
+from tests.billing.test_invoices import OCTOBER_ACTUAL, account_with_meter
 from tests.billing.test_run_reads_bounded import CHUNK, analyze, utility
+from tests.factories.billing import ChargeFactory
 
 D = datetime.date
 OCTOBER = D(2026, 10, 1)
@@ -73,3 +77,31 @@ def test_a_chunk_reads_its_accounts_open_items_not_their_history(postgresql_only
     in_chunk = {"account_id__gte": last.first_account_id, "account_id__lte": last.last_account_id}
     assert Invoice.objects.filter(**in_chunk, run=run, charges_total="864.00").count() == CHUNK
     assert not OpenCharge.objects.exists()
+
+
+def test_the_run_does_not_fetch_the_open_charges_of_accounts_it_never_invoices(postgresql_only, prices, kyiv):
+    """A `self` account's customer who never asked for an invoice has three years of norm charges open (36 of
+    130 kWh x 4.32 = 561.60). The run invoices only supplier and hybrid accounts: the statement that fetches
+    the chunk's open charges, with their meters and readings, returns the supplier account's two only."""
+    invoiced = account_with_meter(kyiv, "1000000001", "supplier")
+    never_asks = account_with_meter(kyiv, "1000000002", "self", october_reading=False, april_reading=False)
+    for month in range(36):
+        ChargeFactory(meter=never_asks.meters.get(), billing_month=add_months(D(2023, 10, 1), month))
+    run = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=NOW, chunk_size=10)
+    (chunk,) = BillingChunk.objects.filter(run=run)
+    fetched = []
+
+    def count_open_charges_fetched(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if '"billing_opencharge"' in sql and sql.startswith('SELECT "billing_charge"'):
+            fetched.append(context["cursor"].rowcount)
+        return result
+
+    with connection.execute_wrapper(count_open_charges_fetched):
+        chunk_bill(chunk_id=chunk.pk, now=NOW, queue_documents=False)
+
+    assert fetched == [2]  # October's day and night of the supplier account
+    (invoice,) = Invoice.objects.filter(account=invoiced)
+    assert invoice.charges_total == OCTOBER_ACTUAL
+    open_amounts = Charge.objects.filter(open_item__account=never_asks).values_list("amount", flat=True)
+    assert sum(open_amounts) == 36 * Decimal("561.60")  # waiting for the customer's invoice
