@@ -9,9 +9,11 @@ from django.db import migrations, models
 # The definition the triggers keep: a charge or payment is open while no active invoice item has taken it.
 BACKFILL = [
     "INSERT INTO billing_opencharge (charge_id, account_id) SELECT c.id, c.account_id FROM billing_charge c "
-    "WHERE NOT EXISTS (SELECT 1 FROM billing_invoiceitem i WHERE i.charge_id = c.id AND i.active)",
+    "WHERE NOT EXISTS (SELECT 1 FROM billing_invoiceitem i WHERE i.charge_id = c.id AND i.active) "
+    "ON CONFLICT DO NOTHING",
     "INSERT INTO billing_openpayment (payment_id, account_id) SELECT p.id, p.account_id FROM billing_payment p "
-    "WHERE NOT EXISTS (SELECT 1 FROM billing_invoiceitem i WHERE i.payment_id = p.id AND i.active)",
+    "WHERE NOT EXISTS (SELECT 1 FROM billing_invoiceitem i WHERE i.payment_id = p.id AND i.active) "
+    "ON CONFLICT DO NOTHING",
 ]
 
 # On PostgreSQL the inserts are handled a statement at a time (transition tables): the run writes a chunk's
@@ -104,14 +106,17 @@ SQLITE_TRIGGERS = ["billing_charge_opens", "billing_payment_opens", "billing_ite
 
 
 def forwards(apps, schema_editor):
+    """The triggers first, then the copy, in the migration's transaction: creating a trigger locks its table
+    against writes until the commit, so no charge, payment or item written while the copy runs can be missed
+    by both (the copy's statements each see what committed before them)."""
     vendor = schema_editor.connection.vendor
-    for statement in BACKFILL:
-        schema_editor.execute(statement, params=None)
     if vendor == "postgresql":
         schema_editor.execute(POSTGRESQL, params=None)
     elif vendor == "sqlite":
         for statement in SQLITE:
             schema_editor.execute(statement, params=None)
+    for statement in BACKFILL:
+        schema_editor.execute(statement, params=None)
 
 
 def backwards(apps, schema_editor):

@@ -26,7 +26,7 @@ from billing.invoices.services import after_issue, auto_invoices_issue
 from billing.models import BillingChunk, BillingRun, RunStatus
 from billing.run.plan import PASS_FINAL, plan_meter
 from billing.run.selectors import billing_rules, meter_inputs, norm_versions, pending_chunk_ids, tariff_versions
-from billing.run.writes import insert_charges, upsert_states
+from billing.run.writes import insert_charges, pass_statistics_refresh, upsert_states
 from readings.models import ClosedMonth
 from readings.services import month_close
 
@@ -136,6 +136,7 @@ def run_start(
         BillingChunk.objects.bulk_create(chunks)
         run.chunks_total, run.accounts_total = len(chunks), len(ids)
         run.save(update_fields=["chunks_total", "accounts_total"])
+    pass_statistics_refresh()
     return run
 
 
