@@ -15,32 +15,12 @@ from billing.models import BillingChunk, Charge, Invoice, OpenCharge
 from billing.run.services import chunk_bill, run_start
 from tests.billing.test_invoices import OCTOBER_ACTUAL, account_with_meter
 from tests.billing.test_run_reads_bounded import CHUNK, analyze, utility
+from tests.billing.test_run_reads_years import INVOICED_HISTORY
 from tests.factories.billing import ChargeFactory
 
 D = datetime.date
 OCTOBER = D(2026, 10, 1)
 NOW = timezone.make_aware(datetime.datetime(2026, 11, 3, 2, 0))
-
-
-# A year of invoiced history before October for every account of the `utility`: per month an actual charge of
-# 200 kWh (864.00) from its reading, an invoice of it, and the item that took it.
-INVOICED_YEAR = """
-INSERT INTO billing_charge (account_id, meter_id, zone, basis, volume_kwh, price, amount, billing_month,
-                            span_start, span_end, reading_id, created_at)
-SELECT m.account_id, m.id, 'total', 'actual', 200, 4.32, 864.00, r.billing_month, r.reading_date - 30,
-       r.reading_date, r.id, now()
-  FROM readings_meter m JOIN readings_reading r ON r.meter_id = m.id AND r.billing_month < %(month)s;
-INSERT INTO billing_invoice (number, year, sequence, kind, status, billing_month, issued_on, due_on, issued_at,
-       currency, opening_balance, charges_total, payments_total, amount_due, paid_on, language, account_number,
-       holder_name, address, district_name, district_phone, supplier, content, qr_data, paper_copy,
-       void_reason, pdf, account_id, district_id)
-SELECT 'H-' || c.account_id || '-' || c.id, 2000, c.id, 'auto', 'paid', c.billing_month, c.span_end + 4,
-       c.span_end + 18, now(), 'UAH', 0, 864.00, 0, 864.00, c.span_end + 10, 'uk', '', '', '', '', '', '{}'::jsonb,
-       '{}'::jsonb, '', false, '', '', c.account_id, %(district)s
-  FROM billing_charge c;
-INSERT INTO billing_invoiceitem (invoice_id, charge_id, active)
-SELECT i.id, i.sequence, true FROM billing_invoice i WHERE i.number LIKE 'H-%%';
-"""
 
 
 def test_a_chunk_reads_its_accounts_open_items_not_their_history(postgresql_only, prices, kyiv):
@@ -49,7 +29,7 @@ def test_a_chunk_reads_its_accounts_open_items_not_their_history(postgresql_only
     item rows for 400 accounts, 48,000 with ten years); the open items hold the chunk's new charges only."""
     utility(kyiv)
     with connection.cursor() as cursor:
-        cursor.execute(INVOICED_YEAR, {"month": OCTOBER, "district": kyiv.pk})
+        cursor.execute(INVOICED_HISTORY, {"month": OCTOBER})
     assert not OpenCharge.objects.exists()  # the history is all taken
     analyze()
     run = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=NOW, chunk_size=CHUNK)

@@ -18,7 +18,7 @@ from billing.invoices.selectors import auto_invoice_candidates
 from billing.models import BillingChunk, Invoice
 from billing.run.services import chunk_bill, run_start
 from tests.billing.test_run_reads_bounded import CHUNK, analyze, utility
-from tests.billing.test_run_reads_open_items import INVOICED_YEAR
+from tests.billing.test_run_reads_years import INVOICED_HISTORY
 
 D = datetime.date
 OCTOBER = D(2026, 10, 1)
@@ -45,7 +45,7 @@ def test_the_final_pass_plans_with_the_actual_pass_invoices_known(postgresql_onl
     every account of a chunk is probed once for its invoice of the month: none is compared with the others'."""
     utility(kyiv)
     with connection.cursor() as cursor:
-        cursor.execute(INVOICED_YEAR, {"month": OCTOBER, "district": kyiv.pk})
+        cursor.execute(INVOICED_HISTORY, {"month": OCTOBER})
     analyze()  # the statistics as autovacuum left them before the 3rd: a year of invoices, none of October
     actual = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=NOW, chunk_size=CHUNK)
     for chunk in BillingChunk.objects.filter(run=actual):
