@@ -4,6 +4,7 @@ import os
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.factories import DistrictFactory
 
@@ -41,6 +42,20 @@ def districts(transactional_db):
     ]
 
 
+def full_page_screenshot(page, path) -> None:
+    """A full-page screenshot that survives a loaded machine.
+
+    CI once saw Chromium report "fonts loaded" and then never deliver the frame of a page that was already
+    asserted and checked by axe (30 s, on a machine running the suite 50 % slower than usual): the capture
+    waits for a compositor frame after the viewport change. The page is done; one more try after a pause
+    gets the frame. A second timeout still fails the test."""
+    try:
+        page.screenshot(path=str(path), full_page=True, timeout=45_000)
+    except PlaywrightTimeoutError:
+        page.wait_for_timeout(1_000)
+        page.screenshot(path=str(path), full_page=True, timeout=90_000)
+
+
 @pytest.fixture
 def shoot(page, screenshot_dir):
     """Save a full-page screenshot at phone and desktop width; returns the file paths."""
@@ -55,7 +70,7 @@ def shoot(page, screenshot_dir):
                 overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
                 assert overflow <= 0, f"{name}: {page.url} is {overflow} px wider than a 390 px phone"
             path = screenshot_dir / f"{name}-{label}.png"
-            page.screenshot(path=str(path), full_page=True)
+            full_page_screenshot(page, path)
             paths.append(path)
         print(f"screenshots: {', '.join(map(str, paths))}")
         return paths
