@@ -77,9 +77,15 @@ def own_redis():
 
 
 def _reset_producer_pools(app) -> None:
-    """Drop the connection and producer pools, so the next publish connects to the URL now configured."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Close and forget every broker pool, so the next publish connects afresh to the URL now configured.
+
+    Celery's pools live in kombu's process-wide registry, keyed by the broker URL: closing a pool without
+    clearing the registry left a closed pool there, and the next publish to that URL (the suite's own broker
+    after the test, or this URL in a later test) failed with "Acquire on closed pool", logged as a broker
+    outage, for the rest of the process."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 

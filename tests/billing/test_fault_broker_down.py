@@ -136,3 +136,18 @@ def test_the_sweepers_queue_notices_and_print_batches_a_dead_broker_left(kyiv, a
             assert estimate_notices_missing() == 0
             PrintBatch.objects.create(district=kyiv)  # a build is under way: no second chain
             assert print_batches_waiting() is False
+
+
+def test_a_broker_url_used_again_after_a_switch_publishes_again(caplog):
+    """The suite's switch of broker (`broker_on`) leaves no closed pool behind: a publish to a URL used before,
+    as the suite's own broker is after every fault test, reaches that broker instead of being logged as an
+    outage for the rest of the process (CI's browser journey once lost its PDF task that way)."""
+    from accounts.enqueue import enqueue
+
+    with own_redis() as broker:
+        with broker_on(broker.url()):
+            assert enqueue(estimate_notices_start, 1)
+        with broker_on(broker.url()):
+            assert enqueue(estimate_notices_start, 2)
+        assert [args for _, args, _ in queued_tasks(broker)] == [[1], [2]]
+    assert not broker_errors(caplog)
