@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import PersonalAccount
 from accounts.windows import add_months
 from billing.models import Basis, Charge, Invoice, InvoiceStatus, Payment
+from billing.money import round_money
 
 
 @dataclass
@@ -80,7 +81,7 @@ def account_charges_by_month(account: PersonalAccount, *, months: int = 12) -> l
         key = (row["meter__serial_number"], row["basis"])
         group = by_month[row["billing_month"]].setdefault(key, ChargeGroup(*key))
         group.kwh_by_zone[row["zone"]] = group.kwh_by_zone.get(row["zone"], 0) + row["kwh"]
-        group.amount += row["money"]
+        group.amount += round_money(row["money"])  # SQLite sums decimals as floats: back to the kopeck
         zone_prices = group.prices_by_zone.setdefault(row["zone"], [])
         if row["price"] not in zone_prices:
             zone_prices.append(row["price"])
@@ -144,8 +145,11 @@ def accounts_money(account_ids) -> dict[int, AccountMoney]:
         )
         .values_list("pk", "charged", "paid", "has_invoices", "to_pay")
     )
+    # round_money: SQLite (`make run`) sums decimals as floats, and a charge and its reversal left 5.7E-14 to
+    # pay; PostgreSQL's sums are exact and come back unchanged.
     return {
-        pk: AccountMoney(charged - paid, has_invoices, to_pay or "") for pk, charged, paid, has_invoices, to_pay in rows
+        pk: AccountMoney(round_money(charged) - round_money(paid), has_invoices, to_pay or "")
+        for pk, charged, paid, has_invoices, to_pay in rows
     }
 
 
