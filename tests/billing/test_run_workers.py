@@ -87,6 +87,16 @@ def wait_for(condition, timeout=30):
     return False
 
 
+def no_other_session_holds_a_chunk() -> bool:
+    """No other session's transaction has the chunks' table locked (`FOR UPDATE` takes a table lock too)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks"
+            " WHERE relation = 'billing_billingchunk'::regclass AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] == 0
+
+
 def expected_rows(meters):
     return sorted((meter.serial_number, 100 + index % 50) for index, meter in enumerate(meters))
 
@@ -134,6 +144,9 @@ def test_a_worker_killed_mid_run_then_the_pass_run_again_gives_the_same_rows(two
         assert wait_for(lambda: BillingRun.objects.get(pk=run.pk).chunks_done >= 3, timeout=120)
     finally:
         stop(worker, signal.SIGKILL)  # no warm shutdown: a chunk may die mid-transaction
+    # PostgreSQL ends the dead worker's session when it next reads its socket; until then its chunk stays
+    # locked, and a resumed run skips it as another worker's (CI, loaded: the run stayed `running`).
+    assert wait_for(no_other_session_holds_a_chunk, timeout=60), "the killed worker's session did not end"
     run.refresh_from_db()
     assert run.status == "running" and run.chunks_done < run.chunks_total
     partial = Charge.objects.count()
