@@ -4,10 +4,11 @@
 import datetime
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.db.models import Sum
 from django.utils import timezone, translation
 
@@ -206,6 +207,34 @@ def test_the_command_prints_the_counts(meter, capsys):
     assert "actual: 2 charges, 1307 kWh" in out
     with pytest.raises(CommandError, match="--month must be"):
         call_command("run_billing", "--month", "10/2026", "--pass", "actual")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_says_which_chunks_another_session_holds_and_a_rerun_finishes(meter, postgresql_only, settings):
+    """A chunk locked by another session (a live worker, or a killed one PostgreSQL has not noticed yet) is
+    skipped, not billed twice; staff are told so, and running the command again finishes the run."""
+    MeterFactory(account=PersonalAccountFactory(district=meter.account.district, number="1000100002", residents=3))
+    run = run_start(month=D(2026, 10, 1), pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now(), chunk_size=1)
+    held = run.chunks.order_by("index").last()
+    settings.BILLING_RUN_STALE_SECONDS = 0  # the command resumes the run started above
+    command = ("run_billing", "--month", "2026-10", "--pass", "actual", "--date", "2026-11-03", "--lanes", "1")
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as holder:
+        holder.execute("SELECT 1 FROM billing_billingchunk WHERE id = %s FOR UPDATE", [held.pk])
+        with pytest.raises(CommandError) as refused:
+            call_command(*command)
+        assert str(refused.value) == (
+            f"Run {run.pk}: 1 of 2 chunks billed; the other 1 are held by another worker, or by a stopped worker's "
+            "session that the database has not closed yet. Run this command again in a minute, or let the beat "
+            "resume the run."
+        )
+        assert list(run.chunks.order_by("index").values_list("done", flat=True)) == [True, False]
+        assert Charge.objects.filter(meter=meter).count() == 2
+        holder.rollback()
+    call_command(*command)
+    assert BillingRun.objects.get(pk=run.pk).status == "done"
+    assert list(run.chunks.order_by("index").values_list("done", flat=True)) == [True, True]
+    assert Charge.objects.filter(meter=meter).count() == 2  # the first chunk was not billed again
 
 
 def test_the_command_fails_the_run_on_an_error_in_a_chunk_and_a_rerun_bills_the_rest_once(meter, monkeypatch):

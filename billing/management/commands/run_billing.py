@@ -89,6 +89,15 @@ class Command(BaseCommand):
                 with translation.override("en"):
                     raise CommandError(f"Failed: {failed}.") from failed
         self.stdout.write("")
+        if run.status == RunStatus.RUNNING:
+            # Chunks skipped because another session holds them: a live worker's, or a killed worker's whose
+            # database session PostgreSQL has not ended yet. Neither is an error of this run.
+            left = run.chunks_total - run.chunks_done
+            raise CommandError(
+                f"Run {run.pk}: {run.chunks_done} of {run.chunks_total} chunks billed; the other {left} are held by "
+                "another worker, or by a stopped worker's session that the database has not closed yet. Run this "
+                "command again in a minute, or let the beat resume the run."
+            )
         if run.status != RunStatus.DONE:
             raise CommandError(f"Run {run.pk} ended as {run.status}: {run.errors}")
         counts = ", ".join(
