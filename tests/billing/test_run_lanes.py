@@ -1,13 +1,14 @@
 """`run_billing` in one process with lanes (PostgreSQL): chunks billed at once on threads with their own
 connections give the charges and invoices one lane gives, invoice numbers gap-free per district, and an
-error in one chunk fails the run as it does with one lane, a rerun then billing everything exactly once."""
+error in one chunk (bad data, or its database connection killed) fails the run as it does with one lane, a
+rerun then billing everything exactly once."""
 
 import datetime
 import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 import billing.run.services as run_services
@@ -140,12 +141,7 @@ def test_two_lanes_bill_what_one_lane_bills(accounts, monkeypatch):
 
 @pytest.mark.parametrize("lanes", [1, 2])
 def test_an_error_in_a_chunk_fails_the_run_and_a_rerun_bills_the_rest_once(accounts, lanes, monkeypatch):
-    # What billing in one go charges and invoices, to compare the failed run and its rerun with.
-    bill_both_passes(lanes=1)
-    in_one_go = charges(), invoices()
-    assert len(in_one_go[0]) > ACCOUNTS and len(in_one_go[1]) == ACCOUNTS  # something to compare
-    forget_the_runs()
-
+    in_one_go = billed_in_one_go()
     run = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now(), chunk_size=CHUNK)
     first = run.chunks.get(index=0)
     repaired = meter_inputs_failing(
@@ -155,12 +151,69 @@ def test_an_error_in_a_chunk_fails_the_run_and_a_rerun_bills_the_rest_once(accou
         run_in_process(run=run, queue_documents=False, lanes=lanes)
     assert isinstance(failed.value.__cause__, RuntimeError) and failed.value.marked
     run.refresh_from_db()
-    # The run stops as failed, with the error for staff, as a worker's chunk fails it (run_fail); no lane
-    # starts a chunk after the error (the other lane ends the one it has).
-    assert run.status == "failed" and run.finished_at is not None
     assert run.errors == f"chunk {first.pk}: RuntimeError: bad data in the first chunk\n"
+    repaired()
+    # No lane starts a chunk after the error (the other lane ends the one it has).
+    assert run.chunks.filter(done=True).count() <= lanes - 1
+    assert_failed_then_a_rerun_bills_the_rest_once(run, first, lanes=lanes, in_one_go=in_one_go)
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_a_chunk_whose_database_connection_is_killed_fails_the_run_and_a_rerun_bills_the_rest_once(
+    accounts, lanes, monkeypatch
+):
+    """A real lost connection, not a raised error: the first chunk's backend is terminated by PostgreSQL
+    (`pg_terminate_backend`, as a restart or a killed session does) after the chunk has read its inputs
+    inside its transaction. The lane's next statement fails; the run must still be marked failed (over a
+    new connection) with the error for staff, and a rerun bill every account once."""
+    in_one_go = billed_in_one_go()
+    run = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now(), chunk_size=CHUNK)
+    first = run.chunks.get(index=0)
+    real, killed = run_services.meter_inputs, []
+
+    def inputs_then_the_connection_killed(chunk, run):
+        inputs = real(chunk, run)
+        if chunk.pk == first.pk and not killed:
+            killed.append(connection.connection.info.backend_pid)  # this lane's session, mid-transaction
+            other = connection.get_new_connection(connection.get_connection_params())
+            try:
+                # The second argument waits until the session has ended (PostgreSQL 14+).
+                assert other.execute("SELECT pg_terminate_backend(%s, 10000)", killed).fetchone() == (True,)
+            finally:
+                other.close()
+        return inputs
+
+    monkeypatch.setattr(run_services, "meter_inputs", inputs_then_the_connection_killed)
+    with pytest.raises(RunFailed) as failed:
+        run_in_process(run=run, queue_documents=False, lanes=lanes)
+    assert len(killed) == 1
+    assert isinstance(failed.value.__cause__, (OperationalError, InterfaceError)) and failed.value.marked
+    run.refresh_from_db()
+    assert run.errors.startswith(f"chunk {first.pk}: OperationalError: ") and "terminat" in run.errors
+    monkeypatch.setattr(run_services, "meter_inputs", real)
+    # The other lane went on while the lost connection surfaced, the new one was opened and the run marked
+    # failed: some of its chunks may be done, never the first.
+    assert_failed_then_a_rerun_bills_the_rest_once(run, first, lanes=lanes, in_one_go=in_one_go)
+
+
+def billed_in_one_go() -> tuple[list, list]:
+    """What billing both passes in one go charges and invoices, to compare a failed run and its rerun with;
+    then back to before the passes."""
+    bill_both_passes(lanes=1)
+    in_one_go = charges(), invoices()
+    assert len(in_one_go[0]) > ACCOUNTS and len(in_one_go[1]) == ACCOUNTS  # something to compare
+    forget_the_runs()
+    return in_one_go
+
+
+def assert_failed_then_a_rerun_bills_the_rest_once(run, first, *, lanes: int, in_one_go) -> None:
+    """After `run`'s chunk `first` failed: the run stopped as failed, whole chunks or nothing committed; a
+    new start bills the rest once and the final pass ends the month as billing in one go did."""
+    run.refresh_from_db()
+    # The run stops as failed, as a worker's chunk fails it (run_fail); the failed chunk wrote nothing.
+    assert run.status == "failed" and run.finished_at is not None
     done = list(run.chunks.filter(done=True))
-    assert len(done) <= lanes - 1 and run.chunks_done == len(done)
+    assert first not in done and run.chunks_done == len(done) and (lanes > 1 or not done)
     assert not Charge.objects.filter(account_id__gte=first.first_account_id, account_id__lte=first.last_account_id)
     billed = Charge.objects.values("account").distinct().count()
     assert billed == CHUNK * len(done) and Invoice.objects.count() == billed  # whole chunks or nothing
@@ -168,7 +221,6 @@ def test_an_error_in_a_chunk_fails_the_run_and_a_rerun_bills_the_rest_once(accou
 
     # Staff start the pass again at once (no stale time to wait: the run is not `running`): a new run bills
     # the rest; the accounts the failed run billed get nothing twice.
-    repaired()
     rerun = run_start(month=OCTOBER, pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now(), chunk_size=CHUNK)
     assert rerun.pk != run.pk
     assert run_in_process(run=rerun, queue_documents=False, lanes=lanes).status == "done"
