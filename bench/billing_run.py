@@ -10,9 +10,9 @@ them (the other 20 % are estimated). Runs pass `actual`, then pass `final`, each
 charges and issuing its invoices in one transaction: by default through Celery workers started here (as
 `run_billing --queue`), with `--in-process` as the `run_billing` command itself in this process. Reports
 accounts per second and CPU-seconds per account: the workers' (or this process's) and their PostgreSQL
-backends'. In the same run it COPYs the rows the passes wrote (charges, billing states, invoices, invoice
-items) into scratch tables: the floor any database-bound run is measured against. Appends the figures to
-bench/RESULTS.md.
+backends', and how busy they kept the cores. In the same run it COPYs the rows the passes wrote (charges,
+billing states, invoices, invoice items) into scratch tables: the floor any database-bound run is measured
+against. Appends the figures to bench/RESULTS.md.
 """
 
 import argparse
@@ -426,12 +426,17 @@ def main() -> None:
     who = "this process" if args.in_process else "workers"
     n = args.accounts
 
+    # How much of the machine the pass kept busy: below 100 % the wall is waits (locks, round trips, the
+    # start and the last chunk), not CPU, so a CPU saving would not show fully in the rate.
+    cores = os.cpu_count() or 1
+
     def line(case: str, result: dict) -> str:
         cpu = result["python_cpu"] + result["database_cpu"]
         return (
             f"| {case} | {n:,} accounts, {result['charges']:,} charges, {result['invoices']:,} invoices | "
             f"{result['seconds']:.2f} s wall; {cpu:.2f} CPU-s ({who} {result['python_cpu']:.2f} + "
-            f"PostgreSQL {result['database_cpu']:.2f}) = {cpu / n * 1000:.3f} ms CPU/account | "
+            f"PostgreSQL {result['database_cpu']:.2f}) = {cpu / n * 1000:.3f} ms CPU/account, "
+            f"cores busy {cpu / (result['seconds'] * cores):.0%} | "
             f"{n / result['seconds']:,.0f} accounts/s |"
         )
 
