@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
@@ -36,7 +37,14 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.profiling import add_profile_argument, pid_cpu_seconds, process_cpu_seconds, profiled  # noqa: E402
+from bench.profiling import (  # noqa: E402
+    add_profile_argument,
+    machine_cpu_seconds,
+    pid_cpu_seconds,
+    process_cpu_seconds,
+    processes_cpu_seconds,
+    profiled,
+)
 from bench.results import results_append, times  # noqa: E402
 
 MONTH = date(2026, 10, 1)
@@ -213,12 +221,17 @@ class PassCpu:
     """CPU-seconds of a pass: the given processes (the workers, or this one) and every PostgreSQL backend of
     the benchmark's database. Sampled while the pass runs, so a backend that ends (a connection recycled, a
     `run_billing --lanes` lane's connection) still counts up to its last sample: in this process a thread
-    samples every 100 ms (through its own connection, whose backend is left out)."""
+    samples every 100 ms (through its own connection, whose backend is left out).
+
+    Beside them, the whole machine's busy CPU over the pass (/proc/stat) and what the other processes alive at
+    both ends spent, by name (PostgreSQL's autovacuum and WAL writer, Redis, this bench's sampling): the run
+    causes some of that work, and all of it competes for the same two cores."""
 
     def __init__(self, worker_pids: list[int], in_process: bool):
         self.worker_pids, self.in_process = worker_pids, in_process
         self.lock, self.stopped = threading.Lock(), threading.Event()
         self.own_backends: set[int] = set()
+        self.machine_start, self.processes_start = machine_cpu_seconds(), processes_cpu_seconds()
         self.start = self._sample()
         self.seen = dict(self.start)
         self.sampler = None
@@ -262,6 +275,16 @@ class PassCpu:
         self.poll()
         python = sum(v - self.start.get(k, 0.0) for k, v in self.seen.items() if k[0] != "pg")
         database = sum(v - self.start.get(k, 0.0) for k, v in self.seen.items() if k[0] == "pg")
+        self.machine = machine_cpu_seconds() - self.machine_start
+        counted = {pid for kind, pid in self.seen if kind == "pg"} | set(self.worker_pids)
+        if self.in_process:
+            counted.add(os.getpid())
+        self.others: dict[str, float] = {}
+        for pid, (name, seconds) in processes_cpu_seconds().items():
+            if pid not in counted and pid in self.processes_start:
+                spent = seconds - self.processes_start[pid][1]
+                if spent > 0:
+                    self.others[name] = self.others.get(name, 0.0) + spent
         return python, database
 
 
@@ -303,6 +326,8 @@ def run_pass(pass_name: str, run_date: date, *, chunk: int, workers: list, profi
         "invoices": Invoice.objects.filter(run=run).count(),
         "python_cpu": python_cpu,
         "database_cpu": database_cpu,
+        "machine_cpu": cpu.machine,
+        "others": Counter(cpu.others),
     }
 
 
@@ -426,17 +451,25 @@ def main() -> None:
     who = "this process" if args.in_process else "workers"
     n = args.accounts
 
-    # How much of the machine the pass kept busy: below 100 % the wall is waits (locks, round trips, the
-    # start and the last chunk), not CPU, so a CPU saving would not show fully in the rate.
+    # How busy the whole machine was: below 100 % the wall is waits (locks, round trips, the start and the
+    # last chunk); at 100 % it is CPU, the run's and what else ran beside it (named by `others`).
     cores = os.cpu_count() or 1
+
+    def others(result: dict) -> str:
+        """The machine's CPU beyond the run's processes: the top three others by name, then what processes that
+        ended during the pass and the kernel (loopback networking's softirq) spent."""
+        named = [(name, seconds) for name, seconds in result["others"].most_common(3) if seconds >= 0.05]
+        rest = result["machine_cpu"] - result["python_cpu"] - result["database_cpu"] - sum(result["others"].values())
+        return ", ".join([*(f"{name} {seconds:.2f}" for name, seconds in named), f"ended or kernel {rest:.2f}"])
 
     def line(case: str, result: dict) -> str:
         cpu = result["python_cpu"] + result["database_cpu"]
         return (
             f"| {case} | {n:,} accounts, {result['charges']:,} charges, {result['invoices']:,} invoices | "
             f"{result['seconds']:.2f} s wall; {cpu:.2f} CPU-s ({who} {result['python_cpu']:.2f} + "
-            f"PostgreSQL {result['database_cpu']:.2f}) = {cpu / n * 1000:.3f} ms CPU/account, "
-            f"cores busy {cpu / (result['seconds'] * cores):.0%} | "
+            f"PostgreSQL {result['database_cpu']:.2f}) = {cpu / n * 1000:.3f} ms CPU/account; machine "
+            f"{result['machine_cpu']:.2f} CPU-s, cores busy {result['machine_cpu'] / (result['seconds'] * cores):.0%} "
+            f"(the rest: {others(result)}) | "
             f"{n / result['seconds']:,.0f} accounts/s |"
         )
 

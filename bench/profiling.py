@@ -46,6 +46,32 @@ def pid_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def machine_cpu_seconds() -> float:
+    """Busy CPU-seconds of the whole machine so far, every core and process (/proc/stat: all but idle and
+    iowait): what a bench's own processes do not account for is the rest of the machine's work (PostgreSQL's
+    autovacuum and WAL writer, Redis, the bench's own sampling)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+def processes_cpu_seconds() -> dict[int, tuple[str, float]]:
+    """Every process alive now: pid -> (what it is, CPU-seconds so far). PostgreSQL's processes are named by
+    their title ("postgres: autovacuum worker", "postgres: walwriter"; a backend by its user and database)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split("(", 1)[1].rsplit(")", 1)
+            title = stat.with_name("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres: "):
+            name = " ".join(title.split()[:3]) if "autovacuum" in title else " ".join(title.split()[:2])
+        fields = rest.split()
+        found[int(stat.parent.name)] = (name, (int(fields[11]) + int(fields[12])) / TICKS)
+    return found
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """CPU of a process and of every descendant alive now (gunicorn's workers, a Celery pool)."""
     total, queue = 0.0, [pid]
