@@ -2,6 +2,7 @@
 15 November 2026; norm 65 kWh per resident)."""
 
 import datetime
+import gc
 from decimal import Decimal
 
 import psycopg
@@ -59,6 +60,27 @@ def test_actual_pass_bills_the_reading_against_the_installation(meter):
     ]
     state = MeterBillingState.objects.get(meter=meter)
     assert (state.last_date, state.estimated_months) == (D(2026, 10, 30), 0)
+
+
+def test_a_chunk_is_billed_with_the_cycle_collector_paused_and_it_is_back_on_after(meter, monkeypatch):
+    """The collector's full collections walked a chunk's rows again and again (portal/collector.py): it waits
+    while a chunk runs, a failed one too, and the money is what it always was."""
+    enabled_in_chunk, real = [], run_services.meter_inputs
+
+    def noting(chunk, run):
+        enabled_in_chunk.append(gc.isenabled())
+        return real(chunk, run)
+
+    monkeypatch.setattr(run_services, "meter_inputs", noting)
+    assert gc.isenabled()
+    run = bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
+    assert enabled_in_chunk == [False] and gc.isenabled()
+    assert run.status == "done" and Charge.objects.aggregate(total=Sum("amount"))["total"] == Decimal("4752.00")
+
+    meter_inputs_failing(monkeypatch, lambda chunk: True, RuntimeError("bad data"))
+    with pytest.raises(RunFailed):
+        bill(D(2026, 10, 1), "final", D(2026, 11, 4))
+    assert gc.isenabled()
 
 
 def test_final_pass_estimates_by_average_split_across_the_tariff_change(meter):
