@@ -18,7 +18,6 @@ model instances, and the policy itself about 15 % (bench/RESULTS.md). A bad line
 register labels, so the few meters with bad lines are read as model instances at the end.
 """
 
-import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from django.utils import timezone, translation
 
 from accounts.batch_sql import BATCH, set_local
 from accounts.models import District, PersonalAccount
+from portal.collector import collector_paused
 from readings.imports.csvfile import (
     ACCOUNT_NUMBER,
     DUPLICATE_IN_FILE,
@@ -130,22 +130,11 @@ class ReadingsImportResult:
 def readings_import(*, source: bytes, today: date, now: datetime) -> ReadingsImportResult:
     """Check the whole file, then store its new readings in one transaction, or store nothing and return
     every error. `today` is the import day in the portal's time zone (no reading may be dated later)."""
-    with _collector_paused():
+    # Python's cycle collector waits (portal/collector.py): a 100,000-row file builds about a million small
+    # tuples and dicts that live to the end and form no cycles, and the collector walked them again and
+    # again, a third of the import's CPU (bench/RESULTS.md).
+    with collector_paused():
         return _readings_import(source=source, today=today, now=now)
-
-
-@contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off for the import: a 100,000-row file builds about a million small
-    tuples and dicts that live to the end and form no cycles (they are freed by reference counting), and the
-    collector walked them again and again: a third of the import's CPU (bench/RESULTS.md)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _readings_import(*, source: bytes, today: date, now: datetime) -> ReadingsImportResult:

@@ -4,6 +4,7 @@ test_imports_roundtrip.py."""
 
 import codecs
 import csv
+import gc
 import io
 from datetime import date, datetime
 
@@ -256,6 +257,23 @@ def test_importing_a_file_again_creates_nothing(meter):
     again = import_readings(*rows)
     assert (again.errors, again.created, again.duplicates) == ([], 0, 3)
     assert Reading.objects.count() == 4
+
+
+def test_the_import_runs_with_the_cycle_collector_paused_and_it_is_back_on_after(meter, monkeypatch):
+    """A file's rows live to the end and form no cycles; the collector's full collections walked them again
+    and again (portal/collector.py, shared with the billing run's chunks)."""
+    enabled_in_import, real = [], reading_rules._readings_import
+
+    def noting(**kwargs):
+        enabled_in_import.append(gc.isenabled())
+        return real(**kwargs)
+
+    monkeypatch.setattr(reading_rules, "_readings_import", noting)
+    assert gc.isenabled()
+    result = import_readings(reading(total=1250))
+    assert enabled_in_import == [False] and gc.isenabled()
+    assert (result.errors, result.accepted) == ([], 1)
+    assert Reading.objects.get(meter=meter, reading_date=date(2025, 2, 28)).total == 1250
 
 
 def crash_on_inserting_for(meter_id: int) -> None:
