@@ -278,9 +278,12 @@ def chunk_bill(*, chunk_id: int, now: datetime, queue_documents: bool = True) ->
         errors += issued.problems
         if queue_documents:
             after_issue(issued.ids)
-        chunk.done, chunk.charges_created, chunk.finished_at = True, len(charges), now
+        # `now` is when the chunk started (its rows' timestamps); the chunk's end and the run's heartbeat are
+        # the clock's now, so a long chunk does not leave a heartbeat as old as its start.
+        finished = timezone.now()
+        chunk.done, chunk.charges_created, chunk.finished_at = True, len(charges), finished
         chunk.save(update_fields=["done", "charges_created", "finished_at"])
-        BillingRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, heartbeat_at=now)
+        BillingRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, heartbeat_at=finished)
         if errors:
             BillingRun.objects.filter(pk=run.pk).update(errors=Concat(F("errors"), Value("\n".join(errors) + "\n")))
     return len(charges)

@@ -83,6 +83,20 @@ def test_a_chunk_is_billed_with_the_cycle_collector_paused_and_it_is_back_on_aft
     assert gc.isenabled()
 
 
+def test_a_chunk_records_when_it_finished_and_beats_the_run_heart_then(meter):
+    """A chunk's rows carry the moment it started; its `finished_at` and the run's heartbeat are when it
+    ended, so a chunk that ran long does not make its run look stalled (BILLING_RUN_STALE_SECONDS)."""
+    run = run_start(month=D(2026, 10, 1), pass_name="actual", run_date=D(2026, 11, 3), now=timezone.now())
+    (chunk,) = run.chunks.all()
+    started = timezone.now() - datetime.timedelta(minutes=15)  # a chunk that took a quarter of an hour
+    before_the_end = timezone.now()
+    assert run_services.chunk_bill(chunk_id=chunk.pk, now=started, queue_documents=False) == 2
+    chunk.refresh_from_db()
+    run.refresh_from_db()
+    assert chunk.finished_at >= before_the_end and run.heartbeat_at >= before_the_end
+    assert set(Charge.objects.values_list("created_at", flat=True)) == {started}
+
+
 def test_final_pass_estimates_by_average_split_across_the_tariff_change(meter):
     bill(D(2026, 10, 1), "actual", D(2026, 11, 3))
     bill(D(2026, 11, 1), "actual", D(2026, 12, 3))
