@@ -581,8 +581,8 @@ def report(options, load: Load, phases, billing_code: int, smtp: Smtp, cpu) -> N
         failures.append(f"run_billing --queue exited {billing_code}")
     if emails.get("queued") or emails.get("failed") or len(smtp.received) < EMAILS_DURING_SMTP_OUTAGE:
         failures.append(f"emails not delivered: {emails}")
-    cpu = platform.processor() or platform.machine()
-    machine = f"{platform.node()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    processor = platform.processor() or platform.machine()
+    machine = f"{platform.node()}, {os.cpu_count()} cores, {processor}, Python {platform.python_version()}"
     text = (
         f"\n## {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · {machine}\n\n"
         f"Command: `python bench/drill.py --accounts {options.accounts} --redis-down {options.redis_down} "

@@ -6,6 +6,7 @@ import datetime
 import io
 import os
 import signal
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -233,6 +234,52 @@ def test_a_lost_database_connection_is_retried_with_backoff(two_thousand_account
         )
     finally:
         stop(worker)
+    assert charged_rows() == expected_rows(two_thousand_accounts)
+    assert_one_gap_free_series(2000)
+
+
+def test_run_billing_queue_waits_out_a_lost_database_connection_and_reports_the_run(two_thousand_accounts, own_broker):
+    """`make drill` found it: PostgreSQL restarted while `run_billing --queue` waited for the workers, and the
+    command ended with a traceback (exit 1) while the workers went on and finished the run. Here its own
+    session is terminated while it waits (the run held unfinished at the invoice counter meanwhile); it must
+    say so, wait, and report the run when the workers have finished it."""
+    counter, _ = InvoiceCounter.objects.get_or_create(district=two_thousand_accounts[0].account.district, year=2026)
+    connection.ensure_connection()
+    command_session = connection.connection.info.backend_pid
+    db = connection.settings_dict
+    held, faults = threading.Event(), []
+
+    def hold_the_run_then_end_the_command_session():
+        with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as holder:
+            holder.execute("SELECT 1 FROM billing_invoicecounter WHERE id = %s FOR UPDATE", [counter.pk])
+            held.set()
+            with psycopg.connect(
+                host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], autocommit=True
+            ) as other:
+                waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'"
+                if wait_for(lambda: other.execute(waiting, [db["NAME"]]).fetchone()[0] > 0, timeout=60):
+                    ended = other.execute("SELECT pg_terminate_backend(%s, 10000)", [command_session]).fetchone()
+                    faults.append(ended[0])
+                    time.sleep(3)  # the command finds its connection gone and waits
+            holder.rollback()  # the chunk takes its numbers; the run finishes
+
+    log = BASE_DIR / "var" / "test-worker-wait-out.log"
+    worker = start_celery_worker("wait-out", log=log, redis_url=own_broker.url())
+    fault = threading.Thread(target=hold_the_run_then_end_the_command_session)
+    out = io.StringIO()
+    try:
+        fault.start()
+        assert held.wait(timeout=30)
+        call_command(
+            "run_billing", "--month", "2026-10", "--pass", "actual", "--date", "2026-11-03", "--queue",
+            "--chunk-size", "1000", "--timeout", "180", stdout=out,
+        )  # fmt: skip
+    finally:
+        fault.join(timeout=120)
+        stop(worker)
+    assert faults == [True], "the command's session was not terminated while it waited"
+    assert "database unreachable (terminating connection due to administrator command)" in out.getvalue()
+    assert "Done in" in out.getvalue() and "actual: 2000 charges" in out.getvalue()
     assert charged_rows() == expected_rows(two_thousand_accounts)
     assert_one_gap_free_series(2000)
 

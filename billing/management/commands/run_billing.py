@@ -11,8 +11,10 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone, translation
 
+from accounts.tasks import DATABASE_LOST
 from billing.models import BillingRun, Pass, RunStatus
 from billing.run.selectors import pending_chunk_ids
 from billing.run.services import PassAlreadyDone, RunFailed, RunRefused, run_in_process, run_queue, run_start
@@ -113,11 +115,26 @@ class Command(BaseCommand):
 
     def _wait(self, run: BillingRun, *, timeout: int) -> BillingRun:
         """Progress until the run is done or failed; a run the workers stopped moving is said so (the beat
-        resumes it) and, after `timeout`, the command gives up waiting (the workers do not)."""
+        resumes it) and, after `timeout`, the command gives up waiting (the workers do not).
+
+        A database that goes away meanwhile (a restart, a failover) is waited out as the workers wait it out:
+        the lost connection is closed, so the next look connects anew. `make drill` restarts PostgreSQL while
+        this waits; before, the command ended there with a traceback while the workers finished the run."""
         deadline = time.monotonic() + timeout
-        warned_stale = False
+        warned_stale = warned_lost = False
         while True:
-            run.refresh_from_db()
+            try:
+                run.refresh_from_db()
+            except DATABASE_LOST as error:
+                connection.close()
+                if not warned_lost:
+                    warned_lost = True
+                    why = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                    message = f"\n  database unreachable ({why}): waiting; so do the workers"
+                    self.stdout.write(self.style.WARNING(message))
+                self._give_up_after(deadline, run, timeout)
+                time.sleep(2)
+                continue
             self._progress(run.chunks_done, run.chunks_total)
             if run.status != RunStatus.RUNNING:
                 return run
@@ -127,9 +144,13 @@ class Command(BaseCommand):
                 self.stdout.write(
                     self.style.WARNING(f"\n  no progress for {quiet:.0f} s: are workers running? beat resumes the run")
                 )
-            if time.monotonic() >= deadline:
-                raise CommandError(
-                    f"Run {run.pk} still running after {timeout} s ({run.chunks_done}/{run.chunks_total} chunks); "
-                    "the workers go on, and the beat resumes the run if they stop."
-                )
+            self._give_up_after(deadline, run, timeout)
             time.sleep(0.5)
+
+    @staticmethod
+    def _give_up_after(deadline: float, run: BillingRun, timeout: int) -> None:
+        if time.monotonic() >= deadline:
+            raise CommandError(
+                f"Run {run.pk} still running after {timeout} s ({run.chunks_done}/{run.chunks_total} chunks); "
+                "the workers go on, and the beat resumes the run if they stop."
+            )
