@@ -243,25 +243,22 @@ def test_run_billing_queue_waits_out_a_lost_database_connection_and_reports_the_
     command ended with a traceback (exit 1) while the workers went on and finished the run. Here its own
     session is terminated while it waits (the run held unfinished at the invoice counter meanwhile); it must
     say so, wait, and report the run when the workers have finished it."""
-    counter, _ = InvoiceCounter.objects.get_or_create(district=two_thousand_accounts[0].account.district, year=2026)
+    district = two_thousand_accounts[0].account.district
     connection.ensure_connection()
     command_session = connection.connection.info.backend_pid
-    db = connection.settings_dict
     held, faults = threading.Event(), []
 
     def hold_the_run_then_end_the_command_session():
-        with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]) as holder:
-            holder.execute("SELECT 1 FROM billing_invoicecounter WHERE id = %s FOR UPDATE", [counter.pk])
-            held.set()
-            with psycopg.connect(
-                host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], autocommit=True
-            ) as other:
-                waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'"
-                if wait_for(lambda: other.execute(waiting, [db["NAME"]]).fetchone()[0] > 0, timeout=60):
-                    ended = other.execute("SELECT pg_terminate_backend(%s, 10000)", [command_session]).fetchone()
-                    faults.append(ended[0])
+        try:
+            with invoice_numbers_held(district):  # released at the end: the chunk numbers; the run finishes
+                held.set()
+                if wait_for(blocked_backends, timeout=60):
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_terminate_backend(%s, 10000)", [command_session])
+                        faults.append(cursor.fetchone()[0])
                     time.sleep(3)  # the command finds its connection gone and waits
-            holder.rollback()  # the chunk takes its numbers; the run finishes
+        finally:
+            connection.close()  # this thread's own connection
 
     log = BASE_DIR / "var" / "test-worker-wait-out.log"
     worker = start_celery_worker("wait-out", log=log, redis_url=own_broker.url())
