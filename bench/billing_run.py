@@ -18,6 +18,8 @@ against. Appends the figures to bench/RESULTS.md.
 import argparse
 import io
 import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -393,6 +395,22 @@ def copy_floor(tables=WRITTEN_TABLES) -> tuple[float, float, int]:
     return time.perf_counter() - started, process_cpu_seconds() + backend_cpu_seconds() - cpu_before, rows
 
 
+def perf_started(path: str | None):
+    """`perf record` of every process and the kernel, so the machine's CPU can be split by command and library:
+    the bench's own counters see processes, not what the kernel does for them."""
+    if not path:
+        return None
+    recorder = subprocess.Popen(["perf", "record", "-a", "-g", "-F", "499", "-o", path], stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    return recorder
+
+
+def perf_stopped(recorder) -> None:
+    if recorder is not None:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=100_000)
@@ -409,6 +427,11 @@ def main() -> None:
         "--history",
         action="store_true",
         help="a year of invoiced charges, invoices and items before the month (the run's reads grow with it)",
+    )
+    parser.add_argument(
+        "--perf",
+        metavar="FILE",
+        help="record the whole machine with `perf record -a -g` over both passes into FILE (root, linux-perf)",
     )
     add_profile_argument(parser)
     args = parser.parse_args()
@@ -433,8 +456,10 @@ def main() -> None:
             workers = start_workers(args.workers)
             time.sleep(4)  # let the workers connect
         options = {"chunk": chunk, "workers": workers, "profile": args.profile, "lanes": args.lanes}
+        recorder = perf_started(args.perf)
         actual = run_pass("actual", MONTH.replace(month=11, day=3), **options)
         final = run_pass("final", MONTH.replace(month=11, day=4), **options)
+        perf_stopped(recorder)
         copy_s, copy_cpu, copy_rows_count = copy_floor()
     finally:
         from tests.workers import stop_worker

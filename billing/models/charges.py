@@ -171,8 +171,15 @@ class Charge(models.Model):
 
     # Both led by an index below (charge_account_month_idx, charge_meter_basis_end_idx): their own would only cost
     # inserts.
-    account = models.ForeignKey(PersonalAccount, on_delete=models.PROTECT, related_name="charges", db_index=False)
-    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="charges", db_index=False)
+    # Every key of a charge, a billing state, an invoice and an item is checked once per statement on PostgreSQL,
+    # not by a foreign key (db_constraint=False; migration 0014, docs/decisions.md "Keys checked once per
+    # statement"): the run writes a million of each.
+    account = models.ForeignKey(
+        PersonalAccount, on_delete=models.PROTECT, related_name="charges", db_index=False, db_constraint=False
+    )
+    meter = models.ForeignKey(
+        Meter, on_delete=models.PROTECT, related_name="charges", db_index=False, db_constraint=False
+    )
     zone = models.CharField(_("zone"), max_length=10, choices=ZONE_CHOICES)
     basis = models.CharField(_("basis"), max_length=8, choices=Basis.choices)
     volume_kwh = models.IntegerField(_("volume, kWh"))
@@ -183,7 +190,13 @@ class Charge(models.Model):
     span_end = models.DateField(_("to (inclusive)"))
     # Estimates have none: indexed only where set (charge_reading_idx).
     reading = models.ForeignKey(
-        Reading, on_delete=models.PROTECT, null=True, blank=True, related_name="charges", db_index=False
+        Reading,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
+        db_index=False,
+        db_constraint=False,
     )
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", verbose_name=_("reverses")
@@ -257,8 +270,13 @@ class MeterBillingState(models.Model):
     so a chunk's state and its charges can never disagree.
     """
 
-    meter = models.OneToOneField(Meter, on_delete=models.CASCADE, primary_key=True, related_name="billing_state")
-    last_reading = models.ForeignKey(Reading, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Both keys checked once per statement, as a charge's (migration 0014).
+    meter = models.OneToOneField(
+        Meter, on_delete=models.CASCADE, primary_key=True, related_name="billing_state", db_constraint=False
+    )
+    last_reading = models.ForeignKey(
+        Reading, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
     last_date = models.DateField()
     estimated_months = models.PositiveSmallIntegerField(default=0)
     last_billed_month = models.DateField(null=True, blank=True)
