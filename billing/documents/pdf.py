@@ -122,7 +122,99 @@ def _document_class():
         def _ua_stylesheets(self, forms=False):
             return [user_agent]
 
+        def render(self, font_config=None, counter_style=None, color_profiles=None, **options):
+            # HTML.render (WeasyPrint 70) with the document class that shares computed styles across renders.
+            return _shared_styles_document()._render(
+                self, font_config, counter_style, color_profiles, {**_weasyprint().DEFAULT_OPTIONS, **options}
+            )
+
     return InvoiceHTML
+
+
+# A bound on the shared styles: an invoice has about 60 distinct ones (the QR image's size adds one per QR
+# version), so this is only a guard should some value make every render's key new.
+_SHARED_STYLES_MAX = 4000
+
+
+@functools.cache
+def _shared_styles_document():
+    """WeasyPrint's Document with the elements' computed styles shared across the renders of the process.
+
+    A computed style is filled lazily, property by property, as layout and drawing read it (WeasyPrint 70,
+    css/__init__.py `ComputedStyle.__missing__`): about 5,000 look-ups a render, a seventh of its CPU, to
+    compute again the same values for the same elements of every invoice. WeasyPrint already shares one
+    style between the elements of a document that have the same parent style and the same matched rules;
+    this carries that sharing over to the next render, so a warm render finds its styles computed.
+    """
+    shared: dict = {}
+
+    class SharedStylesDocument(_weasyprint().Document):
+        @classmethod
+        def _build_layout_context(cls, html, *args, **kwargs):
+            context = super()._build_layout_context(html, *args, **kwargs)
+            _share_styles(context.style_for._computed_styles, html.etree_element, shared)
+            return context
+
+    return SharedStylesDocument
+
+
+def _frozen(value):
+    """A cascaded value as part of a dict key: by value where it can be hashed (lists made tuples)."""
+    try:
+        hash(value)
+    except TypeError:
+        if isinstance(value, list | tuple):
+            return tuple(_frozen(item) for item in value)
+        raise
+    return value
+
+
+def _share_styles(computed: dict, root, shared: dict) -> None:
+    """Replace this render's element styles (`StyleFor._computed_styles`, in tree order, parents first) by the
+    shared ones, computed by an earlier render for the same cascaded values under the same parent style.
+
+    A computed value is a function of the cascaded values, the parent's computed style, the root's and the
+    base URL (and the font configuration and page size, the same for every invoice), so the key is the
+    cascaded values (by value: the style and lang attributes are parsed again in every render) and the shared
+    parent; the root's key is the base URL. A key holds the id of a shared style that the stored child keeps
+    alive through `parent_style`, so an id in a key is never reused. A value that cannot be hashed leaves its
+    element (and its children) unshared.
+
+    WeasyPrint copies a style before it changes it for one box (a table's, which hands its margins to the
+    table's wrapper box; a first line's), but it writes the viewport's `overflow` into the root's or the
+    body's own style (build.py `set_viewport_overflow`): the root and its children get a copy of the shared
+    style, so no render sees another's write. (Footnotes, which the invoice does not use, are written into
+    too.) The other writes into a shared style are the same in every render (a table cell's margins set to
+    zero by `StyleFor.__call__`), and threads that render at the same time fill one with the same values.
+    """
+    mapped = {}  # id(a style of this render) -> the shared style that stands for it
+    copied = {id(root)} | {id(child) for child in root}
+    root_shared = None
+    for key, style in list(computed.items()):
+        element, pseudo_type = key
+        if pseudo_type is not None:
+            continue
+        if (persistent := mapped.get(id(style))) is None:
+            parent = style.parent_style
+            parent_shared = mapped[id(parent)] if parent is not None else None
+            try:
+                cascaded = tuple(
+                    sorted((name, _frozen(value), weight) for name, (value, weight) in style.cascaded.items())
+                )
+            except TypeError:
+                persistent = style  # this render's own
+            else:
+                cache_key = (id(parent_shared) if parent_shared is not None else style.base_url, cascaded)
+                if (persistent := shared.get(cache_key)) is None:
+                    if len(shared) >= _SHARED_STYLES_MAX:
+                        shared.clear()
+                    persistent = shared[cache_key] = style
+                    if parent_shared is not None:
+                        style.parent_style, style.root_style = parent_shared, root_shared
+            mapped[id(style)] = persistent
+        if element is root:
+            root_shared = persistent
+        computed[key] = persistent.copy() if id(element) in copied else persistent
 
 
 def pdf_from_html(html: str) -> bytes:

@@ -23,7 +23,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from billing.documents.pdf import invoice_pdf
+from billing.documents.pdf import _shared_styles_document, invoice_pdf
 from billing.documents.render import invoice_html, invoice_page_html
 from billing.invoices.services import invoice_generate, invoice_void
 from billing.models import Invoice, Norm, Tariff
@@ -316,6 +316,23 @@ def test_the_void_stamp_and_the_replaced_number_labels_are_translated(invoice, t
     void.language = reissue.language = "ru"
     assert "АННУЛИРОВАН: Помилка в адресі" in pdf_text(invoice_pdf(void), tmp_path)
     assert "Заменяет счёт № KYIV-2027-0000001." in pdf_text(invoice_pdf(reissue), tmp_path)
+
+
+def test_a_render_after_other_invoices_is_the_render_of_a_fresh_process(invoice):
+    """The renderer shares the elements' computed styles across the renders of a process
+    (billing/documents/pdf.py, `_shared_styles_document`): what other invoices' renders left in them (a void
+    stamp, a cancellation's lines, other languages, the tables' margins WeasyPrint moves to their wrapper
+    boxes) changes nothing in a later render."""
+    _shared_styles_document.cache_clear()
+    fresh = invoice_pdf(invoice)
+    staff = UserFactory(is_staff=True)
+    reissue = invoice_void(invoice=invoice, reason="Помилка в адресі", staff=staff, today=ISSUED, now=aware(ISSUED))
+    void = Invoice.objects.get(pk=invoice.pk)
+    for other, language in ((void, "uk"), (void.cancelled_by, "ru"), (reissue, "en")):
+        other.language = language
+        invoice_pdf(other)
+
+    assert invoice_pdf(invoice) == fresh  # the invoice as it was before the void, in memory
 
 
 def test_the_web_page_draws_the_qr_as_svg_and_the_pdf_as_an_image(invoice):
