@@ -1,6 +1,7 @@
 """The invoice's PDF: WeasyPrint lays out the HTML of `render`, with the fonts shipped in `static/fonts/` so
 that every machine produces the same PDF. The stylesheet and the font configuration are built once per
-process: a warm render only lays out the page.
+process: a warm render only lays out the page, with the elements' computed styles of the renders before it
+(`_shared_styles_document`).
 
 What costs in a render (WeasyPrint 70, profiled on the 2-core machine): every table cell is about 2,400
 Python calls (cascade, boxes, Pango shaping, drawing), so the invoice prints readings and charges in one
