@@ -406,6 +406,7 @@ def perf_started(path: str | None):
 
 
 def perf_stopped(recorder) -> None:
+    """Stop the recorder (if any) so it writes its file; returns None, the recorder's new value."""
     if recorder is not None:
         recorder.send_signal(signal.SIGINT)
         recorder.wait()
@@ -445,7 +446,7 @@ def main() -> None:
     databases = setup_databases(verbosity=0, interactive=False)
     if connection.vendor != "postgresql":
         raise SystemExit("this benchmark needs PostgreSQL: set DATABASE_URL")
-    workers = []
+    workers, recorder = [], None
     try:
         started = time.perf_counter()
         generate(args.accounts)
@@ -459,9 +460,10 @@ def main() -> None:
         recorder = perf_started(args.perf)
         actual = run_pass("actual", MONTH.replace(month=11, day=3), **options)
         final = run_pass("final", MONTH.replace(month=11, day=4), **options)
-        perf_stopped(recorder)
+        recorder = perf_stopped(recorder)
         copy_s, copy_cpu, copy_rows_count = copy_floor()
     finally:
+        perf_stopped(recorder)  # a pass that failed must not leave perf recording the machine
         from tests.workers import stop_worker
 
         for worker in workers:

@@ -171,9 +171,9 @@ class Charge(models.Model):
 
     # Both led by an index below (charge_account_month_idx, charge_meter_basis_end_idx): their own would only cost
     # inserts.
-    # Every key of a charge, a billing state, an invoice and an item is checked once per statement on PostgreSQL,
-    # not by a foreign key (db_constraint=False; migration 0014, docs/decisions.md "Keys checked once per
-    # statement"): the run writes a million of each.
+    # The keys the run sets on every charge, billing state, invoice and item are checked once per statement on
+    # PostgreSQL, not by a foreign key (db_constraint=False; migration 0014, docs/decisions.md "Keys checked once
+    # per statement"): the run writes a million of each. Keys it leaves empty (`reverses`) keep theirs.
     account = models.ForeignKey(
         PersonalAccount, on_delete=models.PROTECT, related_name="charges", db_index=False, db_constraint=False
     )
